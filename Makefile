@@ -1,0 +1,51 @@
+# Two commands on a fresh machine:  `make lab`  and  `make test`.
+# Each creates .venv if it is missing and (re)installs only when pyproject.toml changed.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.rnncourse-installed
+PORT   ?= 8888
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k data -x"`.
+PYTEST_ARGS ?=
+
+# JupyterLab refuses to run as root unless told to.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export TF_ENABLE_ONEDNN_OPTS ?= 0
+
+.PHONY: help env lab test test-fast lessons solutions-outputs bench grade clean-data
+
+help:
+	@echo "make lab      start JupyterLab on lessons/ (PORT=$(PORT))"
+	@echo "make test     run the whole test suite (unit tests, notebooks, autograder)"
+	@echo "make lessons  regenerate lessons/ from solutions/ with nbgrader"
+	@echo "make solutions-outputs  re-execute solutions/ in fast mode and store outputs (for nbval)"
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; found " + sys.version.split()[0] + ". Run e.g. make test PYTHON=python3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -e .
+	@# This machine sets PYTHONDONTWRITEBYTECODE=1; without .pyc files `import tensorflow` is ~4x slower.
+	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
+	@touch $@
+
+lab: $(STAMP)
+	@echo "Starting JupyterLab on http://127.0.0.1:$(PORT)/lab (lessons/ is the root; Ctrl-C stops it)"
+	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
+		--ServerApp.root_dir=lessons $(ALLOW_ROOT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lessons: $(STAMP)
+	$(PY) -m rnncourse.course lessons
+
+solutions-outputs: $(STAMP)
+	$(PY) -m rnncourse.course outputs
+
+clean-data:
+	rm -rf data/cache

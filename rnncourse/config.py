@@ -1,0 +1,78 @@
+"""Fast mode and the sizes every lesson uses, in one place.
+
+Students get *full mode*. CI, the autograder and ``make test`` set ``RNNCOURSE_FAST=1``,
+which shrinks data sizes and epochs so a notebook runs in seconds. Lessons never hard-code
+a size: they read it from :func:`sizes`.
+
+>>> from rnncourse.config import sizes
+>>> s = sizes("04_sentiment")
+>>> s["num_train"]  # 20_000 in full mode
+"""
+
+from __future__ import annotations
+
+import os
+from types import MappingProxyType
+from typing import Any, Mapping
+
+FAST_ENV = "RNNCOURSE_FAST"
+
+# Full mode (what students get) and fast mode (CI/grading), per lesson.
+_SIZES: dict[str, dict[str, dict[str, Any]]] = {
+    "01_gradients": {
+        "full": {
+            "seq_len": 100,  # time steps of the long sequence used for gradient norms
+            "lag_seq_len": 40,  # delay of the long-lag memory task
+            "lag_num_train": 2000,  # training sequences for the long-lag task
+            "lag_epochs": 12,
+            "explode_steps": 60,  # optimiser steps in the exploding-gradient demo
+        },
+        "fast": {
+            "seq_len": 40,
+            "lag_seq_len": 25,
+            "lag_num_train": 800,
+            "lag_epochs": 8,
+            "explode_steps": 20,
+        },
+    },
+    "02_gru_lstm": {
+        "full": {"seq_len": 100, "speed_batches": 20, "speed_seq_len": 200},
+        "fast": {"seq_len": 40, "speed_batches": 3, "speed_seq_len": 50},
+    },
+    "03_embeddings": {
+        "full": {"num_train": 1000, "num_test": 2000, "maxlen": 200, "num_words": 10000, "epochs": 10},
+        "fast": {"num_train": 400, "num_test": 400, "maxlen": 100, "num_words": 5000, "epochs": 4},
+    },
+    "04_sentiment": {
+        "full": {"num_train": 20000, "num_test": 5000, "maxlen": 200, "num_words": 20000, "epochs": 3},
+        "fast": {"num_train": 1000, "num_test": 500, "maxlen": 80, "num_words": 5000, "epochs": 1},
+    },
+}
+
+
+def is_fast() -> bool:
+    """True when ``RNNCOURSE_FAST`` is set to a true value (1, true, yes, on)."""
+    return os.environ.get(FAST_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def mode() -> str:
+    """``"fast"`` or ``"full"``."""
+    return "fast" if is_fast() else "full"
+
+
+def sizes(lesson: str) -> Mapping[str, Any]:
+    """The sizes and epochs of ``lesson`` (e.g. ``"01_gradients"``) in the current mode (read-only)."""
+    try:
+        per_mode = _SIZES[lesson]
+    except KeyError:
+        known = ", ".join(sorted(_SIZES))
+        raise KeyError(f"unknown lesson {lesson!r}; known lessons: {known}") from None
+    return MappingProxyType(dict(per_mode[mode()]))
+
+
+def describe(lesson: str) -> str:
+    """One line for the top of a notebook: which mode runs and with what sizes."""
+    s = sizes(lesson)
+    items = ", ".join(f"{k}={v}" for k, v in s.items())
+    hint = " (set RNNCOURSE_FAST=0 for the full lesson)" if is_fast() else ""
+    return f"{mode()} mode{hint}: {items}"
