@@ -22,17 +22,17 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "01_gradients": {
         "full": {
             "seq_len": 100,  # time steps of the long sequence used for gradient norms
-            "lag_seq_len": 40,  # delay of the long-lag memory task
-            "lag_num_train": 2000,  # training sequences for the long-lag task
+            "lag_seq_len": 30,  # steps the long-lag task must remember its first input
+            "lag_num_train": 1600,  # training sequences for the long-lag task
             "lag_epochs": 12,
-            "explode_steps": 60,  # optimiser steps in the exploding-gradient demo
+            "explode_epochs": 3,  # epochs of the exploding-gradient demo
         },
         "fast": {
             "seq_len": 40,
-            "lag_seq_len": 25,
+            "lag_seq_len": 30,
             "lag_num_train": 800,
-            "lag_epochs": 8,
-            "explode_steps": 20,
+            "lag_epochs": 10,
+            "explode_epochs": 3,
         },
     },
     "02_gru_lstm": {

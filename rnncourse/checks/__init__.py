@@ -1,0 +1,22 @@
+"""Exercise checks: instant, specific feedback for every exercise in the course.
+
+Each ``check_*`` function calls the student's code, compares *values* (never objects)
+with a reference (usually Keras or TensorFlow itself), and either prints one line::
+
+    ✔ rnn_forward: visible checks passed; hidden tests run at grading (...).
+
+or raises :class:`CheckFailure` saying what was expected, what was got, and a hint.
+Hidden test cells call the same checks with other inputs and ``visible=False``.
+"""
+
+from ._core import CheckFailure, PASS_HIDDEN, PASS_VISIBLE
+from .gradients import (check_clip_by_norm, check_clip_by_value, check_input_gradient_norms,
+                        check_jacobian_norms, check_memory_model, check_memory_results,
+                        check_rnn_forward, check_scale_to_spectral_radius)
+
+__all__ = [
+    "CheckFailure", "PASS_HIDDEN", "PASS_VISIBLE",
+    "check_rnn_forward", "check_scale_to_spectral_radius", "check_jacobian_norms",
+    "check_input_gradient_norms", "check_clip_by_norm", "check_clip_by_value",
+    "check_memory_model", "check_memory_results",
+]

@@ -1,0 +1,158 @@
+"""The feedback machinery every exercise check uses.
+
+A check either prints one line starting with a tick, or raises :class:`CheckFailure`
+(an ``AssertionError``, so nbgrader scores the cell 0) whose message says what was
+expected, what was got, and a hint. Student code is always called through
+:func:`call_student`, so an exception deep inside TensorFlow turns into a sentence.
+
+Values, not objects: a student's result is converted with :func:`as_array` to a plain
+numpy array of a known dtype before anything is compared. Nothing here calls ``==`` on
+an object the student made.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable, NoReturn, Sequence
+
+import numpy as np
+
+PASS_VISIBLE = "visible checks passed; hidden tests run at grading"
+PASS_HIDDEN = "hidden test passed"
+
+
+class CheckFailure(AssertionError):
+    """A check failed. The message is written for the student."""
+
+
+def fail(message: str, *, hint: str | None = None) -> NoReturn:
+    """Raise a :class:`CheckFailure` with ``message`` and an optional hint."""
+    __tracebackhide__ = True
+    text = message if hint is None else f"{message}\nHint: {hint}"
+    raise CheckFailure(text)
+
+
+def report_pass(name: str, *, visible: bool = True, detail: str = "") -> None:
+    """Print the one-line pass message (honest: visible checks are not the whole grade)."""
+    status = PASS_VISIBLE if visible else PASS_HIDDEN
+    extra = f" ({detail})" if detail else ""
+    print(f"\u2714 {name}: {status}{extra}.")
+
+
+def call_student(fn: Any, *args: Any, name: str, **kwargs: Any) -> Any:
+    """Call the student's ``fn`` and turn any exception into specific feedback."""
+    __tracebackhide__ = True
+    if not callable(fn):
+        fail(f"{name} is not a function (got {type(fn).__name__}).",
+             hint=f"define it with `def {name}(...):` and run that cell first.")
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError:
+        fail(f"{name} is not implemented yet: it still raises NotImplementedError.",
+             hint="replace `raise NotImplementedError()` with your code and run that cell again.")
+    except CheckFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001  (any student error becomes feedback)
+        summary = str(exc).strip().splitlines()
+        first = summary[0] if summary else ""
+        if len(first) > 300:
+            first = first[:300] + "..."
+        fail(f"{name} raised {type(exc).__name__}: {first}",
+             hint="run your function on the small example in the exercise text and print "
+                  "the shapes of the intermediate arrays.")
+
+
+def as_array(value: Any, *, name: str, dtype: type = np.float64) -> np.ndarray:
+    """Convert a student's result to a numpy array of ``dtype``, or fail with a clear message.
+
+    Accepts numpy arrays, TensorFlow/Keras tensors, and (nested) lists or tuples of numbers.
+    Anything else (``None``, a model, a dict, an object pretending to be an array) fails.
+    """
+    __tracebackhide__ = True
+    if value is None:
+        fail(f"{name} returned None.", hint="did you forget the `return` statement?")
+    if isinstance(value, np.ndarray):
+        raw = value
+    elif isinstance(value, (list, tuple, numbers.Number, np.generic)):
+        raw = value
+    elif _is_tensor(value):
+        raw = value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+        if not isinstance(raw, np.ndarray) and not isinstance(raw, np.generic):
+            fail(f"{name} returned a {type(value).__name__} that could not be read as numbers.")
+    else:
+        fail(f"{name} returned a {type(value).__name__}; expected a numpy array.",
+             hint="return a numpy array (np.asarray(...)), not another kind of object.")
+    try:
+        arr = np.array(raw, dtype=dtype, copy=True)
+    except (TypeError, ValueError) as exc:
+        fail(f"{name} returned something that is not an array of numbers ({exc}).",
+             hint="return a numpy array of floats.")
+    # A plain ndarray subclass could override methods; keep only the base class.
+    return np.asarray(arr).view(np.ndarray)
+
+
+def _is_tensor(value: Any) -> bool:
+    module = type(value).__module__ or ""
+    return module.startswith(("tensorflow", "keras", "jax")) and hasattr(value, "shape")
+
+
+def expect_shape(arr: np.ndarray, expected: Sequence[int], *, name: str, meaning: str,
+                 hint: str | None = None) -> None:
+    """Fail unless ``arr.shape == expected``; ``meaning`` names the dimensions, e.g. '(T, units)'."""
+    __tracebackhide__ = True
+    got = tuple(int(d) for d in arr.shape)
+    want = tuple(int(d) for d in expected)
+    if got != want:
+        fail(f"{name} returned shape {got}; expected {meaning} = {want}.", hint=hint)
+
+
+def expect_finite(arr: np.ndarray, *, name: str, hint: str | None = None) -> None:
+    """Fail if ``arr`` holds NaN or infinity."""
+    __tracebackhide__ = True
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        fail(f"{name} returned {int(bad.sum())} NaN or infinite value(s).", hint=hint)
+
+
+def expect_close(arr: np.ndarray, expected: np.ndarray, *, name: str, rtol: float = 1e-5,
+                 atol: float = 1e-6, hint: str | None = None, what: str = "values") -> None:
+    """Fail unless ``arr`` matches ``expected`` within tolerances; report the worst entry."""
+    __tracebackhide__ = True
+    expected = np.asarray(expected, dtype=np.float64)
+    expect_shape(arr, expected.shape, name=name, meaning="the shape", hint=hint)
+    expect_finite(arr, name=name, hint=hint)
+    diff = np.abs(arr - expected)
+    tol = atol + rtol * np.abs(expected)
+    bad = diff > tol
+    if bad.any():
+        idx = np.unravel_index(int(np.argmax(diff - tol)), arr.shape) if arr.ndim else ()
+        got_v = float(arr[idx]) if arr.ndim else float(arr)
+        want_v = float(expected[idx]) if arr.ndim else float(expected)
+        where = f" at index {tuple(int(i) for i in idx)}" if arr.ndim else ""
+        fail(f"{name}: {int(bad.sum())} of {arr.size} {what} differ from the expected ones; "
+             f"the largest gap is{where}: got {got_v:.6g}, expected {want_v:.6g}.", hint=hint)
+
+
+def as_float(value: Any, *, name: str) -> float:
+    """Convert a student's scalar result to a Python float, strictly."""
+    __tracebackhide__ = True
+    arr = as_array(value, name=name)
+    if arr.size != 1:
+        fail(f"{name} returned {arr.size} numbers (shape {arr.shape}); expected a single number.")
+    out = float(arr.reshape(()))
+    if not math.isfinite(out):
+        fail(f"{name} returned {out}; expected a finite number.")
+    return out
+
+
+def as_int(value: Any, *, name: str) -> int:
+    """Convert a student's integer result to a Python int, strictly (3.0 is fine, 3.5 is not)."""
+    __tracebackhide__ = True
+    out = as_float(value, name=name)
+    if out != int(out):
+        fail(f"{name} returned {out}; expected a whole number.")
+    return int(out)
+
+
+Check = Callable[..., None]

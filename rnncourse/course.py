@@ -1,0 +1,150 @@
+"""Course layout and build steps: lesson ids, paths, executing solutions, generating lessons.
+
+Command line (what the Makefile calls)::
+
+    python -m rnncourse.course lessons     # regenerate lessons/ from solutions/ (nbgrader)
+    python -m rnncourse.course outputs     # re-execute solutions/ in fast mode, store outputs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterable, Sequence
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LESSON_IDS: tuple[str, ...] = ("01_gradients", "02_gru_lstm", "03_embeddings", "04_sentiment")
+NBGRADER_CONFIG = PROJECT_ROOT / "autograder" / "nbgrader_config.py"
+SOLUTIONS_DIR = PROJECT_ROOT / "solutions"
+LESSONS_DIR = PROJECT_ROOT / "lessons"
+
+# Environment for every kernel the course starts in fast mode (CI, grading, outputs).
+QUIET_TF_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+def solution_path(lesson_id: str) -> Path:
+    """``solutions/<id>/<id>.ipynb``."""
+    return SOLUTIONS_DIR / lesson_id / f"{lesson_id}.ipynb"
+
+
+def lesson_path(lesson_id: str, lessons_dir: Path = LESSONS_DIR) -> Path:
+    """``lessons/<id>/<id>.ipynb``."""
+    return lessons_dir / lesson_id / f"{lesson_id}.ipynb"
+
+
+def available_lessons() -> list[str]:
+    """The lesson ids whose source notebook exists in solutions/."""
+    return [lesson for lesson in LESSON_IDS if solution_path(lesson).exists()]
+
+
+def fast_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A copy of the environment with fast mode on and TensorFlow quiet."""
+    env = dict(os.environ)
+    env.update(QUIET_TF_ENV)
+    # nbgrader shells out to `alembic`, and kernels should be this environment's Python.
+    bindir = str(Path(sys.executable).parent)
+    if env.get("PATH", "").split(os.pathsep)[0] != bindir:
+        env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    env["RNNCOURSE_FAST"] = "1"
+    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def nbgrader(*args: str, cwd: Path = NBGRADER_CONFIG.parent, env: dict[str, str] | None = None,
+             check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run an nbgrader command with the course config (output captured).
+
+    nbgrader reads ``nbgrader_config.py`` from its working directory, so it runs in
+    autograder/ (or in ``cwd``, a folder holding a copy of that config).
+    """
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    proc = subprocess.run(cmd, cwd=cwd, env=env or fast_env(), text=True, capture_output=True)
+    if check and (proc.returncode != 0 or "[ERROR]" in proc.stderr or "| ERROR]" in proc.stderr):
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n"
+                           f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def generate_lessons(lesson_ids: Iterable[str] | None = None, *, release_dir: Path | None = None) -> list[Path]:
+    """Regenerate student notebooks from solutions/ with ``nbgrader generate_assignment``.
+
+    ``release_dir`` (default lessons/) lets tests build into a temporary folder and compare.
+    A throw-away gradebook is used, so building lessons never touches the real one.
+    """
+    lesson_ids = list(lesson_ids or available_lessons())
+    release_dir = Path(release_dir or LESSONS_DIR)
+    written = []
+    with tempfile.TemporaryDirectory(prefix="rnncourse-build-") as tmp:
+        db = f"sqlite:///{Path(tmp) / 'gradebook.db'}"
+        for lesson in lesson_ids:
+            nbgrader("generate_assignment", lesson, "--force", "--CourseDirectory.db_url=" + db,
+                     f"--CourseDirectory.release_directory={release_dir}")
+            out = lesson_path(lesson, release_dir)
+            _normalise_release(out)
+            written.append(out)
+    return written
+
+
+def _normalise_release(path: Path) -> None:
+    """Write the student notebook in a stable, diff-friendly form (sorted keys, no outputs)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def execute_notebook(path: Path, *, timeout: int = 600, fast: bool = True) -> None:
+    """Execute a notebook in place with nbclient (in its own folder) and store its outputs."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    env_backup = dict(os.environ)
+    try:
+        os.environ.update(fast_env() if fast else QUIET_TF_ENV)
+        if not fast:
+            os.environ.pop("RNNCOURSE_FAST", None)
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("widgets", None)
+    nbformat.write(nb, path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rnncourse.course", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["lessons", "outputs"])
+    parser.add_argument("lessons", nargs="*", help="lesson ids (default: every lesson in solutions/)")
+    args = parser.parse_args(argv)
+    ids = args.lessons or available_lessons()
+    unknown = [i for i in ids if i not in LESSON_IDS]
+    if unknown:
+        parser.error(f"unknown lesson id(s) {unknown}; known: {list(LESSON_IDS)}")
+    if args.command == "lessons":
+        for path in generate_lessons(ids):
+            print(f"wrote {path.relative_to(PROJECT_ROOT)}")
+    else:
+        for lesson in ids:
+            print(f"executing {solution_path(lesson).relative_to(PROJECT_ROOT)} in fast mode ...", flush=True)
+            execute_notebook(solution_path(lesson))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""Measuring gradients through time: the helpers lessons 01, 02 and 04 share.
+
+Notebooks import these instead of copying code between lessons. Lesson 01 asks the
+student to write their own :func:`input_gradient_norms`; the checks compare it with the
+reference here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def spectral_radius(matrix: np.ndarray) -> float:
+    """Largest absolute eigenvalue of a square matrix."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"spectral_radius needs a square matrix; got shape {matrix.shape}")
+    return float(np.max(np.abs(np.linalg.eigvals(matrix))))
+
+
+def random_recurrent_matrix(num_units: int, spectral_radius_target: float, seed: int = 0) -> np.ndarray:
+    """A random Gaussian ``(num_units, num_units)`` matrix rescaled to the given spectral radius."""
+    rng = np.random.default_rng(seed)
+    matrix = rng.normal(size=(num_units, num_units)) / np.sqrt(num_units)
+    return matrix * (spectral_radius_target / spectral_radius(matrix))
+
+
+def input_gradient_norms(model: Any, x: Any) -> np.ndarray:
+    """Norm of d(sum of the model's output)/d(x_t) for every time step t.
+
+    Parameters
+    ----------
+    model:
+        A Keras model (or any callable on a ``(1, T, features)`` tensor).
+    x:
+        One sequence, shape ``(T, features)`` or ``(1, T, features)``.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(T,)``, float64: entry t is the Euclidean norm of the gradient of the
+        summed output with respect to the input at step t. Small values at early steps
+        mean early inputs barely influence the output: the vanishing gradient.
+    """
+    import tensorflow as tf
+
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3 or x.shape[0] != 1:
+        raise ValueError(f"x must have shape (T, features) or (1, T, features); got {x.shape}")
+    inputs = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        output = tf.reduce_sum(model(inputs))
+    grad = tape.gradient(output, inputs)
+    if grad is None:
+        raise ValueError("the model's output does not depend on its input, so there is no gradient")
+    return np.linalg.norm(grad.numpy()[0].astype(np.float64), axis=-1)
+
+
+def make_long_lag_task(num_sequences: int, seq_len: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A memory task: the label is the *first* of ``seq_len`` random bits, read at the end.
+
+    Feature 0 holds a random -1/+1 at every step (the later ones are distractors);
+    feature 1 marks step 0 with a 1. The label is 1 when the first bit is +1. Returns
+    ``x`` of shape ``(num_sequences, seq_len, 2)`` float32 and ``y`` of shape
+    ``(num_sequences,)`` int32. A model that cannot carry information over ``seq_len``
+    steps scores about 0.5.
+    """
+    if seq_len < 2:
+        raise ValueError(f"seq_len must be at least 2; got {seq_len}")
+    if num_sequences < 1:
+        raise ValueError(f"num_sequences must be positive; got {num_sequences}")
+    rng = np.random.default_rng(seed)
+    x = np.zeros((num_sequences, seq_len, 2), dtype=np.float32)
+    x[:, :, 0] = rng.choice(np.array([-1.0, 1.0], dtype=np.float32), size=(num_sequences, seq_len))
+    x[:, 0, 1] = 1.0
+    y = (x[:, 0, 0] > 0).astype(np.int32)
+    return x, y
