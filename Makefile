@@ -41,7 +41,7 @@ lab: $(STAMP)
 		--ServerApp.root_dir=lessons $(ALLOW_ROOT)
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)
 
 lessons: $(STAMP)
 	$(PY) -m rnncourse.course lessons

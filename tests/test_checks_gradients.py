@@ -1,0 +1,211 @@
+"""Lesson 01 checks: a correct solution passes, known-wrong ones fail with the right message."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from rnncourse import checks
+from rnncourse.checks import CheckFailure
+
+
+# ---------------------------------------------------------------- rnn_forward
+def rnn_forward_loop(x, kernel, recurrent_kernel, bias):
+    state = np.zeros(kernel.shape[1])
+    states = []
+    for x_t in x:
+        state = np.tanh(x_t @ kernel + state @ recurrent_kernel + bias)
+        states.append(state)
+    return np.stack(states)
+
+
+def rnn_forward_tf(x, kernel, recurrent_kernel, bias):
+    """Another style: TensorFlow ops, a Python list of tensors, float32."""
+    state = tf.zeros((1, kernel.shape[1]), dtype=tf.float32)
+    out = []
+    for t in range(x.shape[0]):
+        state = tf.tanh(tf.constant(x[t:t + 1], tf.float32) @ tf.constant(kernel, tf.float32)
+                        + state @ tf.constant(recurrent_kernel, tf.float32) + tf.constant(bias, tf.float32))
+        out.append(state[0])
+    return tf.stack(out)
+
+
+def _rnn(activation=np.tanh, transpose=False, keep=slice(None), with_bias=True, initial=False):
+    def rnn_forward(x, kernel, recurrent_kernel, bias):
+        state = np.zeros(kernel.shape[1])
+        states = [state] if initial else []
+        rec = recurrent_kernel.T if transpose else recurrent_kernel
+        for x_t in x:
+            state = activation(x_t @ kernel + state @ rec + (bias if with_bias else 0))
+            states.append(state)
+        return np.stack(states)[keep]
+    return rnn_forward
+
+
+@pytest.mark.parametrize("solution", [rnn_forward_loop, rnn_forward_tf])
+def test_rnn_forward_accepts_correct_solutions(solution, capsys):
+    checks.check_rnn_forward(solution)
+    checks.check_rnn_forward(solution, seed=11, num_steps=13, input_dim=2, units=5, visible=False)
+    out = capsys.readouterr().out
+    assert "visible checks passed; hidden tests run at grading" in out
+    assert "hidden test passed" in out
+    assert "all tests passed" not in out.lower()
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_rnn(activation=lambda z: z), "without the tanh"),
+    (_rnn(activation=lambda z: np.maximum(z, 0)), "ReLU instead of tanh"),
+    (_rnn(transpose=True), "recurrent_kernel transposed"),
+    (_rnn(with_bias=False), "without the bias"),
+    (_rnn(keep=-1), "only the last state"),
+    (_rnn(initial=True), "do not include the initial state"),
+    (lambda x, k, r, b: None, "returned None"),
+    (lambda x, k, r, b: {"states": 1}, "expected a numpy array"),
+    (lambda x, k, r, b: np.zeros((2, 2)), "expected (T, units) = (7, 3)"),
+])
+def test_rnn_forward_rejects_known_wrong_solutions(wrong, message):
+    with pytest.raises(CheckFailure, match=".*" + message.replace("(", r"\(").replace(")", r"\)")):
+        checks.check_rnn_forward(wrong)
+
+
+def test_unimplemented_and_crashing_code_get_feedback_not_a_traceback():
+    def not_done(*args):
+        raise NotImplementedError()
+
+    def crashes(x, kernel, recurrent_kernel, bias):
+        return x @ recurrent_kernel  # wrong shapes: numpy raises ValueError
+
+    with pytest.raises(CheckFailure, match="not implemented yet"):
+        checks.check_rnn_forward(not_done)
+    with pytest.raises(CheckFailure, match=r"rnn_forward raised ValueError: .*\nHint:"):
+        checks.check_rnn_forward(crashes)
+    with pytest.raises(CheckFailure, match="is not a function"):
+        checks.check_rnn_forward(42)
+
+
+def test_lying_equality_does_not_pass():
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+        __hash__ = object.__hash__
+
+    with pytest.raises(CheckFailure, match="expected a numpy array"):
+        checks.check_rnn_forward(lambda *a: AlwaysEqual())
+
+
+# ---------------------------------------------------------------- spectral radius and Jacobians
+def scale_ok(W, rho):
+    return W * rho / np.max(np.abs(np.linalg.eigvals(W)))
+
+
+def test_scale_to_spectral_radius(capsys):
+    checks.check_scale_to_spectral_radius(scale_ok)
+    assert "visible checks passed" in capsys.readouterr().out
+    with pytest.raises(CheckFailure, match="spectral norm"):
+        checks.check_scale_to_spectral_radius(lambda W, rho: W * rho / np.linalg.norm(W, 2))
+    with pytest.raises(CheckFailure, match="changed the direction"):
+        checks.check_scale_to_spectral_radius(lambda W, rho: -scale_ok(W, rho))
+
+
+def jacobian_norms_ok(W, num_steps):
+    return np.array([np.linalg.norm(np.linalg.matrix_power(W, t), 2) for t in range(1, num_steps + 1)])
+
+
+def test_jacobian_norms(capsys):
+    checks.check_jacobian_norms(jacobian_norms_ok)
+    assert "visible checks passed" in capsys.readouterr().out
+    with pytest.raises(CheckFailure, match="Frobenius"):
+        checks.check_jacobian_norms(lambda W, n: np.array(
+            [np.linalg.norm(np.linalg.matrix_power(W, t)) for t in range(1, n + 1)]))
+    with pytest.raises(CheckFailure, match="start at t = 1"):
+        checks.check_jacobian_norms(lambda W, n: np.array(
+            [np.linalg.norm(np.linalg.matrix_power(W, t), 2) for t in range(0, n + 1)]))
+    with pytest.raises(CheckFailure, match="norm raised to a power"):
+        checks.check_jacobian_norms(lambda W, n: np.linalg.norm(W, 2) ** np.arange(1, n + 1))
+
+
+# ---------------------------------------------------------------- input gradient norms
+def input_gradient_norms_ok(model, x):
+    inputs = tf.Variable(np.asarray(x, dtype="float32")[None])
+    with tf.GradientTape() as tape:
+        out = tf.reduce_sum(model(inputs))
+    return np.linalg.norm(tape.gradient(out, inputs).numpy()[0], axis=-1)
+
+
+def test_input_gradient_norms(capsys):
+    checks.check_input_gradient_norms(input_gradient_norms_ok)
+    assert "visible checks passed" in capsys.readouterr().out
+
+    def raw_gradient(model, x):
+        inputs = tf.Variable(np.asarray(x, dtype="float32")[None])
+        with tf.GradientTape() as tape:
+            out = tf.reduce_sum(model(inputs))
+        return tape.gradient(out, inputs).numpy()[0]
+
+    with pytest.raises(CheckFailure, match="take the norm over the feature axis"):
+        checks.check_input_gradient_norms(raw_gradient)
+    with pytest.raises(CheckFailure, match="reverse order"):
+        checks.check_input_gradient_norms(lambda m, x: input_gradient_norms_ok(m, x)[::-1])
+    with pytest.raises(CheckFailure, match="drop the batch axis"):
+        checks.check_input_gradient_norms(lambda m, x: input_gradient_norms_ok(m, x)[None])
+
+
+# ---------------------------------------------------------------- clipping
+def test_clip_by_norm(capsys):
+    def ok(g, c):
+        n = np.linalg.norm(g)
+        return g * c / n if n > c else g
+
+    checks.check_clip_by_norm(ok)
+    assert "matches tf.clip_by_norm" in capsys.readouterr().out
+    with pytest.raises(CheckFailure, match="clipping by value"):
+        checks.check_clip_by_norm(lambda g, c: np.clip(g, -c, c))
+    with pytest.raises(CheckFailure, match="must come back unchanged"):
+        checks.check_clip_by_norm(lambda g, c: g * c / np.linalg.norm(g))
+
+
+def test_clip_by_value(capsys):
+    checks.check_clip_by_value(lambda g, lo, hi: np.clip(g, lo, hi))
+    assert "matches tf.clip_by_value" in capsys.readouterr().out
+    with pytest.raises(CheckFailure, match="swapped clip_min and clip_max"):
+        checks.check_clip_by_value(lambda g, lo, hi: np.clip(g, hi, lo))
+    with pytest.raises(CheckFailure, match="differ from the expected"):
+        checks.check_clip_by_value(lambda g, lo, hi: np.clip(g, -hi, hi))
+
+
+# ---------------------------------------------------------------- memory model
+def _memory_model(layer, *, return_sequences=False, activation="sigmoid"):
+    def build(seq_len, num_features, num_units):
+        kwargs = {"return_sequences": return_sequences}
+        return keras.Sequential([keras.Input(shape=(seq_len, num_features)),
+                                 layer(num_units, **kwargs), keras.layers.Dense(1, activation=activation)])
+    return build
+
+
+def test_memory_model(capsys):
+    checks.check_memory_model(_memory_model(keras.layers.LSTM))
+    checks.check_memory_model(_memory_model(keras.layers.GRU), seq_len=12, num_features=3, num_units=5,
+                              visible=False)
+    out = capsys.readouterr().out
+    assert "visible checks passed" in out and "hidden test passed" in out
+    with pytest.raises(CheckFailure, match="needs a gated cell"):
+        checks.check_memory_model(_memory_model(keras.layers.SimpleRNN))
+    with pytest.raises(CheckFailure, match="return_sequences=False"):
+        checks.check_memory_model(_memory_model(keras.layers.LSTM, return_sequences=True))
+    with pytest.raises(CheckFailure, match="expected sigmoid"):
+        checks.check_memory_model(_memory_model(keras.layers.LSTM, activation="softmax"))
+    with pytest.raises(CheckFailure, match="expected a keras.Model"):
+        checks.check_memory_model(lambda *a: "model")
+
+
+def test_memory_results():
+    checks.check_memory_results({"simple_rnn": 0.5, "gated": 0.97})
+    with pytest.raises(CheckFailure, match="expected at least 0.8"):
+        checks.check_memory_results({"simple_rnn": 0.5, "gated": 0.6})
+    with pytest.raises(CheckFailure, match="expected it to fail"):
+        checks.check_memory_results({"simple_rnn": 0.9, "gated": 0.97})
+    with pytest.raises(CheckFailure, match="keys 'simple_rnn' and 'gated'"):
+        checks.check_memory_results({"lstm": 1.0})

@@ -1,0 +1,83 @@
+"""The nbgrader pipeline end to end: solutions/ -> lessons/ -> autograder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rnncourse import course
+from rnncourse.grading import autograde
+
+EXPECTED_LESSONS = ["01_gradients"]  # grows as lessons land; an empty solutions/ fails here
+
+
+def test_expected_lessons_exist():
+    missing = [lesson for lesson in EXPECTED_LESSONS if not course.solution_path(lesson).exists()]
+    assert not missing, f"missing source notebooks: {missing}"
+    assert course.available_lessons()[: len(EXPECTED_LESSONS)] == EXPECTED_LESSONS
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_lessons_are_exactly_what_make_lessons_produces(tmp_path):
+    built = course.generate_lessons(course.available_lessons(), release_dir=tmp_path / "lessons")
+    assert [p.parent.name for p in built] == course.available_lessons()
+    for path in built:
+        committed = course.lesson_path(path.parent.name)
+        assert committed.exists(), f"{committed} is missing: run `make lessons` and commit it"
+        assert _load(committed) == _load(path), (
+            f"{committed} differs from what `make lessons` builds from solutions/: run `make lessons`")
+    extra = sorted(p.name for p in course.LESSONS_DIR.iterdir() if p.is_dir()) if course.LESSONS_DIR.exists() else []
+    assert extra == course.available_lessons(), f"lessons/ holds folders without a source: {extra}"
+
+
+@pytest.mark.parametrize("lesson", course.available_lessons())
+def test_student_notebook_has_no_solutions_outputs_or_hidden_tests(lesson):
+    text = course.lesson_path(lesson).read_text(encoding="utf-8")
+    nb = json.loads(text)
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in text, f"{lesson}: student notebook contains {marker!r}"
+    code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code_cells, "a lesson without code cells"
+    assert all(not c["outputs"] and c["execution_count"] is None for c in code_cells)
+    stubs = [c for c in code_cells if c["metadata"].get("nbgrader", {}).get("solution")]
+    assert stubs and all("raise NotImplementedError()" in "".join(c["source"]) for c in stubs)
+
+
+@pytest.mark.parametrize("lesson", course.available_lessons())
+def test_exercise_standard(lesson):
+    """Every solution cell is followed by a visible and a hidden graded test; free response exists."""
+    nb = _load(course.solution_path(lesson))
+    cells = nb["cells"]
+    meta = [c["metadata"].get("nbgrader", {}) for c in cells]
+    tests = [(c, m) for c, m in zip(cells, meta) if m.get("grade") and c["cell_type"] == "code"]
+    hidden = [c for c, _ in tests if "### BEGIN HIDDEN TESTS" in "".join(c["source"])]
+    visible = [c for c, _ in tests if "### BEGIN HIDDEN TESTS" not in "".join(c["source"])]
+    assert len(hidden) >= 4 and len(visible) >= 4
+    for c, m in tests:
+        source = "".join(c["source"])
+        assert m.get("points", 0) > 0 and m.get("locked"), m.get("grade_id")
+        assert source.lstrip().startswith('"""'), f"{m['grade_id']}: test cells start with a one-line docstring"
+        assert "checks." in source, f"{m['grade_id']}: test cells call rnncourse.checks"
+    free = [m for c, m in zip(cells, meta) if c["cell_type"] == "markdown" and m.get("grade") and m.get("solution")]
+    assert free, "each lesson has at least one free-response cell graded by hand"
+    assert any("Key takeaways" in "".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", course.available_lessons())
+def test_autograder_full_marks_for_solution_and_zero_for_blank(lesson, tmp_path):
+    scores = autograde(tmp_path, lesson, {
+        "reference": course.solution_path(lesson),
+        "blank": course.lesson_path(lesson),
+    })
+    reference, blank = scores["reference"], scores["blank"]
+    assert reference.max_score > 0
+    assert reference.score == reference.max_score, f"reference lost points in {reference.failed_cells}"
+    assert blank.max_score == reference.max_score
+    assert blank.score == 0, f"the untouched notebook scored in {set(reference.failed_cells) ^ set(blank.failed_cells)}"
