@@ -43,6 +43,14 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)
 
+# Grade a folder of submissions: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]
+SUBMISSIONS ?=
+OUT ?= grading-output
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]"; exit 2; }
+	$(PY) -m rnncourse.grader "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS)
+
 lessons: $(STAMP)
 	$(PY) -m rnncourse.course lessons
 

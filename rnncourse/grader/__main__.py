@@ -1,0 +1,45 @@
+"""Command line: python -m rnncourse.grader SUBMISSIONS [--out OUT] [--jobs N] ..."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .core import Settings, grade_folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m rnncourse.grader",
+        description="Autograde a folder of student notebooks (nbgrader layout <dir>/<student>/<lesson>/"
+                    "<lesson>.ipynb or flat <dir>/<student>/<lesson>.ipynb) in fast mode.")
+    parser.add_argument("submissions", type=Path, help="folder of submissions (never modified)")
+    parser.add_argument("--out", type=Path, default=Path("grading-output"),
+                        help="where grades.csv, feedback/ and autograded/ go (default: grading-output)")
+    parser.add_argument("--jobs", type=int, default=Settings.jobs, help="notebooks graded at once (default: cores)")
+    parser.add_argument("--cell-timeout", type=int, default=Settings.cell_timeout, help="seconds per cell")
+    parser.add_argument("--notebook-timeout", type=int, default=Settings.notebook_timeout,
+                        help="seconds per notebook")
+    parser.add_argument("--memory-limit-gb", type=float, default=Settings.memory_limit_gb,
+                        help="address-space limit per grading kernel")
+    parser.add_argument("--db-url", default=os.environ.get("DB_URL") or None,
+                        help="SQLAlchemy URL of the gradebook (default: sqlite in OUT; env DB_URL)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    settings = Settings(jobs=args.jobs, cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                        memory_limit_gb=args.memory_limit_gb, db_url=args.db_url, progress=not args.no_progress)
+    try:
+        grade_folder(args.submissions, args.out, settings)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

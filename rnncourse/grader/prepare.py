@@ -1,0 +1,278 @@
+"""Find submissions, validate them, and rebuild each one on top of the released notebook.
+
+Rebuilding is the first line of defence: the notebook that gets graded consists of the
+released lesson's cells (narrative, demo and test cells exactly as released), the student's
+answers (solution cells, matched by ``grade_id`` and, failing that, by cell id), and any
+cells the student added. Deleting, emptying or editing a test cell, or editing nbgrader
+metadata, therefore cannot change what runs; it is recorded as a reason to flag.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..course import LESSON_IDS, lesson_path
+from .scan import Finding, scan_source
+
+GUARD_SETUP = ("# Inserted by the grader: records what the tests rely on before any student code runs.\n"
+               "import rnncourse.grader.guard as _rnncourse_guard\n_rnncourse_guard.install()")
+GUARD_PREFIX = "checks = __import__('rnncourse.grader.guard', fromlist=['verify']).verify()  # grader\n"
+
+
+@dataclass
+class Submission:
+    """One (student, lesson) row of the results, with the file(s) behind it."""
+
+    student_id: str
+    lesson: str
+    path: Path | None = None
+    status: str = "pending"  # graded | missing | invalid | timeout | error | flagged
+    message: str = ""
+    notes: list[str] = field(default_factory=list)  # extra information for the message
+    flags: list[str] = field(default_factory=list)  # reasons to flag
+    digest: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.student_id, self.lesson)
+
+
+def discover(submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS) -> list[Submission]:
+    """Every file under ``submissions_dir`` becomes (part of) a row.
+
+    Layouts: ``<dir>/<student>/<lesson>/<lesson>.ipynb`` (nbgrader) and
+    ``<dir>/<student>/<lesson>.ipynb`` (flat). Anything else is ``invalid`` with a message
+    saying what was expected. When a student has a lesson in both layouts, the nbgrader one
+    is graded and the other is named in the message.
+    """
+    submissions_dir = Path(submissions_dir)
+    if not submissions_dir.is_dir():
+        raise FileNotFoundError(f"SUBMISSIONS folder {submissions_dir} does not exist or is not a folder")
+    rows: dict[tuple[str, str], Submission] = {}
+    extra: list[Submission] = []
+    expected = ", ".join(f"{lesson}.ipynb" for lesson in lessons)
+    for path in sorted(submissions_dir.rglob("*")):
+        if path.is_dir() or any(part.startswith(".") for part in path.relative_to(submissions_dir).parts):
+            continue
+        rel = path.relative_to(submissions_dir)
+        parts = rel.parts
+        if len(parts) == 1:
+            extra.append(Submission("", str(rel), path, "invalid",
+                                    f"{rel}: file outside any student folder; expected <student_id>/<lesson>.ipynb"))
+            continue
+        student = parts[0]
+        lesson = None
+        layout = ""
+        if len(parts) == 2 and path.suffix == ".ipynb" and path.stem in lessons:
+            lesson, layout = path.stem, "flat"
+        elif len(parts) == 3 and parts[1] in lessons and parts[2] == f"{parts[1]}.ipynb":
+            lesson, layout = parts[1], "nbgrader"
+        if lesson is None:
+            extra.append(Submission(student, "/".join(parts[1:]), path, "invalid",
+                                    f"{rel}: not a lesson notebook; expected one of {expected} "
+                                    "(flat) or <lesson>/<lesson>.ipynb (nbgrader layout)"))
+            continue
+        key = (student, lesson)
+        if key in rows:
+            kept, other = (rows[key], path) if layout == "flat" else (None, rows[key].path)
+            if kept is None:
+                rows[key] = Submission(student, lesson, path)
+                kept = rows[key]
+            kept.notes.append(f"also found {other.relative_to(submissions_dir)} (ignored: the nbgrader "
+                              f"layout file {kept.path.relative_to(submissions_dir)} was graded)")
+        else:
+            rows[key] = Submission(student, lesson, path)
+    # A student missing a lesson that somebody submitted gets a `missing` row.
+    students = sorted({s.student_id for s in [*rows.values(), *extra] if s.student_id})
+    submitted_lessons = sorted({lesson for (_, lesson) in rows})
+    for student in students:
+        for lesson in submitted_lessons:
+            if (student, lesson) not in rows:
+                rows[(student, lesson)] = Submission(student, lesson, None, "missing",
+                                                     f"no {lesson} notebook from {student}")
+    return sorted([*rows.values(), *extra], key=lambda s: (s.student_id, s.lesson))
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _cell_key(cell: dict) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _nbgrader_meta(cell: dict) -> dict:
+    meta = dict(cell.get("metadata", {}).get("nbgrader", {}))
+    for derived in ("checksum", "cell_type"):  # added by nbgrader itself when it releases
+        meta.pop(derived, None)
+    return meta
+
+
+def _grade_ids(nb: dict) -> set[str]:
+    return {gid for gid in (_cell_key(c) for c in nb.get("cells", [])) if gid}
+
+
+def load_notebook(path: Path) -> dict:
+    """Parse a submitted file as a version-4 notebook or raise ValueError with a readable reason."""
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("not a text file (is it really a .ipynb?)") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at line {exc.lineno}); the file is damaged — "
+                         "re-download the notebook from JupyterLab (File > Download)") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise ValueError("valid JSON but not a Jupyter notebook (no list of cells)")
+    if data.get("nbformat") != 4:
+        raise ValueError(f"notebook format {data.get('nbformat')!r}; expected 4")
+    for index, cell in enumerate(data["cells"]):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in {"code", "markdown", "raw"}:
+            raise ValueError(f"cell {index} is not a notebook cell")
+    return data
+
+
+def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) -> dict:
+    """The notebook to grade: the release's cells with the student's answers and added cells.
+
+    Records tampering in ``submission.flags`` and ordinary remarks in ``submission.notes``.
+    Raises ValueError when the file cannot be matched to the lesson at all.
+    """
+    student_nb = load_notebook(submission.path)  # type: ignore[arg-type]
+    student_cells = student_nb["cells"]
+    release_cells = release["cells"]
+    solution_ids = [_cell_key(c) for c in release_cells if c["metadata"].get("nbgrader", {}).get("solution")]
+    by_grade_id = {gid: c for c in student_cells if (gid := _cell_key(c))}
+    by_cell_id = {c.get("id"): c for c in student_cells if c.get("id")}
+    release_ids = {c.get("id") for c in release_cells}
+    release_grade_ids = _grade_ids(release)
+
+    matched = sum(1 for c in release_cells if _cell_key(c) in by_grade_id or c.get("id") in by_cell_id)
+    if matched == 0:
+        others = [lesson for lesson, nb in releases.items()
+                  if lesson != submission.lesson and _grade_ids(nb) & set(by_grade_id)]
+        if others:
+            raise ValueError(f"this is the {others[0]} notebook, not {submission.lesson}")
+        raise ValueError("none of the lesson's cells can be recognised (nbgrader metadata and cell ids "
+                         "are gone); submit the lesson notebook you worked in")
+
+    graded_cells = []
+    used: set[int] = set()
+    for cell in release_cells:
+        gid = _cell_key(cell)
+        theirs = by_grade_id.get(gid) if gid else None
+        if theirs is None:
+            theirs = by_cell_id.get(cell.get("id"))
+            if theirs is not None and gid and _cell_key(theirs) != gid:
+                submission.flags.append(f"the grade_id of cell {gid!r} was changed to {_cell_key(theirs)!r}")
+        if theirs is not None:
+            used.add(id(theirs))
+        new = copy.deepcopy(cell)
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution"):
+            if theirs is None:
+                submission.notes.append(f"answer cell {gid} is missing (scored as unanswered)")
+            else:
+                new["source"] = _source(theirs)
+        elif gid:
+            if theirs is None:
+                submission.flags.append(f"test cell {gid} was deleted (restored from the release and graded)")
+            elif _source(theirs).strip() != _source(cell).strip():
+                submission.flags.append(f"test cell {gid} was edited (the released version was graded)")
+        if theirs is not None and gid and _nbgrader_meta(theirs) and _nbgrader_meta(theirs) != _nbgrader_meta(cell):
+            changed = sorted(k for k in set(_nbgrader_meta(theirs)) | set(_nbgrader_meta(cell))
+                             if _nbgrader_meta(theirs).get(k) != _nbgrader_meta(cell).get(k))
+            submission.flags.append(f"nbgrader metadata of cell {gid} was edited ({', '.join(changed)}); "
+                                    "the released metadata was used")
+        elif theirs is not None and gid and not _nbgrader_meta(theirs):
+            submission.flags.append(f"nbgrader metadata of cell {gid} was removed; the released metadata was used")
+        graded_cells.append(new)
+
+    # Cells the student added stay, placed after the release cell that precedes them.
+    position = {id(c): i for i, c in enumerate(student_cells)}
+    insert_after: dict[int, list[dict]] = {}
+    last_release_index = -1
+    release_index_of = {}
+    for i, cell in enumerate(release_cells):
+        gid = _cell_key(cell)
+        theirs = (by_grade_id.get(gid) if gid else None) or by_cell_id.get(cell.get("id"))
+        if theirs is not None:
+            release_index_of[id(theirs)] = i
+    for cell in student_cells:
+        if id(cell) in release_index_of:
+            last_release_index = release_index_of[id(cell)]
+            continue
+        if id(cell) in used or cell.get("id") in release_ids:
+            continue
+        gid = _cell_key(cell)
+        if gid and gid not in release_grade_ids:
+            submission.flags.append(f"unknown graded cell {gid!r} (not in the release) was dropped")
+            continue
+        added = {"cell_type": cell.get("cell_type", "code"), "metadata": {}, "source": _source(cell)}
+        if added["cell_type"] == "code":
+            added.update(outputs=[], execution_count=None)
+        insert_after.setdefault(last_release_index, []).append(added)
+    del position
+    final = list(insert_after.get(-1, []))
+    for i, cell in enumerate(graded_cells):
+        final.append(cell)
+        final.extend(insert_after.get(i, []))
+
+    # Static scan of what the student wrote.
+    findings: list[Finding] = []
+    for cell in final:
+        if cell["cell_type"] != "code":
+            continue
+        gid = _cell_key(cell)
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if gid and not meta.get("solution"):
+            continue  # release cells, not the student's code
+        if not gid and cell.get("id") in release_ids:
+            continue
+        label = f"answer cell {gid}" if gid else "a cell the student added"
+        findings.extend(scan_source(_source(cell), label))
+    submission.flags.extend(str(f) for f in findings)
+
+    graded = copy.deepcopy(release)
+    for i, cell in enumerate(final):
+        cell["id"] = cell.get("id") or f"added-{i:03d}"
+    graded["cells"] = final
+    return graded
+
+
+def with_guard(nb: dict) -> dict:
+    """Insert the integrity guard's set-up cell at the top (the grader's copy only)."""
+    guarded = copy.deepcopy(nb)
+    guard_cell = {"cell_type": "code", "id": "rnncourse-grader-guard", "metadata": {}, "outputs": [],
+                  "execution_count": None, "source": GUARD_SETUP}
+    guarded["cells"] = [guard_cell, *guarded["cells"]]
+    return guarded
+
+
+def guarded_source(solution_nb: dict) -> dict:
+    """The solution notebook with ``checks = verify()`` heading every test cell (the gradebook's copy)."""
+    nb = copy.deepcopy(solution_nb)
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] == "code" and meta.get("grade") and not meta.get("solution"):
+            cell["source"] = GUARD_PREFIX + _source(cell)
+    return nb
+
+
+def load_releases() -> dict[str, dict]:
+    """The released student notebooks, by lesson id (only lessons that exist)."""
+    releases = {}
+    for lesson in LESSON_IDS:
+        path = lesson_path(lesson)
+        if path.exists():
+            releases[lesson] = json.loads(path.read_text(encoding="utf-8"))
+    return releases

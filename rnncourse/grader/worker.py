@@ -1,0 +1,61 @@
+"""A grading worker: one long-lived process that autogrades many notebooks with nbgrader.
+
+Started by the grader as ``python -m rnncourse.grader.worker <course_root> <cell_timeout>``.
+It reads one JSON job per line on stdin and answers one JSON line per job on its original
+stdout (everything else it or nbgrader prints goes to stderr). Each worker owns a private
+course folder and SQLite gradebook, so workers never write to the same database; the
+parent merges the results into the instructor's gradebook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def _scores(autograder: Path, lesson: str, student: str) -> list[dict]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{autograder / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_submission_notebook(lesson, lesson, student)
+        return [{"name": g.name, "cell_type": g.cell.cell_type, "auto_score": g.auto_score,
+                 "max_score": float(g.max_score)} for g in notebook.grades]
+
+
+def main(argv: list[str]) -> int:
+    course, cell_timeout = Path(argv[0]), int(argv[1])
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # stray output must not corrupt the protocol
+    sys.stdout = sys.stderr
+
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config.loader import PyFileConfigLoader
+
+    autograder = course / "autograder"
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(autograder)).load_config()
+    config.Execute.timeout = cell_timeout
+    config.Execute.interrupt_on_timeout = True
+    api = NbGraderAPI(config=config)
+
+    for line in sys.stdin:
+        job = json.loads(line)
+        lesson, student = job["lesson"], job["student"]
+        answer: dict = {"student": student, "lesson": lesson}
+        try:
+            result = api.autograde(lesson, student, force=True, create=True)
+            answer.update(success=bool(result.get("success")), error=str(result.get("error", ""))[-3000:],
+                          log=str(result.get("log", ""))[-6000:])
+            autograded = autograder / "autograded" / student / lesson / f"{lesson}.ipynb"
+            answer["autograded"] = str(autograded) if autograded.exists() else ""
+            answer["grades"] = _scores(autograder, lesson, student) if answer["success"] else []
+        except Exception as exc:  # noqa: BLE001  (report, never die on one notebook)
+            answer.update(success=False, error=f"{type(exc).__name__}: {exc}", log="", grades=[], autograded="")
+        protocol.write(json.dumps(answer) + "\n")
+        protocol.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
