@@ -165,12 +165,12 @@ class _Worker:
 
 
 # ------------------------------------------------------------------ results
-def _classify(sub: Submission, answer: dict) -> tuple[float, float]:
+def _classify(sub: Submission, answer: dict, full_points: float) -> tuple[float, float]:
     """Set status/message from a worker's answer; return (score, max_score)."""
     if answer.get("timeout"):
         sub.status = "timeout"
         sub.message = "the notebook did not finish within the notebook time limit (an endless loop or a very long cell?)"
-        return 0.0, 0.0
+        return 0.0, full_points
     grades = answer.get("grades") or []
     code = [g for g in grades if g["cell_type"] == "code"]
     score = sum(float(g["auto_score"] or 0.0) for g in code)
@@ -187,7 +187,7 @@ def _classify(sub: Submission, answer: dict) -> tuple[float, float]:
         else:
             last = [line for line in error.strip().splitlines() if line.strip()]
             sub.message = "grading failed: " + (last[-1][:300] if last else "unknown error")
-        return 0.0, max_score
+        return 0.0, max_score or full_points
     failed = [g["name"] for g in code if float(g["auto_score"] or 0.0) < float(g["max_score"])]
     sub.status = "graded"
     parts = []
@@ -197,6 +197,18 @@ def _classify(sub: Submission, answer: dict) -> tuple[float, float]:
         parts.append(f"{manual:g} more points are graded by hand")
     sub.message = "; ".join(parts)
     return score, max_score
+
+
+def _timed_out_cells(autograded: str) -> list[str]:
+    """Cells of the autograded notebook that nbgrader interrupted at the cell time limit."""
+    if not autograded or not Path(autograded).exists():
+        return []
+    nb = json.loads(Path(autograded).read_text(encoding="utf-8"))
+    found = []
+    for index, cell in enumerate(nb.get("cells", [])):
+        if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
+            found.append(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index}")
+    return found
 
 
 def _read_integrity(autograded: str) -> list[str]:
@@ -369,7 +381,12 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
     while done < len(jobs):
         sub, cache_file, answer = results.get()
         done += 1
-        score, max_score = _classify(sub, answer)
+        score, max_score = _classify(sub, answer, _max_points(releases.get(sub.lesson)))
+        timed_out = _timed_out_cells(answer.get("autograded", ""))
+        if timed_out and sub.status == "graded":
+            sub.status = "timeout"
+            sub.message = (f"cell(s) stopped at the cell time limit ({settings.cell_timeout} s): "
+                           f"{', '.join(timed_out)}; the rest was graded" + (f"; {sub.message}" if sub.message else ""))
         sub.flags.extend(_read_integrity(answer.get("autograded", "")))
         if _protected_state() != protected_before:
             sub.flags.append("the course folders changed while this notebook was graded (writing into "

@@ -1,0 +1,266 @@
+"""The instructor's grader on generated submissions: exact grades.csv for good, bad and hostile input.
+
+One grading run (JOBS=2, lesson 01, fast mode) covers every case; the later tests re-run it
+on the same and on changed input, which the grader's cache makes cheap.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rnncourse import course
+from rnncourse.grader import CSV_COLUMNS, Settings, grade_folder
+from rnncourse.grader.scan import scan_source
+
+pytestmark = pytest.mark.slow
+LESSON = "01_gradients"
+FULL = 24  # autograded points of lesson 01
+SETTINGS = Settings(jobs=2, cell_timeout=20, notebook_timeout=180, progress=False)
+
+
+def _release() -> dict:
+    return json.loads(course.lesson_path(LESSON).read_text(encoding="utf-8"))
+
+
+def _solution_sources() -> dict[str, str]:
+    nb = json.loads(course.solution_path(LESSON).read_text(encoding="utf-8"))
+    out = {}
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution") and cell["cell_type"] == "code":
+            source = "".join(cell["source"])
+            lines = [line for line in source.splitlines() if "### BEGIN SOLUTION" not in line
+                     and "### END SOLUTION" not in line]
+            out[meta["grade_id"]] = "\n".join(lines)
+    return out
+
+
+def _student(answers: dict[str, str] | None = None, edit=None) -> dict:
+    """The release with some answers filled in (as a student would), optionally edited further."""
+    nb = _release()
+    for cell in nb["cells"]:
+        gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if answers and gid in answers:
+            cell["source"] = answers[gid]
+    if edit:
+        edit(nb)
+    return nb
+
+
+def _cell(nb: dict, grade_id: str) -> dict:
+    return next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+SOLVED = _solution_sources()
+WRONG_RNN = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"].replace("np.tanh(", "(")}  # honest score 20
+PARTIAL = {k: SOLVED[k] for k in ("rnn_forward", "scale_to_spectral_radius", "clip_functions")}  # 4+2+4
+
+
+def _with_code(extra: str, answers=WRONG_RNN) -> dict:
+    """WRONG_RNN, with `extra` appended to the rnn_forward answer cell (the attack)."""
+    return {**answers, "rnn_forward": answers["rnn_forward"] + "\n" + extra}
+
+
+def _delete_tests(nb):
+    nb["cells"] = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id")
+                   not in {"test_rnn_forward", "test_rnn_forward_hidden"}]
+
+
+def _edit_test(nb):
+    _cell(nb, "test_rnn_forward")["source"] = "print('visible checks passed')"
+
+
+def _empty_test(nb):
+    _cell(nb, "test_rnn_forward")["source"] = ""
+
+
+def _zero_points(nb):
+    meta = _cell(nb, "test_rnn_forward")["metadata"]["nbgrader"]
+    meta.update(points=0, locked=False)
+    _cell(nb, "test_rnn_forward_hidden")["metadata"]["nbgrader"]["grade"] = False
+
+
+LIAR = '''
+class Liar:
+    def __eq__(self, other):
+        return True
+    def __array__(self, *args, **kwargs):
+        raise TypeError
+    def __float__(self):
+        return 0.0
+def rnn_forward(x, kernel, recurrent_kernel, bias):
+    return Liar()
+'''
+
+# student id -> (notebook or raw bytes, relative path, expected row(s))
+CASES: dict[str, tuple] = {
+    "correct": (_student(SOLVED), "correct/01_gradients.ipynb", (FULL, "graded", "")),
+    "blank": (_student(), "blank/01_gradients/01_gradients.ipynb", (0, "graded", "lost points in test_rnn_forward")),
+    "partial": (_student(PARTIAL), "partial/01_gradients.ipynb", (10, "graded", "lost points in test_jacobian_norms")),
+    "wrong_rnn": (_student(WRONG_RNN), "wrong_rnn/01_gradients.ipynb", (20, "graded", "lost points in test_rnn_forward,")),
+    # 1. test cells deleted, edited, emptied: restored, so the wrong answer still loses its points
+    "del_test": (_student(WRONG_RNN, _delete_tests), "del_test/01_gradients.ipynb",
+                 (20, "flagged", "test cell test_rnn_forward was deleted")),
+    "edit_test": (_student(WRONG_RNN, _edit_test), "edit_test/01_gradients.ipynb",
+                  (20, "flagged", "test cell test_rnn_forward was edited")),
+    "empty_test": (_student(WRONG_RNN, _empty_test), "empty_test/01_gradients.ipynb",
+                   (20, "flagged", "test cell test_rnn_forward was edited")),
+    # 2. metadata
+    "metadata": (_student(WRONG_RNN, _zero_points), "metadata/01_gradients.ipynb",
+                 (20, "flagged", "nbgrader metadata of cell test_rnn_forward was edited (locked, points)")),
+    # 3. monkeypatching the checks, numpy's testing functions, builtins
+    "patch_checks": (_student(_with_code("checks.check_rnn_forward = lambda *a, **k: None")),
+                     "patch_checks/01_gradients.ipynb", (0, "flagged", "rnncourse.checks.check_rnn_forward was replaced")),
+    "patch_numpy": (_student(_with_code("np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = print")),
+                    "patch_numpy/01_gradients.ipynb", (0, "flagged", "numpy.allclose was replaced")),
+    "patch_builtins": (_student(_with_code("import builtins\nbuiltins.print = lambda *a, **k: None")),
+                       "patch_builtins/01_gradients.ipynb", (0, "flagged", "builtins.print was replaced")),
+    # (replacing builtins.isinstance breaks the kernel itself: every later cell hangs until its time limit)
+    "break_kernel": (_student(_with_code("import builtins\nbuiltins.isinstance = lambda *a: True")),
+                     "break_kernel/01_gradients.ipynb", (0, "timeout", "replaces builtins.isinstance")),
+    # 4. lying objects
+    "liar": (_student({**WRONG_RNN, "rnn_forward": LIAR}), "liar/01_gradients.ipynb",
+             (20, "flagged", "class Liar defines __eq__")),
+    # 5. hiding failures
+    "hide_errors": (_student(_with_code("get_ipython().showtraceback = lambda *a, **k: None\n"
+                                        "import sys\nsys.stderr = open('/dev/null', 'w')")),
+                    "hide_errors/01_gradients.ipynb", (0, "flagged", "IPython's showtraceback was replaced")),
+    # 6. stopping the kernel
+    "os_exit": (_student(_with_code("import os\nos._exit(0)", SOLVED)), "os_exit/01_gradients.ipynb",
+                (0, "error", "the kernel died")),
+    "sys_exit": (_student(_with_code("import sys\nsys.exit(0)")), "sys_exit/01_gradients.ipynb",
+                 (20, "flagged", "imports sys")),
+    # 7. endless loop, sleep, 30 GB
+    "loop": (_student(_with_code("while True:\n    pass")), "loop/01_gradients.ipynb",
+             (20, "timeout", "stopped at the cell time limit")),
+    "sleep": (_student(_with_code("import time\ntime.sleep(10**6)")), "sleep/01_gradients.ipynb",
+              (20, "timeout", "stopped at the cell time limit")),
+    "memory": (_student(_with_code("big = np.ones(int(30e9 / 8))")), "memory/01_gradients.ipynb",
+               (20, "graded", "lost points in test_rnn_forward,")),
+    # 8. reading hidden tests / writing into the course
+    "reader": (_student(_with_code("hidden = open('../../../gradebook.db', 'rb').read()")),
+               "reader/01_gradients.ipynb", (20, "flagged", "calls open() (opens files)")),
+    "writer": (_student(_with_code("from pathlib import Path\nPath('x.txt').write_text('x')")),
+               "writer/01_gradients.ipynb", (20, "flagged", "imports pathlib")),
+    # files that are not gradable
+    "corrupt": (b'{"cells": [', "corrupt/01_gradients.ipynb", (0, "invalid", "not valid JSON")),
+    "notanotebook": (b'{"hello": 1}', "notanotebook/01_gradients.ipynb", (0, "invalid", "not a Jupyter notebook")),
+}
+# The wrong lesson: lesson 01's file holds a notebook without any of its cells.
+WRONG_LESSON = {"cells": [{"cell_type": "code", "id": "zzz", "metadata": {}, "outputs": [], "execution_count": None,
+                           "source": "print(1)"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def _write(root: Path, rel: str, content) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if isinstance(content, bytes) else json.dumps(content).encode())
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == CSV_COLUMNS
+        return list(reader)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grading")
+    subs = root / "submissions"
+    for _student_id, (content, rel, _) in CASES.items():
+        _write(subs, rel, content)
+    _write(subs, "wronglesson/01_gradients.ipynb", WRONG_LESSON)
+    _write(subs, "twice/01_gradients.ipynb", _student(PARTIAL))  # flat layout ...
+    _write(subs, "twice/01_gradients/01_gradients.ipynb", _student(SOLVED))  # ... and nbgrader layout
+    _write(subs, "correct/notes.txt", b"my notes")  # an extra unknown file
+    _write(subs, "correct/01_gradient.ipynb", _student(SOLVED))  # a wrong file name
+    before = _tree_digest(subs)
+    out = root / "out"
+    rows = grade_folder(subs, out, SETTINGS, log=lambda text: None)
+    return {"subs": subs, "out": out, "rows": rows, "before": before}
+
+
+def test_every_case_gets_its_exact_row(graded):
+    rows = {(r["student_id"], r["lesson"]): r for r in _read_csv(graded["out"] / "grades.csv")}
+    problems = []
+    for student, (_, _, (score, status, fragment)) in CASES.items():
+        row = rows.get((student, LESSON))
+        if row is None:
+            problems.append(f"{student}: no row")
+            continue
+        if (float(row["score"]), row["status"]) != (score, status) or fragment not in row["message"]:
+            problems.append(f"{student}: got {row['score']}/{row['max_score']} {row['status']} {row['message'][:300]!r}; "
+                            f"expected {score} {status} with {fragment!r}")
+        if status in {"graded", "flagged", "timeout", "error"} and float(row["max_score"]) != FULL:
+            problems.append(f"{student}: max_score {row['max_score']}")
+    assert not problems, "\n".join(problems)
+
+
+def test_special_files_and_layouts(graded):
+    rows = {(r["student_id"], r["lesson"]): r for r in _read_csv(graded["out"] / "grades.csv")}
+    assert rows[("wronglesson", LESSON)]["status"] == "invalid"
+    assert "none of the lesson's cells can be recognised" in rows[("wronglesson", LESSON)]["message"]
+    twice = rows[("twice", LESSON)]
+    assert (float(twice["score"]), twice["status"]) == (FULL, "graded")
+    assert "also found twice/01_gradients.ipynb (ignored" in twice["message"]
+    assert rows[("correct", "notes.txt")]["status"] == "invalid"
+    assert rows[("correct", "01_gradient.ipynb")]["status"] == "invalid"
+    assert "not a lesson notebook" in rows[("correct", "01_gradient.ipynb")]["message"]
+    # every input file is named by a row
+    every_file = {str(p.relative_to(graded["subs"])) for p in graded["subs"].rglob("*") if p.is_file()}
+    text = (graded["out"] / "grades.csv").read_text()
+    for rel in every_file:
+        student, _, rest = rel.partition("/")
+        assert rest.split("/")[-1].replace(".ipynb", "") in text and student in text, rel
+
+
+def test_nothing_under_submissions_is_modified(graded):
+    assert _tree_digest(graded["subs"]) == graded["before"]
+
+
+def test_feedback_shows_results_but_not_hidden_tests(graded):
+    page = (graded["out"] / "feedback" / "correct.html").read_text()
+    assert "test_rnn_forward_hidden" in page and "passed" in page
+    assert "BEGIN HIDDEN TESTS" not in page and "seed=11" not in page and "_rnncourse_guard" not in page
+
+
+def test_gradebook_holds_the_scores(graded):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{graded['out'] / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission(LESSON, "correct").score >= FULL
+        assert gradebook.find_submission(LESSON, "blank").score == 0
+
+
+def test_rerun_is_identical_and_a_removed_file_updates_only_that_student(graded, tmp_path):
+    first = (graded["out"] / "grades.csv").read_text()
+    grade_folder(graded["subs"], graded["out"], SETTINGS, log=lambda text: None)
+    assert (graded["out"] / "grades.csv").read_text() == first
+    subs = tmp_path / "subs"
+    shutil.copytree(graded["subs"], subs)
+    shutil.copytree(graded["out"], tmp_path / "out")
+    (subs / "partial" / "01_gradients.ipynb").unlink()
+    (subs / "partial" / "keep.txt").write_text("still enrolled")
+    grade_folder(subs, tmp_path / "out", SETTINGS, log=lambda text: None)
+    before = {(r["student_id"], r["lesson"]): r for r in csv.DictReader(first.splitlines())}
+    after = {(r["student_id"], r["lesson"]): r for r in _read_csv(tmp_path / "out" / "grades.csv")}
+    assert after[("partial", LESSON)]["status"] == "missing"
+    changed = {key for key in before if before[key] != after.get(key)}
+    assert changed == {("partial", LESSON)}
+
+
+def test_scan_passes_honest_code():
+    for source in SOLVED.values():
+        assert scan_source(source, "answer") == []
