@@ -13,10 +13,12 @@ from ._core import CheckFailure, PASS_HIDDEN, PASS_VISIBLE
 from .gradients import (check_clip_by_norm, check_clip_by_value, check_input_gradient_norms,
                         check_jacobian_norms, check_memory_model, check_memory_results,
                         check_rnn_forward, check_scale_to_spectral_radius)
+from .cells import check_gru_step, check_lstm_step, check_param_counts, check_stacked_model
 
 __all__ = [
     "CheckFailure", "PASS_HIDDEN", "PASS_VISIBLE",
     "check_rnn_forward", "check_scale_to_spectral_radius", "check_jacobian_norms",
     "check_input_gradient_norms", "check_clip_by_norm", "check_clip_by_value",
     "check_memory_model", "check_memory_results",
+    "check_lstm_step", "check_gru_step", "check_param_counts", "check_stacked_model",
 ]
