@@ -93,6 +93,31 @@ def generate_lessons(lesson_ids: Iterable[str] | None = None, *, release_dir: Pa
     return written
 
 
+def solution_answers(lesson_id: str) -> dict[str, str]:
+    """The reference answers of a lesson: grade_id -> source, without the solution markers."""
+    nb = json.loads(solution_path(lesson_id).read_text(encoding="utf-8"))
+    answers = {}
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution"):
+            source = "".join(cell["source"])
+            lines = [line for line in source.splitlines()
+                     if line.strip() not in {"### BEGIN SOLUTION", "### END SOLUTION"}]
+            answers[meta["grade_id"]] = "\n".join(lines)
+    return answers
+
+
+def reference_submission(lesson_id: str, answers: dict[str, str] | None = None) -> dict:
+    """The student notebook as a student who gives ``answers`` (default: the reference) hands it in."""
+    answers = solution_answers(lesson_id) if answers is None else answers
+    nb = json.loads(lesson_path(lesson_id).read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            cell["source"] = answers[gid]
+    return nb
+
+
 def _normalise_release(path: Path) -> None:
     """Write the student notebook in a stable, diff-friendly form (sorted keys, no outputs)."""
     nb = json.loads(path.read_text(encoding="utf-8"))

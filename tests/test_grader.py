@@ -28,26 +28,9 @@ def _release() -> dict:
     return json.loads(course.lesson_path(LESSON).read_text(encoding="utf-8"))
 
 
-def _solution_sources() -> dict[str, str]:
-    nb = json.loads(course.solution_path(LESSON).read_text(encoding="utf-8"))
-    out = {}
-    for cell in nb["cells"]:
-        meta = cell["metadata"].get("nbgrader", {})
-        if meta.get("solution") and cell["cell_type"] == "code":
-            source = "".join(cell["source"])
-            lines = [line for line in source.splitlines() if "### BEGIN SOLUTION" not in line
-                     and "### END SOLUTION" not in line]
-            out[meta["grade_id"]] = "\n".join(lines)
-    return out
-
-
 def _student(answers: dict[str, str] | None = None, edit=None) -> dict:
     """The release with some answers filled in (as a student would), optionally edited further."""
-    nb = _release()
-    for cell in nb["cells"]:
-        gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        if answers and gid in answers:
-            cell["source"] = answers[gid]
+    nb = course.reference_submission(LESSON, answers or {})
     if edit:
         edit(nb)
     return nb
@@ -57,7 +40,7 @@ def _cell(nb: dict, grade_id: str) -> dict:
     return next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
 
 
-SOLVED = _solution_sources()
+SOLVED = course.solution_answers(LESSON)
 WRONG_RNN = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"].replace("np.tanh(", "(")}  # honest score 20
 PARTIAL = {k: SOLVED[k] for k in ("rnn_forward", "scale_to_spectral_radius", "clip_functions")}  # 4+2+4
 

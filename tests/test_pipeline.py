@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rnncourse import course
-from rnncourse.grading import autograde
+from rnncourse.grader import Settings, grade_folder
 
 EXPECTED_LESSONS = ["01_gradients"]  # grows as lessons land; an empty solutions/ fails here
 
@@ -70,14 +70,21 @@ def test_exercise_standard(lesson):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lesson", course.available_lessons())
-def test_autograder_full_marks_for_solution_and_zero_for_blank(lesson, tmp_path):
-    scores = autograde(tmp_path, lesson, {
-        "reference": course.solution_path(lesson),
-        "blank": course.lesson_path(lesson),
-    })
-    reference, blank = scores["reference"], scores["blank"]
-    assert reference.max_score > 0
-    assert reference.score == reference.max_score, f"reference lost points in {reference.failed_cells}"
-    assert blank.max_score == reference.max_score
-    assert blank.score == 0, f"the untouched notebook scored in {set(reference.failed_cells) ^ set(blank.failed_cells)}"
+def test_autograder_full_marks_for_the_reference_and_zero_for_the_untouched_notebook(tmp_path):
+    """Every lesson, graded by `make grade`'s engine: reference answers -> full marks, blank -> 0."""
+    lessons = course.available_lessons()
+    submissions = tmp_path / "submissions"
+    for lesson in lessons:
+        (submissions / "reference").mkdir(parents=True, exist_ok=True)
+        (submissions / "reference" / f"{lesson}.ipynb").write_text(json.dumps(course.reference_submission(lesson)))
+        blank = submissions / "blank" / lesson
+        blank.mkdir(parents=True)
+        blank.joinpath(f"{lesson}.ipynb").write_bytes(course.lesson_path(lesson).read_bytes())
+    rows = grade_folder(submissions, tmp_path / "out", Settings(jobs=2, progress=False), log=lambda text: None)
+    by_key = {(r["student_id"], r["lesson"]): r for r in rows}
+    assert len(rows) == 2 * len(lessons)
+    for lesson in lessons:
+        reference, blank = by_key[("reference", lesson)], by_key[("blank", lesson)]
+        assert float(reference["max_score"]) > 0
+        assert (reference["status"], reference["score"]) == ("graded", reference["max_score"]), reference
+        assert (blank["status"], float(blank["score"]), blank["max_score"]) == ("graded", 0.0, reference["max_score"]), blank
