@@ -24,6 +24,8 @@ help:
 	@echo "make test     run the whole test suite (unit tests, notebooks, autograder)"
 	@echo "make lessons  regenerate lessons/ from solutions/ with nbgrader"
 	@echo "make solutions-outputs  re-execute solutions/ in fast mode and store outputs (for nbval)"
+	@echo "make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]  grade a folder of student notebooks"
+	@echo "make bench [QUICK=1]  measure run times, memory, accuracy and grading speed"
 
 env: $(STAMP)
 
@@ -56,6 +58,10 @@ lessons: $(STAMP)
 
 solutions-outputs: $(STAMP)
 	$(PY) -m rnncourse.course outputs
+
+# Benchmarks (not tests): make bench [QUICK=1]; writes bench/results.json
+bench: $(STAMP)
+	$(PY) bench/run.py $(if $(QUICK),--quick,)
 
 clean-data:
 	rm -rf data/cache

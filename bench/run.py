@@ -1,0 +1,224 @@
+"""`make bench`: measure what the course promises about speed, memory and accuracy.
+
+Prints a table and writes bench/results.json (with machine information). Every figure comes
+from a run on this machine; nothing is estimated. `make bench QUICK=1` runs a subset.
+
+Method: cheap measurements are repeated (median, min and max shown); each lesson runs in a
+fresh process with nbclient, and the peak memory is the kernel's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rnncourse import course  # noqa: E402
+
+TARGETS = {  # lesson -> (full seconds, fast seconds)
+    "01_gradients": (120, 20), "02_gru_lstm": (120, 20), "03_embeddings": (120, 20), "04_sentiment": (180, 30),
+}
+MEMORY_TARGET_GB = 2.5
+GRADING_TARGET_S = 30.0  # per full-course submission at JOBS=2
+
+RUN_NOTEBOOK = r"""
+import json, os, resource, sys, time
+import nbformat
+from nbclient import NotebookClient
+path = sys.argv[1]
+nb = nbformat.read(path, as_version=4)
+start = time.perf_counter()
+NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": os.path.dirname(path)}}).execute()
+wall = time.perf_counter() - start
+errors = [o.get("ename") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the kernel (Linux: KiB)
+print(json.dumps({"wall_s": wall, "peak_rss_gb": peak_kb / 1024 ** 2, "errors": errors}))
+"""
+
+
+def machine_info() -> dict:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    probe = subprocess.run([sys.executable, "-c", "import rnncourse, tensorflow as tf, keras, json; print(json.dumps({"
+                            "'tensorflow': tf.__version__, 'keras': keras.__version__, "
+                            "'intra_op_threads': tf.config.threading.get_intra_op_parallelism_threads(), "
+                            "'inter_op_threads': tf.config.threading.get_inter_op_parallelism_threads()}))"],
+                           capture_output=True, text=True, env=_env(fast=True))
+    info = json.loads(probe.stdout.strip().splitlines()[-1]) if probe.returncode == 0 else {}
+    info.update(cpu=cpu, cores=os.cpu_count(), python=platform.python_version(), platform=platform.platform(),
+                memory_gb=round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3, 1),
+                date=time.strftime("%Y-%m-%d"),
+                note="TensorFlow threads 0 = TensorFlow chooses (all cores)")
+    return info
+
+
+def _env(fast: bool, **extra: str) -> dict:
+    env = dict(os.environ)
+    env.update(course.QUIET_TF_ENV)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    if fast:
+        env["RNNCOURSE_FAST"] = "1"
+    else:
+        env.pop("RNNCOURSE_FAST", None)
+    env.update(extra)
+    return env
+
+
+def _stats(values: list[float]) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": len(values)}
+
+
+def time_python(code: str, runs: int, **env: str) -> dict:
+    """Wall time of `code` in a fresh interpreter (import cost included), `runs` times."""
+    values = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=_env(True, **env), capture_output=True)
+        values.append(time.perf_counter() - start)
+    return _stats(values)
+
+
+def bench_data(runs: int) -> dict:
+    with tempfile.TemporaryDirectory() as cache:
+        cold = []
+        for _ in range(runs):
+            shutil.rmtree(cache, ignore_errors=True)
+            os.makedirs(cache)
+            cold.append(time_python("from rnncourse.data import load_imdb; load_imdb(num_words=20000, maxlen=200)",
+                                    1, RNNCOURSE_DATA_DIR=cache)["median"])
+        cached = time_python("from rnncourse.data import load_imdb; load_imdb(num_words=20000, maxlen=200)",
+                             runs, RNNCOURSE_DATA_DIR=cache)
+    baseline = time_python("import rnncourse.data, rnncourse.glove", runs)
+    glove = time_python("from rnncourse.glove import load_glove; load_glove()", runs)
+    return {"imdb_prepare_cold_s": _stats(cold), "imdb_prepare_cached_s": cached,
+            "glove_load_s": glove, "python_and_import_s": baseline,
+            "note": "each figure includes starting Python and importing rnncourse (python_and_import_s)"}
+
+
+def bench_lesson(lesson: str, fast: bool, runs: int) -> dict:
+    results = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"{lesson}.ipynb"
+            shutil.copy2(course.solution_path(lesson), path)
+            proc = subprocess.run([sys.executable, "-c", RUN_NOTEBOOK, str(path)], capture_output=True, text=True,
+                                  env=_env(fast))
+            if proc.returncode != 0:
+                return {"error": proc.stderr[-1500:]}
+            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    wall = _stats([r["wall_s"] for r in results])
+    peak = max(r["peak_rss_gb"] for r in results)
+    full_target, fast_target = TARGETS.get(lesson, (120, 20))
+    target = fast_target if fast else full_target
+    return {"wall_s": wall, "peak_rss_gb": peak, "errors": sorted({e for r in results for e in r["errors"]}),
+            "target_s": target, "meets_target": wall["median"] <= target and peak <= MEMORY_TARGET_GB}
+
+
+def bench_grading(lessons: list[str], students: int, jobs_list: list[int]) -> dict:
+    from rnncourse.grader import Settings, grade_folder
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = Path(tmp) / "subs"
+        for index in range(students):
+            for lesson in lessons:
+                target = subs / f"student{index:02d}" / f"{lesson}.ipynb"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(json.dumps(course.reference_submission(lesson)))
+        for jobs in jobs_list:
+            result_dir = Path(tmp) / f"out-{jobs}"
+            start = time.perf_counter()
+            rows = grade_folder(subs, result_dir, Settings(jobs=jobs, progress=False), log=lambda text: None)
+            wall = time.perf_counter() - start
+            statuses = sorted({r["status"] for r in rows})
+            out[f"jobs_{jobs}"] = {"seconds_per_submission": wall / students, "wall_s": wall, "submissions": students,
+                                   "lessons_per_submission": len(lessons), "statuses": statuses}
+    out["target_s_per_submission_at_jobs_2"] = GRADING_TARGET_S
+    return out
+
+
+def bench_variants() -> dict:
+    """Lesson 04's model variants, when rnncourse.models provides `benchmark_variants`."""
+    try:
+        from rnncourse import models  # type: ignore[attr-defined]
+    except ImportError:
+        return {"skipped": "rnncourse.models is not there yet (lesson 04)"}
+    if not hasattr(models, "benchmark_variants"):
+        return {"skipped": "rnncourse.models has no benchmark_variants()"}
+    return models.benchmark_variants()
+
+
+def print_table(results: dict) -> None:
+    m = results["machine"]
+    print(f"\nMachine: {m.get('cpu')} · {m.get('cores')} cores · TF {m.get('tensorflow')} · {m.get('date')}")
+    print(f"\n{'lesson':<15}{'mode':<6}{'wall s (median [min-max])':>30}{'peak GB':>9}{'target s':>10}  ok")
+    for lesson, modes in results["lessons"].items():
+        for mode, r in modes.items():
+            if "error" in r:
+                print(f"{lesson:<15}{mode:<6}  failed: {r['error'][:80]}")
+                continue
+            w = r["wall_s"]
+            span = f"{w['median']:.1f} [{w['min']:.1f}-{w['max']:.1f}] x{w['runs']}"
+            print(f"{lesson:<15}{mode:<6}{span:>30}{r['peak_rss_gb']:>9.2f}{r['target_s']:>10}  "
+                  f"{'yes' if r['meets_target'] else 'NO'}")
+    d = results.get("data", {})
+    if d:
+        print("\nData (fresh Python each run, median [min-max]):")
+        for key in ("python_and_import_s", "imdb_prepare_cold_s", "imdb_prepare_cached_s", "glove_load_s"):
+            s = d[key]
+            print(f"  {key:<24}{s['median']:.2f} [{s['min']:.2f}-{s['max']:.2f}] s x{s['runs']}")
+    g = results.get("grading", {})
+    for key, value in g.items():
+        if key.startswith("jobs_"):
+            print(f"\nGrading, {key.replace('_', '=')}: {value['seconds_per_submission']:.1f} s per full-course "
+                  f"submission ({value['submissions']} submissions x {value['lessons_per_submission']} lessons)")
+    v = results.get("lesson04_variants", {})
+    if v:
+        print("\nLesson 04 variants:", json.dumps(v, indent=1)[:3000])
+        print("Anchors: seed baseline 0.495; Keras imdb_cnn_lstm 0.85 after 2 epochs; Maas et al. 2011: 0.8889")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a subset in about 5 minutes")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args()
+    lessons = course.available_lessons()
+    results: dict = {"quick": args.quick, "machine": machine_info(), "lessons": {}}
+    runs = 1 if args.quick else 3
+    for lesson in lessons:
+        results["lessons"][lesson] = {"fast": bench_lesson(lesson, True, runs)}
+        if not args.quick:
+            results["lessons"][lesson]["full"] = bench_lesson(lesson, False, 1)
+        print(f"measured {lesson}", file=sys.stderr, flush=True)
+    results["data"] = bench_data(runs)
+    results["grading"] = bench_grading(lessons, students=1 if args.quick else 2, jobs_list=[2] if args.quick else [1, 2])
+    if not args.quick:
+        results["lesson04_variants"] = bench_variants()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    print_table(results)
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
