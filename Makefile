@@ -37,10 +37,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	@touch $@
 
+# `make lab` serves LAB_ROOT (default lessons/). Its nbgrader extensions (Validate, Assignment
+# List, Formgrader) read nbgrader_config.py from LAB_CONFIG (default autograder/, the course
+# config: Validate gets the course's cell time limit, not nbgrader's 30 s). jupyter_server reads
+# the token from JUPYTER_TOKEN when it is set. tests/test_browser.py runs this recipe on a copy.
+LAB_ROOT   ?= lessons
+LAB_CONFIG ?= autograder
+
 lab: $(STAMP)
-	@echo "Starting JupyterLab on http://127.0.0.1:$(PORT)/lab (lessons/ is the root; Ctrl-C stops it)"
-	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
-		--ServerApp.root_dir=lessons $(ALLOW_ROOT)
+	@echo "Starting JupyterLab on http://127.0.0.1:$(PORT)/lab ($(LAB_ROOT) is the root; Ctrl-C stops it)"
+	JUPYTER_CONFIG_PATH="$(abspath $(LAB_CONFIG))$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))" \
+		$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
+		--ServerApp.root_dir="$(LAB_ROOT)" $(ALLOW_ROOT)
 
 test: $(STAMP)
 	$(PY) -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)
