@@ -17,7 +17,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help env lab test test-fast lessons solutions-outputs bench grade clean-data
+.PHONY: help env lab chromium test test-fast lessons solutions-outputs bench grade clean-data
 
 help:
 	@echo "make lab      start JupyterLab on lessons/ (PORT=$(PORT))"
@@ -50,7 +50,19 @@ lab: $(STAMP)
 		$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
 		--ServerApp.root_dir="$(LAB_ROOT)" $(ALLOW_ROOT)
 
-test: $(STAMP)
+# tests/test_browser.py drives Debian's Chromium. As root with apt-get, `make test` installs it
+# when it is missing (once; a no-op afterwards); elsewhere that test is skipped and says why.
+CHROMIUM := /usr/bin/chromium
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+		echo "Installing Chromium for the browser test (apt-get install -y chromium) ..."; \
+		apt-get update -qq > /dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null \
+		|| echo "WARNING: could not install chromium; tests/test_browser.py will be skipped"; \
+	fi
+
+test: $(STAMP) chromium
 	$(PY) -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)
 
 # Grade a folder of submissions: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]
