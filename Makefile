@@ -17,7 +17,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help env lab chromium test test-fast lessons solutions-outputs bench grade clean-data
+.PHONY: help env lab chromium test lessons solutions-outputs bench grade clean-data
 
 help:
 	@echo "make lab      start JupyterLab on lessons/ (PORT=$(PORT))"
@@ -45,6 +45,7 @@ LAB_ROOT   ?= lessons
 LAB_CONFIG ?= autograder
 
 lab: $(STAMP)
+	@mkdir -p autograder/.exchange  # nbgrader's Assignment List needs its exchange folder
 	@echo "Starting JupyterLab on http://127.0.0.1:$(PORT)/lab ($(LAB_ROOT) is the root; Ctrl-C stops it)"
 	JUPYTER_CONFIG_PATH="$(abspath $(LAB_CONFIG))$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))" \
 		$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \

@@ -49,8 +49,8 @@ def call_student(fn: Any, *args: Any, name: str, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except NotImplementedError:
-        fail(f"{name} is not implemented yet: it still raises NotImplementedError.",
-             hint="replace `raise NotImplementedError()` with your code and run that cell again.")
+        problem = (f"{name} is not implemented yet: it still raises NotImplementedError.",
+                   "replace `raise NotImplementedError()` with your code and run that cell again.")
     except CheckFailure:
         raise
     except Exception as exc:  # noqa: BLE001  (any student error becomes feedback)
@@ -58,9 +58,11 @@ def call_student(fn: Any, *args: Any, name: str, **kwargs: Any) -> Any:
         first = summary[0] if summary else ""
         if len(first) > 300:
             first = first[:300] + "..."
-        fail(f"{name} raised {type(exc).__name__}: {first}",
-             hint="run your function on the small example in the exercise text and print "
-                  "the shapes of the intermediate arrays.")
+        problem = (f"{name} raised {type(exc).__name__}: {first}",
+                   "run your function on the small example in the exercise text and print "
+                   "the shapes of the intermediate arrays.")
+    # Raised outside the `except` blocks, so the student sees one message, not a chained traceback.
+    fail(problem[0], hint=problem[1])
 
 
 def as_array(value: Any, *, name: str, dtype: type = np.float64) -> np.ndarray:
