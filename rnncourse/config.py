@@ -36,8 +36,13 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
     "02_gru_lstm": {
-        "full": {"seq_len": 100, "speed_batches": 20, "speed_seq_len": 200},
-        "fast": {"seq_len": 40, "speed_batches": 3, "speed_seq_len": 50},
+        "full": {
+            "seq_len": 100,  # time steps of the probe sequence for per-step gradient norms
+            "speed_seq_len": 200,  # time steps of the batch used to time LSTM against GRU
+            "speed_batch_size": 64,  # sequences in that batch
+            "speed_repeats": 20,  # timed forward/backward passes per layer (the median is shown)
+        },
+        "fast": {"seq_len": 40, "speed_seq_len": 50, "speed_batch_size": 32, "speed_repeats": 3},
     },
     "03_embeddings": {
         "full": {"num_train": 1000, "num_test": 2000, "maxlen": 200, "num_words": 10000, "epochs": 10},
