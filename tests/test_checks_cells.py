@@ -265,3 +265,10 @@ def test_stacked_model_wrong_input_shape():
 
     with _raises("model.predict on a batch of shape (3, 20, 8) raised ValueError"):
         checks.check_stacked_model(wrong_input)
+
+
+def test_stacked_model_failures_are_one_message_not_a_chain():
+    for wrong in (_stacked(first_sequences=False), _stacked(name="GRU layer")):
+        with pytest.raises(CheckFailure) as info:
+            checks.check_stacked_model(wrong)
+        assert info.value.__context__ is None and info.value.__cause__ is None

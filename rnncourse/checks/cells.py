@@ -397,13 +397,17 @@ def check_stacked_model(build_stacked_model: Callable[..., Any], *, seq_len: int
     name = "build_stacked_model"
     sequence_hint = ("set return_sequences=True on the GRU: the LSTM after it needs one vector per time step, "
                      "shape (batch, seq_len, 128), not only the GRU's last state.")
+    build_error = None
     try:
         model = call_student(build_stacked_model, seq_len, num_features, name=name)
     except CheckFailure as exc:
-        if "expected ndim=3, found ndim=2" in str(exc):
+        build_error = str(exc)
+    # Failures are raised outside the `except` blocks: the student sees one message, not a chain.
+    if build_error is not None:
+        if "expected ndim=3, found ndim=2" in build_error:
             fail(f"{name} failed while building: the LSTM received a 2-D input (batch, features) "
                  f"instead of a sequence.", hint=sequence_hint)
-        raise
+        raise CheckFailure(build_error)
     if not isinstance(model, keras.Model):
         fail(f"{name} returned a {type(model).__name__}; expected a keras.Model.",
              hint="return keras.Sequential([...]).")
@@ -432,16 +436,18 @@ def check_stacked_model(build_stacked_model: Callable[..., Any], *, seq_len: int
     if dense.units != 1 or activation != "sigmoid":
         fail(f"the last layer is Dense({dense.units}, activation={activation!r}); expected Dense(1, activation='sigmoid').")
     batch = np.zeros((3, seq_len, num_features), dtype=np.float32)
+    predict_error = None
     try:
         out = model.predict(batch, verbose=0)
     except Exception as exc:  # noqa: BLE001  (any error becomes feedback)
-        text = " ".join(str(exc).split())
-        if "scope name" in text:
+        predict_error = (type(exc).__name__, " ".join(str(exc).split()))
+    if predict_error is not None:
+        if "scope name" in predict_error[1]:
             names = ", ".join(repr(layer.name) for layer in layers)
             fail(f"model.predict failed because a layer name is not a valid scope name (names: {names}).",
                  hint="Keras 3 turns layer names into TensorFlow name scopes: use letters, digits and "
                       "underscores, e.g. name='gru_layer', no spaces.")
-        fail(f"model.predict on a batch of shape {batch.shape} raised {type(exc).__name__}.",
+        fail(f"model.predict on a batch of shape {batch.shape} raised {predict_error[0]}.",
              hint=f"start with keras.Input(shape=(seq_len, num_features)) = ({seq_len}, {num_features}).")
     shapes = []
     current = batch
