@@ -256,11 +256,13 @@ def check_memory_model(build_memory_model: Callable[..., Any], *, seq_len: int =
              hint="a SimpleRNN's gradient vanishes over the lag: use keras.layers.LSTM (or GRU).")
     if gated[0].units != num_units:
         fail(f"the {type(gated[0]).__name__} layer has {gated[0].units} units; expected num_units = {num_units}.")
+    problem = ""
     try:
         out = model(np.zeros((3, seq_len, num_features), dtype=np.float32))
     except Exception as exc:  # noqa: BLE001
-        fail(f"the model failed on a batch of shape (3, {seq_len}, {num_features}): "
-             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+        problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if problem:  # raised outside the except block: one message, no chained traceback
+        fail(f"the model failed on a batch of shape (3, {seq_len}, {num_features}): {problem}",
              hint="start with keras.Input(shape=(seq_len, num_features)).")
     shape = tuple(np.shape(out))
     if len(shape) == 3:
