@@ -85,10 +85,13 @@ def as_array(value: Any, *, name: str, dtype: type = np.float64) -> np.ndarray:
     else:
         fail(f"{name} returned a {type(value).__name__}; expected a numpy array.",
              hint="return a numpy array (np.asarray(...)), not another kind of object.")
+    error = ""
     try:
         arr = np.array(raw, dtype=dtype, copy=True)
     except (TypeError, ValueError) as exc:
-        fail(f"{name} returned something that is not an array of numbers ({exc}).",
+        error = str(exc)
+    if error:  # raised outside the except block: one message, no chained traceback
+        fail(f"{name} returned something that is not an array of numbers ({error}).",
              hint="return a numpy array of floats.")
     # A plain ndarray subclass could override methods; keep only the base class.
     return np.asarray(arr).view(np.ndarray)
