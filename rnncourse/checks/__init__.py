@@ -14,6 +14,9 @@ from .gradients import (check_clip_by_norm, check_clip_by_value, check_input_gra
                         check_jacobian_norms, check_memory_model, check_memory_results,
                         check_rnn_forward, check_scale_to_spectral_radius)
 from .cells import check_gru_step, check_lstm_step, check_param_counts, check_stacked_model
+from .embeddings import (check_analogy, check_classifier, check_cosine_similarities, check_embedding_costs,
+                         check_embedding_lookup, check_filter_glove, check_get_glove_vectors, check_most_similar,
+                         check_transfer_results)
 
 __all__ = [
     "CheckFailure", "PASS_HIDDEN", "PASS_VISIBLE",
@@ -21,4 +24,7 @@ __all__ = [
     "check_input_gradient_norms", "check_clip_by_norm", "check_clip_by_value",
     "check_memory_model", "check_memory_results",
     "check_lstm_step", "check_gru_step", "check_param_counts", "check_stacked_model",
+    "check_embedding_costs", "check_embedding_lookup", "check_cosine_similarities", "check_most_similar",
+    "check_analogy", "check_get_glove_vectors", "check_filter_glove", "check_classifier",
+    "check_transfer_results",
 ]

@@ -1,0 +1,434 @@
+"""Lesson 03 checks: correct solutions (in several styles) pass, known-wrong ones fail with the right message."""
+
+from __future__ import annotations
+
+import re
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from rnncourse import checks
+from rnncourse.checks import CheckFailure
+
+
+def _raises(message):
+    return pytest.raises(CheckFailure, match=re.escape(message))
+
+
+# ---------------------------------------------------------------- 1. costs
+def costs_ok(num_tokens, vocab_size, embedding_dim):
+    return num_tokens * vocab_size * 4, num_tokens * embedding_dim * 4, vocab_size * embedding_dim
+
+
+def test_embedding_costs(capsys):
+    checks.check_embedding_costs(costs_ok)
+    checks.check_embedding_costs(lambda n, v, d: [np.int64(n * v * 4), float(n * d * 4), v * d],
+                                 num_tokens=7, vocab_size=50, embedding_dim=3, visible=False)
+    out = capsys.readouterr().out
+    assert "visible checks passed; hidden tests run at grading" in out and "hidden test passed" in out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda n, v, d: (n * v * 8, n * d * 8, v * d), "that is float64"),
+    (lambda n, v, d: (n * v * 32, n * d * 32, v * d), "that is bits"),
+    (lambda n, v, d: (n * v, n * d, v * d), "that is the number of values"),
+    (lambda n, v, d: (n * d * 4, n * v * 4, v * d), "swapped"),
+    (lambda n, v, d: (n * v * 4, n * d * 4, v * d + d), "has no bias"),
+    (lambda n, v, d: (n * v * 4, n * d * 4, (v + 1) * d), "input_dim is vocab_size itself"),
+    (lambda n, v, d: (n * v * 4, n * d * 4, v * d * 4), "that is bytes"),
+    (lambda n, v, d: (n * v * 4, n * d * 4), "expected a tuple of three"),
+    (lambda n, v, d: (n * v * 4, n * d * 4, v * d / 7), "expected a whole number"),
+    (lambda n, v, d: None, "returned None"),
+])
+def test_embedding_costs_rejects_known_wrong(wrong, message):
+    with _raises(message):
+        checks.check_embedding_costs(wrong, num_tokens=7, vocab_size=50, embedding_dim=3)
+
+
+# ---------------------------------------------------------------- 2. lookup
+def lookup_indexing(indices, weights):
+    return weights[indices]
+
+
+def lookup_one_hot(indices, weights):
+    one_hot = np.eye(weights.shape[0])[indices]
+    return one_hot @ weights
+
+
+def lookup_tf(indices, weights):
+    """Another style: TensorFlow's one-hot and matmul, float32 tensors."""
+    one_hot = tf.one_hot(indices, depth=weights.shape[0], dtype=tf.float32)
+    return tf.linalg.matmul(one_hot, tf.constant(weights, tf.float32))
+
+
+@pytest.mark.parametrize("solution", [lookup_indexing, lookup_one_hot, lookup_tf])
+def test_embedding_lookup_accepts_correct_solutions(solution, capsys):
+    checks.check_embedding_lookup(solution)
+    checks.check_embedding_lookup(solution, seed=7, vocab_size=6, embedding_dim=6, shapes=((2, 4), (9,)),
+                                  visible=False)
+    out = capsys.readouterr().out
+    assert "visible checks passed" in out and "hidden test passed" in out
+
+
+@pytest.mark.parametrize("wrong, message, kwargs", [
+    (lambda i, w: w.T[:, i], "select rows (weights[indices]), not columns", {}),
+    (lambda i, w: w.T[i], "the transposed matrix", {"vocab_size": 6, "embedding_dim": 6}),
+    (lambda i, w: w[i - 1], "shifted by one (index i read row i - 1)", {}),
+    (lambda i, w: w[i + 1], "shifted by one (index i read row i + 1)", {}),
+    (lambda i, w: np.eye(w.shape[0])[i], "the one-hot vectors themselves", {}),
+    (lambda i, w: w[i.ravel()], "keep the shape of indices", {}),
+    (lambda i, w: w[i] * 2, "differ from the expected", {}),
+])
+def test_embedding_lookup_rejects_known_wrong(wrong, message, kwargs):
+    with _raises(message):
+        checks.check_embedding_lookup(wrong, **kwargs)
+
+
+# ---------------------------------------------------------------- 3. similarity
+def cosine_ok(matrix, vector):
+    return matrix @ vector / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(vector))
+
+
+def cosine_loop(matrix, vector):
+    return [float(np.dot(row, vector) / (np.linalg.norm(row) * np.linalg.norm(vector))) for row in matrix]
+
+
+def test_cosine_similarities(capsys):
+    checks.check_cosine_similarities(cosine_ok)
+    checks.check_cosine_similarities(cosine_loop, seed=3, num_rows=9, dim=4, glove_rows=500, visible=False)
+    assert "visible checks passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda m, v: m @ v, "plain dot products"),
+    (lambda m, v: m @ v / np.linalg.norm(v), "divided by the vector's norm only"),
+    (lambda m, v: m @ v / np.linalg.norm(m, axis=1), "divided by the rows' norms only"),
+    (lambda m, v: 1 - cosine_ok(m, v), "cosine distances"),
+    (lambda m, v: np.linalg.norm(m - v, axis=1), "Euclidean distances"),
+    (lambda m, v: cosine_ok(m, v)[:, None], "return a 1-d array"),
+])
+def test_cosine_similarities_rejects_known_wrong(wrong, message):
+    with _raises(message):
+        checks.check_cosine_similarities(wrong)
+
+
+def test_cosine_similarities_must_not_write_into_the_glove_matrix():
+    def normalise_in_place(matrix, vector):
+        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+        return matrix @ vector / np.linalg.norm(vector)
+
+    with _raises("read-only"):
+        checks.check_cosine_similarities(normalise_in_place, glove_rows=50)
+
+
+def most_similar_ok(vector, words, matrix, topn=5, exclude=()):
+    sims = cosine_ok(matrix, vector)
+    result = []
+    for i in np.argsort(-sims):
+        if words[i] not in exclude:
+            result.append((words[i], float(sims[i])))
+        if len(result) == topn:
+            break
+    return result
+
+
+def most_similar_masked(vector, words, matrix, topn=5, exclude=()):
+    """Another style: set excluded similarities to -inf, argpartition, a tuple of lists."""
+    sims = np.asarray(tf.linalg.matvec(tf.linalg.l2_normalize(matrix, axis=1), tf.linalg.l2_normalize(vector, axis=0)))
+    sims = sims.astype(np.float64)
+    for word in exclude:
+        sims[words.index(word)] = -np.inf
+    best = np.argpartition(-sims, topn)[:topn]
+    best = best[np.argsort(-sims[best])]
+    return tuple([words[i], sims[i]] for i in best)
+
+
+@pytest.mark.parametrize("solution", [most_similar_ok, most_similar_masked])
+def test_most_similar_accepts_correct_solutions(solution, capsys):
+    checks.check_most_similar(solution)
+    checks.check_most_similar(solution, query="excellent", topn=8, exclude=("excellent", "good"), visible=False)
+    checks.check_most_similar(solution, query=None, topn=4, seed=2, visible=False)
+    out = capsys.readouterr().out
+    assert "visible checks passed" in out and out.count("hidden test passed") == 2
+
+
+def _most_similar_by(score, *, honour_exclude=True, ascending=False, as_rows=False, sims_fn=None):
+    def most_similar(vector, words, matrix, topn=5, exclude=()):
+        sims = score(matrix, vector)
+        order = np.argsort(sims if ascending else -sims)
+        out = [(i if as_rows else words[i], float(sims[i])) for i in order
+               if not (honour_exclude and words[i] in exclude)][:topn]
+        if sims_fn is not None:
+            out = [(w, sims_fn(s)) for w, s in out]
+        return out
+    return most_similar
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_most_similar_by(lambda m, v: m @ v), "the ranking by dot product"),
+    (_most_similar_by(cosine_ok, ascending=True), "lowest similarity first"),
+    (_most_similar_by(cosine_ok, honour_exclude=False), "one of the words to leave out"),
+    (_most_similar_by(cosine_ok, as_rows=True), "look the word up: words[row]"),
+    (_most_similar_by(cosine_ok, sims_fn=lambda s: 1 - s), "its cosine similarity with the query is"),
+    (lambda v, w, m, topn=5, exclude=(): most_similar_ok(v, w, m, topn + 1, exclude), "expected topn = 5"),
+    (lambda v, w, m, topn=5, exclude=(): [w for w, _ in most_similar_ok(v, w, m, topn, exclude)],
+     "not a (word, similarity) pair"),
+    (lambda v, w, m, topn=5, exclude=(): np.zeros(topn), "expected a list of (word, similarity) pairs"),
+])
+def test_most_similar_rejects_known_wrong(wrong, message):
+    with _raises(message):
+        checks.check_most_similar(wrong)
+
+
+def test_most_similar_ties_within_float_tolerance_are_accepted():
+    """Swapping two neighbours whose similarities agree to 1e-5 is not a mistake."""
+    def swapped_tie(vector, words, matrix, topn=5, exclude=()):
+        result = most_similar_ok(vector, words, matrix, topn, exclude)
+        sims = [s for _, s in result]
+        gaps = np.abs(np.diff(sims))
+        i = int(np.argmin(gaps))
+        if gaps[i] <= 1e-5:
+            result[i], result[i + 1] = result[i + 1], result[i]
+        return result
+
+    checks.check_most_similar(swapped_tie, query=None, seed=5)
+
+
+def analogy_ok(a, b, c, words, matrix, topn=5):
+    row = {w: i for i, w in enumerate(words[:100000])}
+    vector = matrix[row[a]] - matrix[row[b]] + matrix[row[c]]
+    return most_similar_ok(vector, words, matrix, topn, exclude=(a, b, c))
+
+
+def test_analogy(capsys):
+    checks.check_analogy(analogy_ok)
+    checks.check_analogy(analogy_ok, a="paris", b="france", c="italy", topn=3, expected_first="rome", visible=False)
+    out = capsys.readouterr().out
+    assert "king - man + woman = queen" in out and "hidden test passed" in out
+
+
+def _analogy_with(sign_a=1, sign_b=-1, sign_c=1, exclude=True, score=cosine_ok):
+    def analogy(a, b, c, words, matrix, topn=5):
+        row = {w: i for i, w in enumerate(words[:100000])}
+        vector = sign_a * matrix[row[a]] + sign_b * matrix[row[b]] + sign_c * matrix[row[c]]
+        sims = score(matrix, vector)
+        order = [i for i in np.argsort(-sims) if not (exclude and words[i] in (a, b, c))][:topn]
+        return [(words[i], float(cosine_ok(matrix[i:i + 1], vector)[0])) for i in order]
+    return analogy
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_analogy_with(exclude=False), "returned 'king' first"),
+    (_analogy_with(sign_a=-1, sign_b=1), "the first two words swapped"),
+    (_analogy_with(sign_b=1, sign_c=-1), "the signs swapped"),
+    (_analogy_with(score=lambda m, v: m @ v), "the ranking by dot product"),
+])
+def test_analogy_rejects_known_wrong(wrong, message):
+    with _raises(message):
+        checks.check_analogy(wrong)
+
+
+# ---------------------------------------------------------------- 4. GloVe files
+def get_glove_vectors_ok(lines):
+    glove_vector_dict = {}
+    for line in lines:
+        values = line.split()
+        glove_vector_dict[values[0]] = np.asarray(values[1:], dtype="float32")
+    return glove_vector_dict
+
+
+def get_glove_vectors_comprehension(lines):
+    """Another style: split on single spaces, a dict comprehension, np.array of floats."""
+    rows = (line.rstrip("\n").split(" ") for line in lines if line.strip())
+    return {row[0]: np.array([float(x) for x in row[1:]], dtype=np.float32) for row in rows}
+
+
+@pytest.mark.parametrize("solution", [get_glove_vectors_ok, get_glove_vectors_comprehension])
+def test_get_glove_vectors_accepts_correct_solutions(solution, capsys):
+    checks.check_get_glove_vectors(solution)
+    checks.check_get_glove_vectors(solution, seed=3, num_words=40, synthetic=True, visible=False)
+    out = capsys.readouterr().out
+    assert "visible checks passed" in out and "hidden test passed" in out
+
+
+def _slides_get_glove_vectors(lines):
+    glove_vector_dict = {}
+    for line in lines:
+        values = line.split()
+        glove_vector_dict[values[0]] = np.asarray(values[1:], dtype="float32")
+    return embeddings_index  # noqa: F821  (the slides' bug, on purpose)
+
+
+def _opens_its_argument(filename):
+    with open(filename, encoding="utf-8") as f:
+        return get_glove_vectors_ok(f)
+
+
+def _skip_header(lines):
+    return get_glove_vectors_ok(list(lines)[1:])
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_slides_get_glove_vectors, "returns the name embeddings_index, which is never defined"),
+    (_opens_its_argument, "treated its argument as a file name"),
+    (_skip_header, "GloVe files have no header line"),
+    (lambda lines: {line.split()[0]: np.asarray(line.split()[1:], dtype="float64") for line in lines},
+     "has dtype float64; expected float32"),
+    (lambda lines: {line.split()[0]: line.split()[1:] for line in lines}, "is a list; expected a numpy array"),
+    (lambda lines: {line.split()[0]: np.zeros(len(line.split()), dtype="float32") for line in lines},
+     "the numbers are the fields after it"),
+    (lambda lines: [line.split()[0] for line in lines], "expected a dict"),
+    (lambda lines: {line.split(" ", 1)[0] + " ": np.zeros(50, "float32") for line in lines},
+     "keeps spaces or newlines"),
+])
+def test_get_glove_vectors_rejects_known_wrong(wrong, message):
+    with _raises(message):
+        checks.check_get_glove_vectors(wrong)
+
+
+def filter_glove_ok(vocabulary_dict, glove_dict, wordvec_dim=50):
+    matrix = np.zeros((max(vocabulary_dict.values()) + 1, wordvec_dim), dtype="float32")
+    for word, i in vocabulary_dict.items():
+        vector = glove_dict.get(word)
+        if vector is not None:
+            matrix[i] = vector
+    return matrix
+
+
+def filter_glove_len(vocabulary_dict, glove_dict, wordvec_dim=50):
+    """Another style: len(vocabulary) rows (contiguous indices), `in` tests, np.stack-free."""
+    matrix = np.zeros((len(vocabulary_dict), wordvec_dim), np.float32)
+    for word in vocabulary_dict:
+        if word in glove_dict:
+            matrix[vocabulary_dict[word], :] = np.asarray(glove_dict[word])
+    return matrix
+
+
+@pytest.mark.parametrize("solution", [filter_glove_ok, filter_glove_len])
+def test_filter_glove_accepts_correct_solutions(solution, capsys):
+    checks.check_filter_glove(solution)
+    checks.check_filter_glove(solution, seed=4, synthetic=True, visible=False)
+    out = capsys.readouterr().out
+    assert "visible checks passed" in out and "hidden test passed" in out
+
+
+def _filter_glove_slides(vocabulary_dict, glove_dict, wordvec_dim=50):
+    matrix = np.zeros((len(vocabulary_dict) + 1, wordvec_dim))
+    for word, i in vocabulary_dict.items():
+        vector = glove_dict.get(word)
+        if vector is not None:
+            matrix[i] = vector
+    return matrix
+
+
+def _filter_glove_shift(step):
+    def filter_glove(vocabulary_dict, glove_dict, wordvec_dim=50):
+        matrix = np.zeros((len(vocabulary_dict), wordvec_dim), np.float32)
+        for word, i in vocabulary_dict.items():
+            if word in glove_dict and 0 <= i + step < len(matrix):
+                matrix[i + step] = glove_dict[word]
+        return matrix
+    return filter_glove
+
+
+def _filter_glove_random_missing(vocabulary_dict, glove_dict, wordvec_dim=50):
+    matrix = np.random.default_rng(0).normal(size=(len(vocabulary_dict), wordvec_dim)).astype("float32")
+    for word, i in vocabulary_dict.items():
+        if word in glove_dict:
+            matrix[i] = glove_dict[word]
+    return matrix
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_filter_glove_slides, "one row too many"),
+    (lambda v, g, d=50: filter_glove_ok(v, g, d).astype("float64"), "expected float32"),
+    (_filter_glove_shift(-1), "one row before its word's index"),
+    (_filter_glove_shift(+1), "one row after its word's index"),
+    (_filter_glove_random_missing, "the rows of words that glove_dict does not have must be zero"),
+    (lambda v, g, d=50: (filter_glove_ok(v, g, d), 0.9), "expected only the embedding matrix"),
+    (lambda v, g, d=50: filter_glove_ok(v, g, d).tolist(), "expected a numpy array of dtype float32"),
+    (lambda v, g, d=50: filter_glove_ok(v, g, d)[:-1], "one row too few"),
+])
+def test_filter_glove_rejects_known_wrong(wrong, message):
+    with _raises(message):
+        checks.check_filter_glove(wrong)
+
+
+# ---------------------------------------------------------------- 5. the classifier
+def build_classifier_ok(num_words, maxlen, embedding_dim, embedding_matrix=None, trainable=True, num_units=32):
+    initializer = "uniform" if embedding_matrix is None else keras.initializers.Constant(embedding_matrix)
+    return keras.Sequential([
+        keras.Input(shape=(maxlen,), dtype="int32"),
+        keras.layers.Embedding(num_words, embedding_dim, embeddings_initializer=initializer, trainable=trainable),
+        keras.layers.Dense(num_units, activation="relu"),
+        keras.layers.GlobalMaxPooling1D(),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+
+
+def build_classifier_functional(num_words, maxlen, embedding_dim, embedding_matrix=None, trainable=True,
+                                num_units=32):
+    """Another style: the functional API, weights=[matrix], Conv1D(kernel_size=1) as the per-word layer."""
+    inputs = keras.Input(shape=(maxlen,))
+    weights = None if embedding_matrix is None else [embedding_matrix]
+    x = keras.layers.Embedding(num_words, embedding_dim, weights=weights, trainable=trainable)(inputs)
+    x = keras.layers.Conv1D(num_units, 1, activation="relu")(x)
+    x = keras.layers.GlobalMaxPool1D()(x)
+    return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
+
+
+@pytest.mark.parametrize("solution", [build_classifier_ok, build_classifier_functional])
+def test_classifier_accepts_correct_solutions(solution, capsys):
+    checks.check_classifier(solution)
+    checks.check_classifier(solution, num_words=25, maxlen=7, embedding_dim=3, num_units=5, seed=1, visible=False)
+    out = capsys.readouterr().out
+    assert "visible checks passed" in out and "hidden test passed" in out
+
+
+def _classifier(*, ignore_trainable=False, ignore_matrix=False, pooling=keras.layers.GlobalMaxPooling1D,
+                input_length=False, last="sigmoid", dense_after_pool=False, per_word_activation="relu"):
+    def build(num_words, maxlen, embedding_dim, embedding_matrix=None, trainable=True, num_units=32):
+        kwargs = {}
+        if embedding_matrix is not None and not ignore_matrix:
+            kwargs["embeddings_initializer"] = keras.initializers.Constant(embedding_matrix)
+        if not ignore_trainable:
+            kwargs["trainable"] = trainable
+        if input_length:
+            kwargs["input_length"] = maxlen
+        layers = [] if input_length else [keras.Input(shape=(maxlen,))]
+        layers.append(keras.layers.Embedding(num_words, embedding_dim, **kwargs))
+        dense = keras.layers.Dense(num_units, activation=per_word_activation)
+        layers += [pooling(), dense] if dense_after_pool else [dense, pooling()]
+        layers.append(keras.layers.Dense(1, activation=last))
+        return keras.Sequential(layers)
+    return build
+
+
+@pytest.mark.filterwarnings("ignore:Argument `input_length` is deprecated", "ignore:You are using a softmax")
+@pytest.mark.parametrize("wrong, message", [
+    (_classifier(ignore_trainable=True), "built an Embedding layer with trainable=True"),
+    (_classifier(ignore_matrix=True), "initial weights are not embedding_matrix"),
+    (_classifier(pooling=keras.layers.GlobalAveragePooling1D), "uses GlobalAveragePooling1D"),
+    (_classifier(input_length=True), "Keras 3 ignores Embedding(input_length=...)"),
+    (_classifier(last="softmax"), "expected sigmoid"),
+    (_classifier(dense_after_pool=True), "is applied to every word before the pooling"),
+    (_classifier(per_word_activation="tanh"), "activation tanh; expected relu"),
+    (lambda *a, **k: "model", "expected a keras.Model"),
+])
+def test_classifier_rejects_known_wrong(wrong, message):
+    with _raises(message):
+        checks.check_classifier(wrong)
+
+
+def test_transfer_results(capsys):
+    checks.check_transfer_results({"scratch": 0.68, "glove_frozen": 0.70, "glove_finetuned": 0.73})
+    checks.check_transfer_results({"scratch": 0.68, "glove_frozen": 0.72, "glove_finetuned": 0.60})
+    assert capsys.readouterr().out.count("visible checks passed") == 2
+    with _raises("beats the embedding trained from scratch (0.700) by +0.005; expected at least +0.010"):
+        checks.check_transfer_results({"scratch": 0.70, "glove_frozen": 0.705, "glove_finetuned": 0.69})
+    with _raises("expected a dict with keys"):
+        checks.check_transfer_results({"scratch": 0.7})
+    with _raises("an accuracy lies between 0 and 1"):
+        checks.check_transfer_results({"scratch": 70, "glove_frozen": 72, "glove_finetuned": 75})
