@@ -45,8 +45,16 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "fast": {"seq_len": 40, "speed_seq_len": 50, "speed_batch_size": 32, "speed_repeats": 3},
     },
     "03_embeddings": {
-        "full": {"num_train": 1000, "num_test": 2000, "maxlen": 200, "num_words": 10000, "epochs": 10},
-        "fast": {"num_train": 400, "num_test": 400, "maxlen": 100, "num_words": 5000, "epochs": 4},
+        "full": {
+            "num_train": 1000,  # training reviews: the low-data regime where pretrained vectors help
+            "num_test": 5000,  # test reviews (all of them: a small test set makes accuracies noisy)
+            "maxlen": 200,  # words kept per review
+            "num_words": 10000,  # vocabulary size, indices 0 (padding) and 1 (unknown) included
+            "epochs": 10,  # epochs for each of the three classifiers
+            "glove_sample_words": 2000,  # words in the GloVe text file the lesson writes and reads back
+        },
+        "fast": {"num_train": 400, "num_test": 1000, "maxlen": 100, "num_words": 5000, "epochs": 10,
+                 "glove_sample_words": 2000},
     },
     "04_sentiment": {
         "full": {"num_train": 20000, "num_test": 5000, "maxlen": 200, "num_words": 20000, "epochs": 3},
