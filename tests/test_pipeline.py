@@ -88,3 +88,15 @@ def test_autograder_full_marks_for_the_reference_and_zero_for_the_untouched_note
         assert float(reference["max_score"]) > 0
         assert (reference["status"], reference["score"]) == ("graded", reference["max_score"]), reference
         assert (blank["status"], float(blank["score"]), blank["max_score"]) == ("graded", 0.0, reference["max_score"]), blank
+
+
+@pytest.mark.parametrize("lesson", course.available_lessons())
+def test_solutions_carry_fast_mode_outputs_for_nbval(lesson):
+    """nbval compares stored outputs; a solution saved without them would make that check vacuous."""
+    nb = _load(course.solution_path(lesson))
+    tests = [c for c in nb["cells"] if c["cell_type"] == "code"
+             and c["metadata"].get("nbgrader", {}).get("grade")]
+    missing = [c["metadata"]["nbgrader"]["grade_id"] for c in tests
+               if "\u2714" not in "".join("".join(o.get("text", "")) for o in c.get("outputs", []))]
+    assert not missing, f"{lesson}: run `make solutions-outputs`; no stored pass line in {missing}"
+    assert "fast mode" in json.dumps(nb["cells"][1].get("outputs", [])), "outputs must come from fast mode"
