@@ -62,7 +62,10 @@ def test_exercise_standard(lesson):
     for c, m in tests:
         source = "".join(c["source"])
         assert m.get("points", 0) > 0 and m.get("locked"), m.get("grade_id")
-        assert source.lstrip().startswith('"""'), f"{m['grade_id']}: test cells start with a one-line docstring"
+        if "### BEGIN HIDDEN TESTS" in source:
+            assert source.lstrip().startswith("# Hidden test"), f"{m['grade_id']}: hidden cells start with a comment"
+        else:
+            assert source.lstrip().startswith('"""'), f"{m['grade_id']}: test cells start with a one-line docstring"
         assert "checks." in source, f"{m['grade_id']}: test cells call rnncourse.checks"
     free = [m for c, m in zip(cells, meta) if c["cell_type"] == "markdown" and m.get("grade") and m.get("solution")]
     assert free, "each lesson has at least one free-response cell graded by hand"

@@ -282,8 +282,8 @@ def _feedback_html(student: str, rows: list[dict], notebooks: dict[str, Path]) -
             if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
                 continue
             source = "".join(cell.get("source", ""))
-            docstring = next((line.strip().strip('"') for line in source.splitlines()
-                              if line.strip().startswith('"""')), meta.get("grade_id", ""))
+            docstring = next((line.strip().strip('"').lstrip("# ") for line in source.splitlines()
+                              if line.strip().startswith(('"""', "# Hidden test"))), meta.get("grade_id", ""))
             errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
             texts = "".join("".join(o.get("text", "")) for o in cell.get("outputs", [])
                             if o.get("output_type") == "stream")
