@@ -1,0 +1,171 @@
+"""rnncourse.models: lesson 04's model builders and helpers, on tiny inputs."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+
+import keras
+import numpy as np
+import pytest
+
+from rnncourse import course, models
+
+L = keras.layers
+
+
+def _tokens(batch=3, steps=12, num_words=30, seed=0):
+    return np.random.default_rng(seed).integers(0, num_words, size=(batch, steps)).astype(np.int32)
+
+
+def _kinds(model):
+    return [type(layer).__name__ for layer in model.layers]
+
+
+def _matrix(num_words=30, dim=4, seed=0):
+    return np.random.default_rng(seed).normal(size=(num_words, dim)).astype(np.float32)
+
+
+# ---------------------------------------------------------------- inputs
+def test_raw_index_feature_is_the_index_as_a_float():
+    x = np.array([[0, 2, 19999]], dtype=np.int32)
+    out = models.raw_index_feature(x)
+    assert out.shape == (1, 3, 1) and out.dtype == np.float32
+    assert out[0, :, 0].tolist() == [0.0, 2.0, 19999.0]
+    with pytest.raises(ValueError, match="shape"):
+        models.raw_index_feature(np.zeros(3))
+
+
+def test_crop_sequences_equals_padding_to_the_shorter_length():
+    rng = np.random.default_rng(0)
+    sequences = [list(rng.integers(2, 50, size=n)) for n in (3, 8, 15, 20)]
+    long = keras.utils.pad_sequences(sequences, maxlen=12, padding="pre", truncating="pre")
+    short = keras.utils.pad_sequences(sequences, maxlen=5, padding="pre", truncating="pre")
+    np.testing.assert_array_equal(models.crop_sequences(long, 5), short)
+    with pytest.raises(ValueError, match="maxlen"):
+        models.crop_sequences(long, 13)
+
+
+def test_restrict_vocabulary_maps_rare_indices_to_unknown():
+    x = np.array([[0, 1, 2, 4, 5, 9]])
+    np.testing.assert_array_equal(models.restrict_vocabulary(x, 5), [[0, 1, 2, 4, 1, 1]])
+    assert x[0, -1] == 9  # the input is not changed
+    with pytest.raises(ValueError, match="num_words"):
+        models.restrict_vocabulary(x, 2)
+
+
+# ---------------------------------------------------------------- builders
+def test_baseline_reads_raw_indices():
+    model = models.build_baseline_rnn()
+    assert _kinds(model) == ["SimpleRNN", "Dense"]
+    assert model.layers[0].units == 16
+    # SimpleRNN(16) on one feature: 16 + 16*16 + 16; Dense(1): 16 + 1
+    assert model.count_params() == 16 + 256 + 16 + 17
+    out = model(models.raw_index_feature(_tokens()))
+    assert tuple(out.shape) == (3, 1)
+
+
+@pytest.mark.parametrize("num_layers", [1, 2, 3])
+def test_lstm_classifier_stacks_lstms(num_layers):
+    model = models.build_lstm_classifier(30, 8, 5, num_layers)
+    assert _kinds(model) == ["Embedding"] + ["LSTM"] * num_layers + ["Dense"]
+    flags = [layer.return_sequences for layer in model.layers if isinstance(layer, L.LSTM)]
+    assert flags == [True] * (num_layers - 1) + [False]
+    lstm_params = 4 * (8 * 5 + 5 * 5 + 5) + (num_layers - 1) * 4 * (5 * 5 + 5 * 5 + 5)
+    assert model.count_params() == 30 * 8 + lstm_params + 6
+    assert tuple(model(_tokens()).shape) == (3, 1)
+    with pytest.raises(ValueError, match="num_layers"):
+        models.build_lstm_classifier(30, 8, 5, 0)
+
+
+def test_dropout_classifier_drops_in_three_places():
+    model = models.build_dropout_classifier(30, 8, 5, 0.25)
+    assert _kinds(model) == ["Embedding", "LSTM", "Dropout", "Dense"]
+    lstm = model.layers[1]
+    assert (lstm.dropout, lstm.recurrent_dropout, model.layers[2].rate) == (0.25, 0.25, 0.25)
+    x = _tokens()
+    np.testing.assert_allclose(model(x, training=False), model(x, training=False))
+
+
+def test_pretrained_embedding_starts_from_the_matrix():
+    matrix = _matrix()
+    for trainable in (True, False):
+        layer = models.pretrained_embedding(matrix, trainable=trainable)
+        out = layer(np.array([[0, 7]]))
+        np.testing.assert_allclose(np.asarray(out)[0], matrix[[0, 7]])
+        assert layer.trainable is trainable
+    with pytest.raises(ValueError, match="shape"):
+        models.pretrained_embedding(np.zeros(3), trainable=True)
+
+
+def test_conv_lstm_shortens_the_sequence():
+    matrix = _matrix()
+    model = models.build_conv_lstm(matrix, filters=6, kernel_size=3, pool_size=2, num_units=4)
+    assert _kinds(model) == ["Embedding", "Conv1D", "MaxPooling1D", "LSTM", "Dense"]
+    assert model.layers[0].trainable
+    pooled = keras.Model(model.inputs[0], model.layers[2].output)(_tokens(steps=12))
+    assert tuple(pooled.shape) == (3, (12 - 3 + 1) // 2, 6)
+    assert tuple(model(_tokens()).shape) == (3, 1)
+
+
+def test_example_model_matches_the_chapter():
+    model = models.build_example_model(_matrix(), num_units=8, dropout_rate=0.2)
+    assert _kinds(model) == ["Embedding", "Dense", "Dropout", "LSTM", "GRU", "Dense", "Dropout", "Dense", "Dense"]
+    assert not model.layers[0].trainable
+    assert model.layers[3].return_sequences and not model.layers[4].return_sequences
+    assert [layer.units for layer in model.layers if isinstance(layer, L.Dense)] == [8, 8, 4, 1]
+    assert all(" " not in layer.name for layer in model.layers)
+    assert tuple(model(_tokens()).shape) == (3, 1)
+
+
+# ---------------------------------------------------------------- training helpers
+def test_compile_and_fit_and_evaluate_on_a_tiny_task():
+    keras.utils.set_random_seed(0)
+    x = _tokens(batch=32, steps=6, seed=1)
+    y = (x[:, -1] % 2).astype(np.int64)
+    model = models.compile_classifier(models.build_lstm_classifier(30, 4, 3, 1), learning_rate=0.01)
+    result = models.fit_and_evaluate(model, (x, y), (x, y), epochs=2, batch_size=16, validation_data=(x, y),
+                                     callbacks=[models.early_stopping(patience=1)])
+    assert result.params == model.count_params()
+    assert result.train_seconds > 0 and 0.0 <= result.test_accuracy <= 1.0
+    assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(result.history["loss"]) == 2
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    sgd = models.compile_classifier(models.build_baseline_rnn(), optimizer="sgd")
+    assert isinstance(sgd.optimizer, keras.optimizers.SGD)
+    with pytest.raises(ValueError, match="optimizer"):
+        models.compile_classifier(models.build_baseline_rnn(), optimizer="rmsprop")
+
+
+def test_benchmark_variants_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown variants"):
+        models.benchmark_variants(["nope"])
+
+
+@pytest.mark.slow
+def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env):
+    sizes = {"num_train": 64, "num_test": 32, "num_words": 300, "maxlen": 24, "epochs": 1,
+             "study_num_train": 32, "num_val": 16, "study_maxlen": 12, "study_epochs": 1,
+             "small_num_words": 100}
+    out = models.benchmark_variants(["baseline", "lstm_1_layer", "conv_small_vocab", "conv_long"], sizes=sizes)
+    assert list(out) == ["baseline", "lstm_1_layer", "conv_small_vocab", "conv_long"]
+    assert out["baseline"]["num_train"] == 64 and out["baseline"]["maxlen"] == 24
+    assert out["lstm_1_layer"]["num_train"] == 32 and out["lstm_1_layer"]["maxlen"] == 12
+    assert out["conv_small_vocab"]["num_words"] == 100 and out["conv_small_vocab"]["maxlen"] == 12
+    assert out["conv_long"]["maxlen"] == 24 and out["conv_long"]["num_train"] == 64 - 16
+    assert all(0.0 <= row["test_accuracy"] <= 1.0 and row["params"] > 0 for row in out.values())
+
+
+def test_the_notebook_uses_the_benchmarked_hyperparameters():
+    """make bench measures models.benchmark_variants; the lesson must train the same models."""
+    path = course.solution_path("04_sentiment")
+    if not path.exists():
+        pytest.skip("lesson 04 is not there yet")
+    source = "\n".join("".join(cell["source"]) for cell in json.loads(path.read_text())["cells"]
+                       if cell["cell_type"] == "code")
+    for name, value in models.HYPERPARAMETERS.items():
+        assigned = [ast.literal_eval(match) for match in
+                    re.findall(rf"^{name} = ([^#\n]+?)\s*(?:#.*)?$", source, flags=re.MULTILINE)]
+        assert assigned == [value], (
+            f"the notebook assigns {name} = {assigned}; rnncourse.models.HYPERPARAMETERS has {value}")
