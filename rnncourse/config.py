@@ -57,8 +57,23 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
                  "glove_sample_words": 2000},
     },
     "04_sentiment": {
-        "full": {"num_train": 20000, "num_test": 5000, "maxlen": 200, "num_words": 20000, "epochs": 3},
-        "fast": {"num_train": 1000, "num_test": 500, "maxlen": 80, "num_words": 5000, "epochs": 1},
+        "full": {
+            "num_train": 20000,  # training reviews for the baseline and the strong model
+            "num_test": 5000,  # held-out test reviews every model is scored on
+            "num_words": 20000,  # vocabulary size, counting index 0 (padding) and 1 (unknown)
+            "maxlen": 300,  # tokens kept per review (the last ones)
+            "epochs": 2,  # epochs of the baseline, the conv models and the example model
+            "study_num_train": 3000,  # training reviews of the learning-curve study (the first ones)
+            "num_val": 2000,  # validation reviews, the last ones of the training split
+            "study_maxlen": 150,  # tokens per review in the study (and the short-review runs)
+            "study_epochs": 5,  # at most this many epochs for the study models (early stopping)
+            "small_num_words": 5000,  # the smaller vocabulary of the vocabulary comparison
+        },
+        "fast": {
+            "num_train": 1000, "num_test": 500, "num_words": 5000, "maxlen": 80, "epochs": 1,
+            "study_num_train": 300, "num_val": 200, "study_maxlen": 40, "study_epochs": 2,
+            "small_num_words": 1000,
+        },
     },
 }
 
