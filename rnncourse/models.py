@@ -38,7 +38,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 __all__ = [
-    "HYPERPARAMETERS", "TrainResult", "VARIANT_NAMES", "benchmark_variants", "build_baseline_rnn", "early_stopping",
+    "HYPERPARAMETERS", "TrainResult", "VARIANT_NAMES", "balanced_split", "benchmark_variants", "build_baseline_rnn",
+    "early_stopping",
     "build_conv_lstm", "build_dropout_classifier", "build_example_model", "build_lstm_classifier",
     "compile_classifier", "crop_sequences", "fit_and_evaluate", "pretrained_embedding",
     "raw_index_feature", "restrict_vocabulary",
@@ -96,6 +97,39 @@ def restrict_vocabulary(x: np.ndarray, num_words: int) -> np.ndarray:
     out = np.array(x, copy=True)
     out[out >= num_words] = 1
     return out
+
+
+def balanced_split(labels: np.ndarray, num_first: int, num_last: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two disjoint, label-balanced index sets: the first and the last reviews of each label.
+
+    The lesson's study set is ``num_first`` reviews and its validation set ``num_last``
+    reviews of the training split. Taking plain slices ``[:n]`` and ``[-m:]`` can give
+    skewed labels (the subsets ``load_imdb(num_train=...)`` returns are balanced as a whole,
+    not in every slice), so each label contributes half: the first ``num_first // 2`` reviews
+    of each label (label 0 gets the extra one when ``num_first`` is odd) form the first set,
+    the last ``num_last // 2`` of each label the second.
+
+    Returns
+    -------
+    first, last : numpy.ndarray
+        Sorted ``int64`` row indices into ``labels``, so the split order is kept.
+
+    Raises
+    ------
+    ValueError
+        If a label has too few reviews for both sets without overlap.
+    """
+    labels = np.asarray(labels)
+    first, last = [], []
+    for label, (n_first, n_last) in zip((0, 1), (((num_first + 1) // 2, (num_last + 1) // 2),
+                                                 (num_first // 2, num_last // 2))):
+        rows = np.flatnonzero(labels == label)
+        if n_first + n_last > len(rows):
+            raise ValueError(f"label {label} has {len(rows)} reviews; {n_first} + {n_last} are needed "
+                             f"for two disjoint sets")
+        first.append(rows[:n_first])
+        last.append(rows[len(rows) - n_last:])
+    return np.sort(np.concatenate(first)), np.sort(np.concatenate(last))
 
 
 # --------------------------------------------------------------------------------------
@@ -307,7 +341,8 @@ def fit_and_evaluate(model: Any, train: tuple[np.ndarray, np.ndarray], test: tup
     history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
                         validation_data=validation_data, callbacks=list(callbacks), verbose=0)
     seconds = time.perf_counter() - start
-    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)[:2]
+    # The training batch size lets evaluate() reuse the function traced for validation.
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=batch_size, verbose=0)[:2]
     return TrainResult(int(model.count_params()), float(seconds), float(test_loss),
                        float(test_accuracy), dict(history.history))
 
@@ -335,7 +370,7 @@ HYPERPARAMETERS: Mapping[str, Any] = {
 }
 
 VARIANT_NAMES = ("baseline", "lstm_1_layer", "lstm_2_layers", "lstm_dropout", "lstm_batch_32",
-                 "conv_small_vocab", "conv_short", "conv_long", "conv_lstm_all", "example_model")
+                 "conv_short_small_vocab", "conv_short", "conv_long", "conv_lstm_all", "example_model")
 
 
 def benchmark_variants(names: Sequence[str] | None = None, *, seed: int = 0,
@@ -375,18 +410,23 @@ def benchmark_variants(names: Sequence[str] | None = None, *, seed: int = 0,
     (x_train, y_train), (x_test, y_test), word_index = data.load_imdb(
         num_words=num_words, maxlen=maxlen, num_train=sizes["num_train"], num_test=sizes["num_test"])
     n_study, n_val, study_maxlen = sizes["study_num_train"], sizes["num_val"], sizes["study_maxlen"]
-    small, epochs = sizes["small_num_words"], sizes["epochs"]
+    small, short_maxlen, epochs = sizes["small_num_words"], sizes["short_maxlen"], sizes["epochs"]
 
     def crop(xy: tuple[np.ndarray, np.ndarray], length: int = study_maxlen) -> tuple[np.ndarray, np.ndarray]:
         return crop_sequences(xy[0], length), xy[1]
 
+    def short(xy: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        return crop(xy, short_maxlen)
+
     def shrink(xy: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        return restrict_vocabulary(crop(xy)[0], small), xy[1]
+        return restrict_vocabulary(short(xy)[0], small), xy[1]
 
     full_test = (x_test, y_test)
-    val = (x_train[-n_val:], y_train[-n_val:])
-    train_no_val = (x_train[:-n_val], y_train[:-n_val])
-    study = crop((x_train[:n_study], y_train[:n_study]))
+    study_rows, val_rows = balanced_split(y_train, n_study, n_val)
+    rest_rows = np.setdiff1d(np.arange(len(y_train)), val_rows)
+    val = (x_train[val_rows], y_train[val_rows])
+    train_no_val = (x_train[rest_rows], y_train[rest_rows])
+    study = crop((x_train[study_rows], y_train[study_rows]))
     matrix = None
     if any(n.startswith(("conv", "example")) for n in names):
         matrix, _ = glove.filter_glove(word_index, glove.load_glove())
@@ -408,11 +448,11 @@ def benchmark_variants(names: Sequence[str] | None = None, *, seed: int = 0,
             "lstm_dropout": (lambda: build_dropout_classifier(num_words, hp["embedding_dim"], hp["num_units"],
                                                               hp["dropout_rate"]), on_study),
             "lstm_batch_32": (lambda: lstm(1), {**on_study, "batch_size": hp["small_batch_size"]}),
-            "conv_small_vocab": (lambda: conv(matrix[:small], hp["num_units"]),
+            "conv_short_small_vocab": (lambda: conv(matrix[:small], hp["num_units"]),
                                  {"train": shrink(train_no_val), "test": shrink(full_test), "val": shrink(val),
                                   "epochs": epochs, "num_words": small}),
             "conv_short": (lambda: conv(matrix, hp["num_units"]),
-                           {"train": crop(train_no_val), "test": crop(full_test), "val": crop(val),
+                           {"train": short(train_no_val), "test": short(full_test), "val": short(val),
                             "epochs": epochs}),
             "conv_long": (lambda: conv(matrix, hp["conv_units"]),
                           {"train": train_no_val, "test": full_test, "val": val, "epochs": epochs}),

@@ -55,6 +55,18 @@ def test_restrict_vocabulary_maps_rare_indices_to_unknown():
         models.restrict_vocabulary(x, 2)
 
 
+def test_balanced_split_is_disjoint_balanced_and_ordered():
+    labels = np.array([1] * 6 + [0] * 6 + [1, 0] * 4)  # skewed slices: the first six are all 1
+    first, last = models.balanced_split(labels, 5, 4)
+    assert len(first) == 5 and len(last) == 4 and not set(first) & set(last)
+    assert (labels[first] == 0).sum() == 3 and (labels[last] == 0).sum() == 2
+    assert list(first) == sorted(first) and list(last) == sorted(last)
+    zeros = np.flatnonzero(labels == 0)
+    assert set(first[labels[first] == 0]) == set(zeros[:3]) and set(last[labels[last] == 0]) == set(zeros[-2:])
+    with pytest.raises(ValueError, match="disjoint"):
+        models.balanced_split(labels, 16, 8)
+
+
 # ---------------------------------------------------------------- builders
 def test_baseline_reads_raw_indices():
     model = models.build_baseline_rnn()
@@ -147,13 +159,14 @@ def test_benchmark_variants_rejects_unknown_names():
 def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env):
     sizes = {"num_train": 64, "num_test": 32, "num_words": 300, "maxlen": 24, "epochs": 1,
              "study_num_train": 32, "num_val": 16, "study_maxlen": 12, "study_epochs": 1,
-             "small_num_words": 100}
-    out = models.benchmark_variants(["baseline", "lstm_1_layer", "conv_small_vocab", "conv_long"], sizes=sizes)
-    assert list(out) == ["baseline", "lstm_1_layer", "conv_small_vocab", "conv_long"]
+             "short_maxlen": 8, "small_num_words": 100}
+    out = models.benchmark_variants(["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long"], sizes=sizes)
+    assert list(out) == ["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long"]
     assert out["baseline"]["num_train"] == 64 and out["baseline"]["maxlen"] == 24
     assert out["lstm_1_layer"]["num_train"] == 32 and out["lstm_1_layer"]["maxlen"] == 12
-    assert out["conv_small_vocab"]["num_words"] == 100 and out["conv_small_vocab"]["maxlen"] == 12
+    assert out["conv_short_small_vocab"]["num_words"] == 100 and out["conv_short_small_vocab"]["maxlen"] == 8
     assert out["conv_long"]["maxlen"] == 24 and out["conv_long"]["num_train"] == 64 - 16
+    assert out["lstm_1_layer"]["epochs_run"] == 1
     assert all(0.0 <= row["test_accuracy"] <= 1.0 and row["params"] > 0 for row in out.values())
 
 
