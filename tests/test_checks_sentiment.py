@@ -355,3 +355,19 @@ def test_example_model_accepts_correct_solutions(capsys):
 def test_example_model_rejects_known_wrong_solutions(wrong, message):
     with fails_with(message):
         checks.check_example_model(wrong)
+
+
+def test_train_false_checks_the_architecture_only():
+    """Hidden tests pass train=False: the architecture is checked, the training steps are skipped."""
+    frozen = _lstm(frozen=True)
+    checks.check_lstm_classifier(frozen, layer_counts=(2,), visible=False, train=False)
+    with fails_with("no trainable weights"):
+        checks.check_lstm_classifier(frozen, layer_counts=(2,), visible=False)
+    with fails_with("needs return_sequences=True"):
+        checks.check_lstm_classifier(_lstm(return_sequences=False), visible=False, train=False)
+    with fails_with("recurrent_dropout=0"):
+        checks.check_dropout_classifier(_dropout(recurrent=False), visible=False, train=False)
+    with fails_with("no MaxPooling1D layer"):
+        checks.check_conv_lstm(_conv(order=("conv",)), visible=False, train=False)
+    with fails_with("needs return_sequences=True"):
+        checks.check_example_model(_example(lstm_rs=False), visible=False, train=False)
