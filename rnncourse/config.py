@@ -65,14 +65,15 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "epochs": 2,  # epochs of the baseline, the conv models and the example model
             "study_num_train": 3000,  # training reviews of the learning-curve study (the first ones)
             "num_val": 2000,  # validation reviews, the last ones of the training split
-            "study_maxlen": 150,  # tokens per review in the study (and the short-review runs)
+            "study_maxlen": 150,  # tokens per review in the study
             "study_epochs": 5,  # at most this many epochs for the study models (early stopping)
-            "small_num_words": 5000,  # the smaller vocabulary of the vocabulary comparison
+            "short_maxlen": 75,  # tokens per review of the short-review tuning runs
+            "small_num_words": 2000,  # the small vocabulary of the tuning runs
         },
         "fast": {
             "num_train": 1000, "num_test": 500, "num_words": 5000, "maxlen": 80, "epochs": 1,
             "study_num_train": 300, "num_val": 200, "study_maxlen": 40, "study_epochs": 2,
-            "small_num_words": 1000,
+            "short_maxlen": 20, "small_num_words": 500,
         },
     },
 }
