@@ -10,7 +10,7 @@ import pytest
 from rnncourse import course
 from rnncourse.grader import Settings, grade_folder
 
-EXPECTED_LESSONS = ["01_gradients", "02_gru_lstm", "03_embeddings"]  # grows as lessons land; an empty solutions/ fails here
+EXPECTED_LESSONS = ["01_gradients", "02_gru_lstm", "03_embeddings", "04_sentiment"]  # grows as lessons land; an empty solutions/ fails here
 
 
 def test_expected_lessons_exist():
