@@ -69,11 +69,12 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "study_epochs": 5,  # at most this many epochs for the study models (early stopping)
             "short_maxlen": 75,  # tokens per review of the short-review tuning runs
             "small_num_words": 2000,  # the small vocabulary of the tuning runs
+            "tuning_runs": 3,  # how many of the three vocabulary/length tuning runs train
         },
         "fast": {
             "num_train": 1000, "num_test": 500, "num_words": 5000, "maxlen": 80, "epochs": 1,
             "study_num_train": 300, "num_val": 200, "study_maxlen": 40, "study_epochs": 2,
-            "short_maxlen": 20, "small_num_words": 500,
+            "short_maxlen": 20, "small_num_words": 500, "tuning_runs": 1,
         },
     },
 }
