@@ -17,7 +17,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help env lab chromium test lessons solutions-outputs bench grade clean-data
+.PHONY: help env lab chromium test lessons solutions-outputs bench grade formgrader clean-data
 
 help:
 	@echo "make lab      start JupyterLab on lessons/ (PORT=$(PORT))"
@@ -25,6 +25,7 @@ help:
 	@echo "make lessons  regenerate lessons/ from solutions/ with nbgrader"
 	@echo "make solutions-outputs  re-execute solutions/ in fast mode and store outputs (for nbval)"
 	@echo "make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]  grade a folder of student notebooks"
+	@echo "make formgrader [OUT=<dir>]  hand-grade free responses of a make grade run in JupyterLab's Formgrader"
 	@echo "make bench [QUICK=1]  measure run times, memory, accuracy and grading speed"
 
 env: $(STAMP)
@@ -73,6 +74,14 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]"; exit 2; }
 	$(PY) -m rnncourse.grader "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS)
+
+# Formgrader on the results of `make grade` (OUT holds the gradebook, the autograded notebooks
+# and the nbgrader_config.py the grader wrote).
+formgrader: $(STAMP)
+	@test -f "$(OUT)/nbgrader_config.py" || { echo "no grading results in $(OUT): run make grade SUBMISSIONS=<dir> OUT=$(OUT) first"; exit 2; }
+	@echo "Formgrader on http://127.0.0.1:$(PORT)/lab (Nbgrader > Formgrader; Ctrl-C stops it)"
+	JUPYTER_CONFIG_PATH="$(abspath $(OUT))" $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 \
+		--port=$(PORT) --ServerApp.root_dir="$(abspath $(OUT))" $(ALLOW_ROOT)
 
 lessons: $(STAMP)
 	$(PY) -m rnncourse.course lessons

@@ -16,6 +16,7 @@ import pytest
 
 from rnncourse import course
 from rnncourse.grader import CSV_COLUMNS, Settings, grade_folder
+from rnncourse.grader.demos import SKIPPED_SOURCE
 from rnncourse.grader.scan import scan_source
 
 pytestmark = pytest.mark.slow
@@ -81,6 +82,11 @@ def rnn_forward(x, kernel, recurrent_kernel, bias):
     return Liar()
 '''
 
+DEMO_READER = SOLVED["build_memory_model"].replace(
+    "    return keras.Sequential(", "    assert x_reg.ndim == 3  # x_reg comes from the exploding-gradient demo\n"
+    "    return keras.Sequential(")
+assert DEMO_READER != SOLVED["build_memory_model"]
+
 # student id -> (notebook or raw bytes, relative path, expected row(s))
 CASES: dict[str, tuple] = {
     "correct": (_student(SOLVED), "correct/01_gradients.ipynb", (FULL, "graded", "")),
@@ -131,6 +137,9 @@ CASES: dict[str, tuple] = {
                "reader/01_gradients.ipynb", (20, "flagged", "calls open() (opens files)")),
     "writer": (_student(_with_code("from pathlib import Path\nPath('x.txt').write_text('x')")),
                "writer/01_gradients.ipynb", (20, "flagged", "imports pathlib")),
+    # an answer that reads a global only a demonstration cell defines: the demonstrations run too
+    "demo_reader": (_student({**SOLVED, "build_memory_model": DEMO_READER}), "demo_reader/01_gradients.ipynb",
+                    (FULL, "graded", "the demonstration cells ran too, because the student's code reads x_reg")),
     # files that are not gradable
     "corrupt": (b'{"cells": [', "corrupt/01_gradients.ipynb", (0, "invalid", "not valid JSON")),
     "notanotebook": (b'{"hello": 1}', "notanotebook/01_gradients.ipynb", (0, "invalid", "not a Jupyter notebook")),
@@ -189,6 +198,43 @@ def test_every_case_gets_its_exact_row(graded):
         if status in {"graded", "flagged", "timeout", "error"} and float(row["max_score"]) != FULL:
             problems.append(f"{student}: max_score {row['max_score']}")
     assert not problems, "\n".join(problems)
+
+
+def test_demonstrations_are_skipped_unless_the_student_needs_them(graded):
+    """The correct submission ran without the demonstration cells; the one reading x_reg ran them all."""
+    def autograded(student: str) -> str:
+        paths = [p for p in (graded["out"] / "autograded").rglob("*.ipynb") if student in p.parts]
+        assert len(paths) == 1, f"{student}: {paths}"
+        return paths[0].read_text(encoding="utf-8")
+
+    assert SKIPPED_SOURCE.splitlines()[0] in autograded("correct")
+    assert SKIPPED_SOURCE.splitlines()[0] not in autograded("demo_reader")
+
+
+def test_formgrader_and_export_work_on_the_output_folder(graded):
+    """OUT/nbgrader_config.py points nbgrader at OUT's gradebook and autograded notebooks."""
+    import subprocess
+    import sys
+
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config.loader import PyFileConfigLoader
+
+    out = graded["out"]
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(out)).load_config()
+    api = NbGraderAPI(config=config)
+    submission = api.get_submission(LESSON, "correct")
+    assert submission["autograded"] and submission["needs_manual_grade"]  # the free response waits
+    assert float(submission["score"]) == FULL
+    # formgrader opens this file to show the notebook for hand grading
+    notebook = Path(api.coursedir.format_path(api.coursedir.autograded_directory, "correct", LESSON)) / f"{LESSON}.ipynb"
+    assert notebook.is_file()
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", str(out / "export.csv")],
+                          cwd=out, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with open(out / "export.csv", newline="", encoding="utf-8") as handle:
+        exported = {r["student_id"]: r for r in csv.DictReader(handle) if r["assignment"] == LESSON}
+    assert float(exported["correct"]["score"]) == FULL
+    assert float(exported["blank"]["score"]) == 0
 
 
 def test_special_files_and_layouts(graded):

@@ -26,12 +26,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="address-space limit per grading kernel")
     parser.add_argument("--db-url", default=os.environ.get("DB_URL") or None,
                         help="SQLAlchemy URL of the gradebook (default: sqlite in OUT; env DB_URL)")
+    parser.add_argument("--run-demos", action="store_true",
+                        help="also run the demonstration cells (tagged skip-when-grading); slower, same scores")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
     settings = Settings(jobs=args.jobs, cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                        memory_limit_gb=args.memory_limit_gb, db_url=args.db_url, progress=not args.no_progress)
+                        memory_limit_gb=args.memory_limit_gb, db_url=args.db_url, progress=not args.no_progress,
+                        run_demos=args.run_demos)
     try:
         grade_folder(args.submissions, args.out, settings)
     except (FileNotFoundError, ValueError) as exc:

@@ -25,6 +25,7 @@ from typing import Callable, Iterable
 from ..course import LESSON_IDS, NBGRADER_CONFIG, PROJECT_ROOT, QUIET_TF_ENV, solution_path
 from .prepare import (Submission, discover, file_digest, guarded_source, load_releases, rebuild,
                       with_guard)
+from .demos import skip_demonstrations
 from .guard import MARKER
 
 GRADER_VERSION = "1"
@@ -41,7 +42,13 @@ class Settings:
     notebook_timeout: int = 600  # seconds one notebook may take, kernel start included
     memory_limit_gb: float = 4.0  # address-space limit of each worker and its kernels
     db_url: str | None = None  # SQLAlchemy URL of the instructor's gradebook (default: OUT/gradebook.db)
+    run_demos: bool = False  # also run the cells tagged skip-when-grading (slower, same scores)
     progress: bool = True
+
+
+# Rough grading seconds per lesson in fast mode with demonstrations skipped (measured with
+# make bench); used only to start the slowest notebooks first.
+_EXPECTED_SECONDS = {"01_gradients": 12.0, "02_gru_lstm": 6.0, "03_embeddings": 13.0, "04_sentiment": 10.0}
 
 
 # ------------------------------------------------------------------ course snapshot
@@ -75,26 +82,29 @@ def _worker_env(home: Path) -> dict[str, str]:
     return env
 
 
-def _make_course(root: Path, lessons: list[str], db_url: str | None = None) -> Path:
-    """A private nbgrader course: config, guarded sources and a gradebook with the lessons."""
-    autograder = root / "autograder"
-    autograder.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(NBGRADER_CONFIG, autograder / "nbgrader_config.py")
-    for lesson in lessons:
-        source = json.loads(solution_path(lesson).read_text(encoding="utf-8"))
-        target = root / "solutions" / lesson / f"{lesson}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(guarded_source(source), indent=1), encoding="utf-8")
+def _make_courses(courses: list[tuple[Path, str | None]], lessons: list[str]) -> None:
+    """Private nbgrader courses ``(root, db_url)``: config, guarded sources, gradebook with the lessons.
+
+    A ``db_url`` of ``None`` keeps the course's own SQLite gradebook. nbgrader runs once, in one
+    process, for all courses (:mod:`rnncourse.grader.release`).
+    """
+    for root, _ in courses:
+        autograder = root / "autograder"
+        autograder.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(NBGRADER_CONFIG, autograder / "nbgrader_config.py")
+        for lesson in lessons:
+            source = json.loads(solution_path(lesson).read_text(encoding="utf-8"))
+            target = root / "solutions" / lesson / f"{lesson}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(guarded_source(source), indent=1), encoding="utf-8")
+    spec_path = courses[0][0].parent / "release-spec.json"
+    spec_path.write_text(json.dumps({"courses": [{"root": str(root), "db_url": db_url, "lessons": lessons}
+                                                 for root, db_url in courses]}), encoding="utf-8")
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-    for lesson in lessons:
-        cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", lesson, "--force",
-               f"--CourseDirectory.release_directory={root / '.release'}"]
-        if db_url:
-            cmd.append(f"--CourseDirectory.db_url={db_url}")
-        proc = subprocess.run(cmd, cwd=autograder, env=env, capture_output=True, text=True)
-        if proc.returncode != 0 or "| ERROR]" in proc.stderr:
-            raise RuntimeError(f"could not prepare lesson {lesson} for grading:\n{proc.stderr[-3000:]}")
-    return autograder
+    proc = subprocess.run([sys.executable, "-m", "rnncourse.grader.release", str(spec_path)],
+                          cwd=courses[0][0] / "autograder", env=env, capture_output=True, text=True)
+    if proc.returncode != 0 or "| ERROR]" in proc.stderr:
+        raise RuntimeError(f"could not prepare the lessons for grading:\n{proc.stderr[-3000:]}")
 
 
 # ------------------------------------------------------------------ workers
@@ -231,6 +241,18 @@ def _read_integrity(autograded: str) -> list[str]:
 
 def _merge_into_gradebook(db_url: str, sub: Submission, answer: dict) -> None:
     """Write one result into the instructor's gradebook (the parent is its only writer)."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        # nbgrader's add_submission triggers SQLAlchemy's "Object of type <SubmittedAssignment> not
+        # in session" during autoflush; the rows are written correctly (tests/test_grader.py).
+        warnings.filterwarnings("ignore", message="Object of type <Submitted", category=SAWarning)
+        _merge(db_url, sub, answer)
+
+
+def _merge(db_url: str, sub: Submission, answer: dict) -> None:
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(db_url) as gradebook:
@@ -248,6 +270,35 @@ def _merge_into_gradebook(db_url: str, sub: Submission, answer: dict) -> None:
             grade = gradebook.find_grade(g["name"], sub.lesson, sub.lesson, sub.student_id)
             grade.auto_score = g["auto_score"]
         gradebook.db.commit()
+
+
+FORMGRADER_CONFIG = '''"""nbgrader configuration of this grading folder, written by the grader (rnncourse.grader).
+
+Hand-grade the free responses here:  make formgrader OUT=<this folder>  (JupyterLab's
+Formgrader tab reads this file). nbgrader commands work too, run from this folder:
+nbgrader generate_feedback <lesson_id>, nbgrader export.
+"""
+
+c = get_config()  # noqa: F821
+
+c.CourseDirectory.course_id = "rnn-language-modeling-ch2"
+c.CourseDirectory.root = {root!r}
+c.CourseDirectory.source_directory = {source!r}
+c.CourseDirectory.release_directory = {release!r}
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"  # the notebooks the grader executed
+c.CourseDirectory.feedback_directory = "nbgrader-feedback"
+c.CourseDirectory.db_url = {db_url!r}
+c.Exchange.root = ".exchange"
+'''
+
+
+def _write_formgrader_config(out_dir: Path, db_url: str) -> None:
+    """OUT/nbgrader_config.py: formgrader and nbgrader commands on the grader's results."""
+    text = FORMGRADER_CONFIG.format(root=str(out_dir), source=str(PROJECT_ROOT / "solutions"),
+                                    release=str(PROJECT_ROOT / "lessons"), db_url=db_url)
+    (out_dir / "nbgrader_config.py").write_text(text, encoding="utf-8")
+    (out_dir / ".exchange").mkdir(exist_ok=True)
 
 
 def _remove_from_gradebook(db_url: str, sub: Submission) -> None:
@@ -311,7 +362,7 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
     subs = discover(submissions_dir, tuple(releases) or LESSON_IDS)
     db_url = settings.db_url or f"sqlite:///{out_dir / 'gradebook.db'}"
     lessons = sorted({s.lesson for s in subs if s.lesson in releases})
-    fingerprint = _course_fingerprint(lessons)
+    fingerprint = _course_fingerprint(lessons) + ("+demos" if settings.run_demos else "")
     cache_dir = out_dir / ".cache"
     cache_dir.mkdir(exist_ok=True)
 
@@ -319,8 +370,9 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     if lessons:
-        template = _make_course(work / "template", lessons)
-        _make_course(work / "instructor", lessons, db_url=db_url)  # assignments in the instructor's gradebook
+        # A template for the workers' private courses, and the assignments in the instructor's gradebook.
+        _make_courses([(work / "template", None), (work / "instructor", db_url)], lessons)
+        template = work / "template" / "autograder"
     rows: dict[tuple[str, str], dict] = {}
     jobs: list[tuple[Submission, Path]] = []
     cached: dict[tuple[str, str], dict] = {}
@@ -341,8 +393,15 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
         except (ValueError, OSError) as exc:
             sub.status, sub.message = "invalid", f"{sub.path.name}: {exc}"
             continue
+        if not settings.run_demos:
+            graded_nb, needed = skip_demonstrations(graded_nb)
+            if needed:
+                sub.notes.append("the demonstration cells ran too, because the student's code reads "
+                                 f"{', '.join(sorted(needed))} from them")
         jobs.append((sub, cache_file))
         sub._graded_nb = with_guard(graded_nb)  # type: ignore[attr-defined]
+    # Longest notebooks first, so that no worker is left with a slow lesson at the end.
+    jobs.sort(key=lambda job: -_EXPECTED_SECONDS.get(job[0].lesson, 0.0))
 
     # Run the jobs in parallel workers.
     results: "queue.Queue[tuple[Submission, Path, dict]]" = queue.Queue()
@@ -423,6 +482,7 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
 
     ordered = [rows[s.key] for s in subs]
     _write_csv(out_dir / "grades.csv", ordered)
+    _write_formgrader_config(out_dir, db_url)
     _write_feedback(out_dir, ordered, cache_dir, subs)
     log(summary_table(ordered))
     shutil.rmtree(work, ignore_errors=True)
