@@ -17,7 +17,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help env lab chromium test lessons solutions-outputs bench grade formgrader clean-data
+.PHONY: help env lab chromium postgres test lessons solutions-outputs bench grade formgrader clean-data
 
 help:
 	@echo "make lab      start JupyterLab on lessons/ (PORT=$(PORT))"
@@ -64,7 +64,18 @@ chromium:
 		|| echo "WARNING: could not install chromium; tests/test_browser.py will be skipped"; \
 	fi
 
-test: $(STAMP) chromium
+# tests/test_grader_postgres.py grades into a throwaway PostgreSQL cluster (DB_URL); as root
+# with apt-get, `make test` installs Debian's server when it is missing, else that test is skipped.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 && ! command -v initdb > /dev/null \
+		&& [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+		echo "Installing PostgreSQL for the gradebook test (apt-get install -y postgresql) ..."; \
+		apt-get update -qq > /dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null \
+		|| echo "WARNING: could not install postgresql; tests/test_grader_postgres.py will be skipped"; \
+	fi
+
+test: $(STAMP) chromium postgres
 	$(PY) -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)
 
 # Grade a folder of submissions: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]
