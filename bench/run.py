@@ -228,8 +228,11 @@ def print_table(results: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a subset in about 5 minutes")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default: bench/results.json (bench/results-quick.json with --quick)")
     args = parser.parse_args()
+    if args.out is None:  # a quick run never overwrites the full record
+        args.out = ROOT / "bench" / ("results-quick.json" if args.quick else "results.json")
     lessons = course.available_lessons()
     results: dict = {"quick": args.quick, "machine": machine_info(), "lessons": {}}
     runs = 1 if args.quick else 3
