@@ -6,6 +6,7 @@ on the same and on changed input, which the grader's cache makes cheap.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -235,6 +236,63 @@ def test_formgrader_and_export_work_on_the_output_folder(graded):
         exported = {r["student_id"]: r for r in csv.DictReader(handle) if r["assignment"] == LESSON}
     assert float(exported["correct"]["score"]) == FULL
     assert float(exported["blank"]["score"]) == 0
+
+
+def test_make_formgrader_serves_the_hand_grading_page(graded, tmp_path):
+    """`make formgrader OUT=...` starts JupyterLab whose formgrader lists and opens the submissions."""
+    import os
+    import secrets
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = secrets.token_hex(8)
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    env.update(JUPYTER_TOKEN=token, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
+    venv = Path(sys.prefix)
+    cmd = ["make", "--no-print-directory", "-C", str(course.PROJECT_ROOT), "-o", f"{venv}/.rnncourse-installed",
+           f"VENV={venv}", "formgrader", f"OUT={graded['out']}", f"PORT={port}"]
+    log_path = tmp_path / "formgrader.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    base = f"http://127.0.0.1:{port}/formgrader"
+
+    def get(path: str) -> str:
+        with urllib.request.urlopen(f"{base}/{path}{'&' if '?' in path else '?'}token={token}", timeout=30) as reply:
+            return reply.read().decode()
+
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, log_path.read_text()[-3000:]
+            try:
+                submissions = json.loads(get(f"api/submissions/{LESSON}"))
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "no answer in 90 s:\n" + log_path.read_text()[-3000:]
+                time.sleep(0.5)
+        by_student = {s["student"]: s for s in submissions}
+        assert by_student["correct"]["needs_manual_grade"] and by_student["correct"]["code_score"] == FULL
+        notebooks = json.loads(get(f"api/submitted_notebooks/{LESSON}/{LESSON}"))
+        correct = next(n for n in notebooks if n["student"] == "correct")
+        page = get(f"submissions/{correct['id']}/")
+        assert "build_memory_model" in page and "free_response_clipping" in page  # answers, ready to grade
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def test_special_files_and_layouts(graded):
