@@ -39,9 +39,11 @@ def plot_history(histories: Mapping[str, Mapping[str, Sequence[float]]], *, metr
     """Training and validation curves of one metric for one or more Keras histories.
 
     ``histories`` maps a model name to ``history.history``. Solid lines are training,
-    dashed lines validation (when present).
+    dashed lines validation (when present). Epochs count from 1 and the ticks are whole
+    epochs.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.8))
@@ -56,6 +58,7 @@ def plot_history(histories: Mapping[str, Mapping[str, Sequence[float]]], *, metr
             ax.plot(epochs, history[f"val_{metric}"], color=color, linestyle="--",
                     label=f"{label} (validation)")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.5"
     ax.set_ylabel(metric)
     ax.set_title(title or metric)
     ax.grid(True, alpha=0.3)
