@@ -148,6 +148,7 @@ def execute_notebook(path: Path, *, timeout: int = 600, fast: bool = True) -> No
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)
+    nb.metadata.get("language_info", {}).pop("version", None)  # the Python patch version churns
     nbformat.write(nb, path)
 
 

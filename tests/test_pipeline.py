@@ -103,3 +103,12 @@ def test_solutions_carry_fast_mode_outputs_for_nbval(lesson):
                if "\u2714" not in "".join("".join(o.get("text", "")) for o in c.get("outputs", []))]
     assert not missing, f"{lesson}: run `make solutions-outputs`; no stored pass line in {missing}"
     assert "fast mode" in json.dumps(nb["cells"][1].get("outputs", [])), "outputs must come from fast mode"
+
+
+@pytest.mark.parametrize("lesson", course.available_lessons())
+def test_notebooks_carry_no_machine_specific_metadata(lesson):
+    """Regenerating on another machine must not churn: no Python patch version, no timings."""
+    for path in (course.solution_path(lesson), course.lesson_path(lesson)):
+        nb = _load(path)
+        assert "version" not in nb["metadata"].get("language_info", {}), path
+        assert not [c for c in nb["cells"] if "execution" in c["metadata"]], path
