@@ -24,7 +24,7 @@ help:
 	@echo "make test     run the whole test suite (unit tests, notebooks, autograder)"
 	@echo "make lessons  regenerate lessons/ from solutions/ with nbgrader"
 	@echo "make solutions-outputs  re-execute solutions/ in fast mode and store outputs (for nbval)"
-	@echo "make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]  grade a folder of student notebooks"
+	@echo "make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SANDBOX=0]  grade a folder of student notebooks"
 	@echo "make formgrader [OUT=<dir>]  hand-grade free responses of a make grade run in JupyterLab's Formgrader"
 	@echo "make bench [QUICK=1]  measure run times, memory, accuracy and grading speed"
 
@@ -78,13 +78,14 @@ postgres:
 test: $(STAMP) chromium postgres
 	$(PY) -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)
 
-# Grade a folder of submissions: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]
+# Grade a folder of submissions: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SANDBOX=0]
+# Every kernel runs in bubblewrap; SANDBOX=0 grades without it (each row then says so).
 SUBMISSIONS ?=
 OUT ?= grading-output
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]"; exit 2; }
-	$(PY) -m rnncourse.grader "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS)
+	$(PY) -m rnncourse.grader "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(filter 0,$(SANDBOX)),--no-sandbox,)
 
 # Formgrader on the results of `make grade` (OUT holds the gradebook, the autograded notebooks
 # and the nbgrader_config.py the grader wrote).

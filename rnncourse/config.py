@@ -90,14 +90,17 @@ def mode() -> str:
     return "fast" if is_fast() else "full"
 
 
-def sizes(lesson: str) -> Mapping[str, Any]:
-    """The sizes and epochs of ``lesson`` (e.g. ``"01_gradients"``) in the current mode (read-only)."""
+def sizes(lesson: str, mode_name: str | None = None) -> Mapping[str, Any]:
+    """The sizes and epochs of ``lesson`` (e.g. ``"01_gradients"``) in the current mode (read-only).
+
+    ``mode_name`` (``"fast"`` or ``"full"``) asks for one mode whatever the environment says.
+    """
     try:
         per_mode = _SIZES[lesson]
     except KeyError:
         known = ", ".join(sorted(_SIZES))
         raise KeyError(f"unknown lesson {lesson!r}; known lessons: {known}") from None
-    return MappingProxyType(dict(per_mode[mode()]))
+    return MappingProxyType(dict(per_mode[mode_name or mode()]))
 
 
 def describe(lesson: str) -> str:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .core import Settings, grade_folder
+from .sandbox import SandboxUnavailable
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,15 +30,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-demos", action="store_true",
                         help="also run the demonstration cells (tagged skip-when-grading); slower, same scores")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sandbox = parser.add_argument_group("sandbox", "every grading kernel runs in bubblewrap (see README, Security model)")
+    sandbox.add_argument("--no-sandbox", action="store_true",
+                         help="run student code with your own rights (every row then says so); make grade SANDBOX=0")
+    sandbox.add_argument("--max-processes", type=int, default=Settings.max_processes,
+                         help="processes and threads one kernel may have (0: no limit)")
+    sandbox.add_argument("--file-size-mb", type=int, default=Settings.file_size_mb,
+                         help="largest file a kernel may write (0: no limit)")
+    sandbox.add_argument("--cpu-seconds", type=int, default=Settings.cpu_seconds,
+                         help="CPU time of each process of a kernel (0: no limit)")
+    sandbox.add_argument("--tmp-mb", type=int, default=Settings.tmp_mb, help="size of a kernel's private /tmp")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
     settings = Settings(jobs=args.jobs, cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                         memory_limit_gb=args.memory_limit_gb, db_url=args.db_url, progress=not args.no_progress,
-                        run_demos=args.run_demos)
+                        run_demos=args.run_demos, sandbox=not args.no_sandbox, max_processes=args.max_processes,
+                        file_size_mb=args.file_size_mb, cpu_seconds=args.cpu_seconds, tmp_mb=args.tmp_mb)
     try:
         grade_folder(args.submissions, args.out, settings)
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, SandboxUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")

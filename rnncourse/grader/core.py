@@ -6,6 +6,7 @@ See :func:`grade_folder`. The command line is ``python -m rnncourse.grader`` (``
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import os
@@ -16,17 +17,19 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..course import LESSON_IDS, NBGRADER_CONFIG, PROJECT_ROOT, QUIET_TF_ENV, solution_path
+from ..course import LESSON_IDS, NBGRADER_CONFIG, PROJECT_ROOT, QUIET_TF_ENV, SOLUTIONS_DIR, solution_path
 from .prepare import (Submission, discover, file_digest, guarded_source, load_releases, rebuild,
                       with_guard)
 from .demos import skip_demonstrations
 from .guard import MARKER
+from .sandbox import SCRATCH_ROOT_ENV, Limits, probe
 
 GRADER_VERSION = "1"
 STATUSES = ("graded", "flagged", "missing", "invalid", "timeout", "error")
@@ -44,6 +47,19 @@ class Settings:
     db_url: str | None = None  # SQLAlchemy URL of the instructor's gradebook (default: OUT/gradebook.db)
     run_demos: bool = False  # also run the cells tagged skip-when-grading (slower, same scores)
     progress: bool = True
+    sandbox: bool = True  # run every kernel in bubblewrap (rnncourse.grader.sandbox); False only on request
+    max_processes: int = Limits.max_processes  # processes and threads of one sandboxed kernel
+    file_size_mb: int = Limits.file_size_mb  # largest file a sandboxed kernel may write
+    cpu_seconds: int = Limits.cpu_seconds  # CPU time of each process in the sandbox
+    tmp_mb: int = Limits.tmp_mb  # size of the sandbox's private /tmp
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(memory_gb=self.memory_limit_gb, max_processes=self.max_processes,
+                      file_size_mb=self.file_size_mb, cpu_seconds=self.cpu_seconds, tmp_mb=self.tmp_mb)
+
+
+NO_SANDBOX_NOTE = "graded without a sandbox"
 
 
 # Rough grading seconds per lesson: fast-mode per-cell timings of each solution (2026-11-26,
@@ -79,7 +95,21 @@ def _worker_env(home: Path) -> dict[str, str]:
            "LANG": os.environ.get("LANG", "C.UTF-8"), "RNNCOURSE_FAST": "1",
            "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONDONTWRITEBYTECODE": "1",
            "JUPYTER_PLATFORM_DIRS": "1", "IPYTHONDIR": str(home / ".ipython"), **QUIET_TF_ENV}
+    if os.environ.get("RNNCOURSE_DATA_DIR"):
+        env["RNNCOURSE_DATA_DIR"] = os.environ["RNNCOURSE_DATA_DIR"]
     return env
+
+
+def _warm_data_cache(lessons: Iterable[str]) -> None:
+    """Build the IMDB arrays the lessons load in fast mode: a sandboxed kernel cannot write data/cache."""
+    from .. import data
+    from ..config import sizes
+
+    for lesson in lessons:
+        s = sizes(lesson, "fast")
+        if {"num_words", "maxlen", "num_train", "num_test"} <= set(s):
+            data.load_imdb(num_words=s["num_words"], maxlen=s["maxlen"], num_train=s["num_train"],
+                           num_test=s["num_test"])
 
 
 def _make_courses(courses: list[tuple[Path, str | None]], lessons: list[str]) -> None:
@@ -111,8 +141,9 @@ def _make_courses(courses: list[tuple[Path, str | None]], lessons: list[str]) ->
 class _Worker:
     """One grading process (and, below it, its kernels), restarted after a timeout or crash."""
 
-    def __init__(self, course: Path, settings: Settings, log_path: Path) -> None:
+    def __init__(self, course: Path, settings: Settings, log_path: Path, options: Path, scratch_root: Path) -> None:
         self.course, self.settings, self.log_path = course, settings, log_path
+        self.options, self.scratch_root = options, scratch_root
         self.proc: subprocess.Popen[str] | None = None
 
     def _limit(self) -> None:  # runs in the child before exec
@@ -124,9 +155,10 @@ class _Worker:
         home.mkdir(exist_ok=True)
         log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115  (owned by the child)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rnncourse.grader.worker", str(self.course), str(self.settings.cell_timeout)],
+            [sys.executable, "-m", "rnncourse.grader.worker", str(self.course), str(self.options)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, cwd=self.course,
-            env=_worker_env(home), preexec_fn=self._limit, start_new_session=True)
+            env={**_worker_env(home), SCRATCH_ROOT_ENV: str(self.scratch_root)}, preexec_fn=self._limit,
+            start_new_session=True)
         log.close()
 
     def grade(self, job: dict) -> dict:
@@ -362,7 +394,10 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
     subs = discover(submissions_dir, tuple(releases) or LESSON_IDS)
     db_url = settings.db_url or f"sqlite:///{out_dir / 'gradebook.db'}"
     lessons = sorted({s.lesson for s in subs if s.lesson in releases})
-    fingerprint = _course_fingerprint(lessons) + ("+demos" if settings.run_demos else "")
+    if settings.sandbox and lessons:
+        probe(settings.limits)  # raises SandboxUnavailable with the reason and the fix
+    fingerprint = (_course_fingerprint(lessons) + ("+demos" if settings.run_demos else "")
+                   + ("" if settings.sandbox else "+nosandbox"))
     cache_dir = out_dir / ".cache"
     cache_dir.mkdir(exist_ok=True)
 
@@ -373,6 +408,16 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
         # A template for the workers' private courses, and the assignments in the instructor's gradebook.
         _make_courses([(work / "template", None), (work / "instructor", db_url)], lessons)
         template = work / "template" / "autograder"
+        _warm_data_cache(lessons)
+    # What a sandboxed kernel must not see even where it lies inside a folder it may read.
+    hidden = [out_dir, submissions_dir, SOLUTIONS_DIR, PROJECT_ROOT / ".git", PROJECT_ROOT / "autograder"]
+    if db_url.startswith("sqlite:///"):
+        hidden.append(Path(db_url[len("sqlite:///"):]))
+    options = work / "worker-options.json"
+    options.write_text(json.dumps({"cell_timeout": settings.cell_timeout, "sandbox": settings.sandbox,
+                                   "limits": dataclasses.asdict(settings.limits),
+                                   "hidden": [str(p) for p in hidden]}), encoding="utf-8")
+    scratch_root = Path(tempfile.mkdtemp(prefix="rnncourse-grading-"))
     rows: dict[tuple[str, str], dict] = {}
     jobs: list[tuple[Submission, Path]] = []
     cached: dict[tuple[str, str], dict] = {}
@@ -393,6 +438,8 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
         except (ValueError, OSError) as exc:
             sub.status, sub.message = "invalid", f"{sub.path.name}: {exc}"
             continue
+        if not settings.sandbox:
+            sub.notes.append(NO_SANDBOX_NOTE)
         if not settings.run_demos:
             graded_nb, needed = skip_demonstrations(graded_nb)
             if needed:
@@ -415,7 +462,7 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
         course = work / f"worker-{index}"
         shutil.copytree(template, course / "autograder")
         shutil.copytree(work / "template" / "solutions", course / "solutions")
-        worker = _Worker(course, settings, work / f"worker-{index}.log")
+        worker = _Worker(course, settings, work / f"worker-{index}.log", options, scratch_root)
         try:
             while True:
                 try:
@@ -485,7 +532,10 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
     _write_formgrader_config(out_dir, db_url)
     _write_feedback(out_dir, ordered, cache_dir, subs)
     log(summary_table(ordered))
+    if not settings.sandbox:
+        log(f"{NO_SANDBOX_NOTE.capitalize()}: student code ran with your rights (--no-sandbox / SANDBOX=0).")
     shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(scratch_root, ignore_errors=True)
     return ordered
 
 

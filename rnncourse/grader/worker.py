@@ -1,10 +1,14 @@
 """A grading worker: one long-lived process that autogrades many notebooks with nbgrader.
 
-Started by the grader as ``python -m rnncourse.grader.worker <course_root> <cell_timeout>``.
+Started by the grader as ``python -m rnncourse.grader.worker <course_root> <options.json>``.
 It reads one JSON job per line on stdin and answers one JSON line per job on its original
 stdout (everything else it or nbgrader prints goes to stderr). Each worker owns a private
 course folder and SQLite gradebook, so workers never write to the same database; the
 parent merges the results into the instructor's gradebook.
+
+With ``"sandbox"`` set in the options (the default of the grader), nbgrader starts every
+kernel through :class:`rnncourse.grader.sandbox.SandboxKernelManager`: the kernel runs in
+bubblewrap and sees only a copy of the notebook it grades, never this course folder.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ def _scores(autograder: Path, lesson: str, student: str) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
-    course, cell_timeout = Path(argv[0]), int(argv[1])
+    course, options = Path(argv[0]), json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray output must not corrupt the protocol
     sys.stdout = sys.stderr
@@ -35,14 +39,24 @@ def main(argv: list[str]) -> int:
 
     autograder = course / "autograder"
     config = PyFileConfigLoader("nbgrader_config.py", path=str(autograder)).load_config()
-    config.Execute.timeout = cell_timeout
+    config.Execute.timeout = int(options["cell_timeout"])
     config.Execute.interrupt_on_timeout = True
+    manager = None
+    if options.get("sandbox"):
+        from .sandbox import Limits, SandboxKernelManager
+
+        manager = SandboxKernelManager
+        manager.limits = Limits(**options["limits"])
+        manager.hidden = tuple(Path(p) for p in options.get("hidden", []))
+        config.Execute.kernel_manager_class = manager
     api = NbGraderAPI(config=config)
 
     for line in sys.stdin:
         job = json.loads(line)
         lesson, student = job["lesson"], job["student"]
         answer: dict = {"student": student, "lesson": lesson}
+        if manager is not None:  # the copy the kernel finds in its scratch folder
+            manager.notebook = autograder / "submitted" / student / lesson / f"{lesson}.ipynb"
         try:
             result = api.autograde(lesson, student, force=True, create=True)
             answer.update(success=bool(result.get("success")), error=str(result.get("error", ""))[-3000:],
