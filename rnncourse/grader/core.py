@@ -355,7 +355,7 @@ def _feedback_html(student: str, rows: list[dict], notebooks: dict[str, Path]) -
              "<tr><th>lesson</th><th>score</th><th>status</th><th>message</th></tr>"]
     for row in rows:
         parts.append(f"<tr><td>{html.escape(row['lesson'])}</td><td>{row['score']}/{row['max_score']}</td>"
-                     f"<td>{html.escape(row['status'])}</td><td>{html.escape(row['message'])}</td></tr>")
+                     f"<td>{html.escape(row['status'])}</td><td>{html.escape(row.get('_details') or row['message'])}</td></tr>")
     parts.append("</table>")
     for lesson, path in sorted(notebooks.items()):
         nb = json.loads(path.read_text(encoding="utf-8"))
@@ -456,7 +456,7 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
     for job in jobs:
         pending.put(job)
     num_workers = max(1, min(settings.jobs, len(jobs)))
-    protected_before = _protected_state()
+    protected_before = _protected_state() if not settings.sandbox else {}
 
     def run_worker(index: int) -> None:
         course = work / f"worker-{index}"
@@ -494,10 +494,11 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
             sub.message = (f"cell(s) stopped at the cell time limit ({settings.cell_timeout} s): "
                            f"{', '.join(timed_out)}; the rest was graded" + (f"; {sub.message}" if sub.message else ""))
         sub.flags.extend(_read_integrity(answer.get("autograded", "")))
-        if _protected_state() != protected_before:
+        # Without the sandbox a kernel can write into the course; with it, it cannot (tests/test_grader_sandbox.py).
+        if not settings.sandbox and _protected_state() != protected_before:
             sub.flags.append("the course folders changed while this notebook was graded (writing into "
                              "solutions/, lessons/, rnncourse/ or autograder/)")
-            protected_before = _protected_state()
+            protected_before = _protected_state() if not settings.sandbox else {}
         if sub.flags and sub.status == "graded":
             sub.status = "flagged"
         row = _row(sub, score, max_score)
@@ -528,6 +529,8 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
         rows[sub.key] = _row(sub, 0.0, _max_points(releases.get(sub.lesson)))
 
     ordered = [rows[s.key] for s in subs]
+    for row in ordered:
+        _write_details(out_dir, row)
     _write_csv(out_dir / "grades.csv", ordered)
     _write_formgrader_config(out_dir, db_url)
     _write_feedback(out_dir, ordered, cache_dir, subs)
@@ -546,18 +549,63 @@ def _max_points(release: dict | None) -> float:
                      if c["cell_type"] == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")))
 
 
-def _row(sub: Submission, score: float, max_score: float) -> dict:
-    message_parts = [p for p in [sub.message, *sub.notes] if p]
+MAX_MESSAGE = 600  # characters of a row's message; the rest goes to OUT/details/
+
+
+def details_path(out_dir: Path, student: str, lesson: str) -> Path:
+    return out_dir / "details" / (student or "_unknown") / f"{Path(lesson).name}.txt"
+
+
+def _message(sub: Submission) -> tuple[str, str]:
+    """The row's message (at most MAX_MESSAGE characters) and the full text for the details file.
+
+    The full text is empty when the message says everything.
+    """
+    parts = [p for p in [sub.message, *sub.notes] if p]
     if sub.flags:
-        message_parts.append("flagged: " + "; ".join(sub.flags))
+        parts.append("flagged: " + "; ".join(sub.flags))
+    full = " | ".join(parts)
+    if len(full) <= MAX_MESSAGE and not sub.details:
+        return full, ""
+    where = f"details/{sub.student_id or '_unknown'}/{Path(sub.lesson).name}.txt"
+    short_parts = [p for p in [sub.message, *sub.notes] if p]
+    if sub.flags:
+        first = sub.flags[0] if len(sub.flags[0]) <= 200 else sub.flags[0][:197] + "..."
+        more = f" and {len(sub.flags) - 1} more reason(s)" if len(sub.flags) > 1 else ""
+        short_parts.append(f"flagged: {first}{more}")
+    short_parts = [p if len(p) <= 200 else p[:197] + "..." for p in short_parts]
+    suffix = f" (details: {where})"
+    budget = MAX_MESSAGE - len(suffix)
+    message = ""
+    for part in short_parts:
+        candidate = f"{message} | {part}" if message else part
+        if len(candidate) > budget:
+            break
+        message = candidate
+    detail_text = "\n".join([full, *sub.details]) + "\n"
+    return message + suffix, detail_text
+
+
+def _row(sub: Submission, score: float, max_score: float) -> dict:
+    message, details = _message(sub)
     return {"student_id": sub.student_id, "lesson": sub.lesson, "score": f"{score:g}",
-            "max_score": f"{max_score:g}", "status": sub.status, "message": " | ".join(message_parts)}
+            "max_score": f"{max_score:g}", "status": sub.status, "message": message, "_details": details}
+
+
+def _write_details(out_dir: Path, row: dict) -> None:
+    """OUT/details/<student>/<lesson>.txt when the row's message was shortened; else no such file."""
+    path = details_path(out_dir, row["student_id"], row["lesson"])
+    if row.get("_details"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(row["_details"], encoding="utf-8")
+    elif path.exists():
+        path.unlink()
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
     tmp = path.with_suffix(".csv.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     os.replace(tmp, path)

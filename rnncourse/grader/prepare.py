@@ -34,6 +34,7 @@ class Submission:
     message: str = ""
     notes: list[str] = field(default_factory=list)  # extra information for the message
     flags: list[str] = field(default_factory=list)  # reasons to flag
+    details: list[str] = field(default_factory=list)  # long explanations: OUT/details, not the row
     digest: str = ""
 
     @property
@@ -125,7 +126,7 @@ def load_notebook(path: Path) -> dict:
     """Parse a submitted file as a version-4 notebook or raise ValueError with a readable reason."""
     raw = path.read_bytes()
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8-sig"))  # some editors save a byte-order mark
     except UnicodeDecodeError:
         raise ValueError("not a text file (is it really a .ipynb?)") from None
     except json.JSONDecodeError as exc:
@@ -167,6 +168,8 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
 
     graded_cells = []
     used: set[int] = set()
+    metadata_removed: list[str] = []
+    metadata_edited: dict[str, list[str]] = {}
     for cell in release_cells:
         gid = _cell_key(cell)
         theirs = by_grade_id.get(gid) if gid else None
@@ -189,16 +192,33 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
             elif _source(theirs).strip() != _source(cell).strip():
                 submission.flags.append(f"test cell {gid} was edited (the released version was graded)")
         if theirs is not None and gid and _nbgrader_meta(theirs) and _nbgrader_meta(theirs) != _nbgrader_meta(cell):
-            changed = sorted(k for k in set(_nbgrader_meta(theirs)) | set(_nbgrader_meta(cell))
-                             if _nbgrader_meta(theirs).get(k) != _nbgrader_meta(cell).get(k))
-            submission.flags.append(f"nbgrader metadata of cell {gid} was edited ({', '.join(changed)}); "
-                                    "the released metadata was used")
+            metadata_edited[gid] = sorted(k for k in set(_nbgrader_meta(theirs)) | set(_nbgrader_meta(cell))
+                                          if _nbgrader_meta(theirs).get(k) != _nbgrader_meta(cell).get(k))
         elif theirs is not None and gid and not _nbgrader_meta(theirs):
-            submission.flags.append(f"nbgrader metadata of cell {gid} was removed; the released metadata was used")
+            metadata_removed.append(gid)
         graded_cells.append(new)
+    if len(metadata_edited) == 1:
+        (gid, changed), = metadata_edited.items()
+        submission.flags.append(f"nbgrader metadata of cell {gid} was edited ({', '.join(changed)}); "
+                                "the released metadata was used")
+    elif metadata_edited:
+        keys = sorted({k for changed in metadata_edited.values() for k in changed})
+        submission.flags.append(f"nbgrader metadata of {len(metadata_edited)} cells was edited ({', '.join(keys)}); "
+                                "the released metadata was used")
+        submission.details.append("cells with edited nbgrader metadata: " + ", ".join(
+            f"{gid} ({', '.join(changed)})" for gid, changed in metadata_edited.items()))
+    if metadata_removed:
+        # Some tools drop cell metadata; nothing is gained by it, since the release's metadata is used.
+        submission.notes.append(f"nbgrader metadata of {len(metadata_removed)} cell(s) was missing; "
+                                "the released metadata was used")
+        submission.details.append("cells without nbgrader metadata: " + ", ".join(metadata_removed))
+
+    # Release cells without a grade_id (narrative, set-up, demonstrations) that a notebook without
+    # cell ids (Colab, Jupyter before nbformat 4.5) still holds unchanged: matched by position and
+    # source, in order, so that they are never taken for cells the student added.
+    unchanged = _match_unchanged(student_cells, release_cells, used)
 
     # Cells the student added stay, placed after the release cell that precedes them.
-    position = {id(c): i for i, c in enumerate(student_cells)}
     insert_after: dict[int, list[dict]] = {}
     last_release_index = -1
     release_index_of = {}
@@ -211,7 +231,10 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
         if id(cell) in release_index_of:
             last_release_index = release_index_of[id(cell)]
             continue
-        if id(cell) in used or cell.get("id") in release_ids:
+        if id(cell) in unchanged:
+            last_release_index = unchanged[id(cell)]
+            continue
+        if id(cell) in used or (cell.get("id") and cell.get("id") in release_ids):
             continue
         gid = _cell_key(cell)
         if gid and gid not in release_grade_ids:
@@ -221,7 +244,6 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
         if added["cell_type"] == "code":
             added.update(outputs=[], execution_count=None)
         insert_after.setdefault(last_release_index, []).append(added)
-    del position
     final = list(insert_after.get(-1, []))
     for i, cell in enumerate(graded_cells):
         final.append(cell)
@@ -247,6 +269,28 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
         cell["id"] = cell.get("id") or f"added-{i:03d}"
     graded["cells"] = final
     return graded
+
+
+def _match_unchanged(student_cells: list[dict], release_cells: list[dict], used: set[int]) -> dict[int, int]:
+    """Student cells equal to an ungraded release cell: ``id(student cell) -> release index``.
+
+    Walks both notebooks in order; a student cell matches the next not yet matched release
+    cell without a grade_id that has the same type and source.
+    """
+    candidates = [(i, c) for i, c in enumerate(release_cells) if not _cell_key(c)]
+    matches: dict[int, int] = {}
+    start = 0
+    for cell in student_cells:
+        if id(cell) in used or _cell_key(cell):
+            continue
+        source = _source(cell).strip()
+        for k in range(start, len(candidates)):
+            index, release_cell = candidates[k]
+            if release_cell["cell_type"] == cell.get("cell_type") and _source(release_cell).strip() == source:
+                matches[id(cell)] = index
+                start = k + 1
+                break
+    return matches
 
 
 def with_guard(nb: dict) -> dict:
