@@ -32,6 +32,8 @@ TARGETS = {  # lesson -> (full seconds, fast seconds)
 }
 MEMORY_TARGET_GB = 2.5
 GRADING_TARGET_S = 30.0  # per full-course submission at JOBS=2
+SANDBOX_TARGET_RATIO = 1.10  # grading with the sandbox costs at most 10% more wall time
+SECTIONS = ("lessons", "data", "grading", "variants")
 
 RUN_NOTEBOOK = r"""
 import json, os, resource, sys, time
@@ -132,10 +134,15 @@ def bench_lesson(lesson: str, fast: bool, runs: int) -> dict:
             "target_s": target, "meets_target": wall["median"] <= target and peak <= MEMORY_TARGET_GB}
 
 
-def bench_grading(lessons: list[str], students: int, jobs_list: list[int]) -> dict:
+def bench_grading(lessons: list[str], students: int, jobs_list: list[int], sandbox_pairs: int) -> dict:
+    """Seconds per full-course submission at each JOBS (sandboxed), and the sandbox's cost at JOBS=2.
+
+    The cost comes from ``sandbox_pairs`` pairs of runs on the same submissions, with and
+    without the sandbox, alternated in one process so that both see the same machine.
+    """
     from rnncourse.grader import Settings, grade_folder
 
-    out = {}
+    out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         subs = Path(tmp) / "subs"
         for index in range(students):
@@ -143,17 +150,35 @@ def bench_grading(lessons: list[str], students: int, jobs_list: list[int]) -> di
                 target = subs / f"student{index:02d}" / f"{lesson}.ipynb"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(json.dumps(course.reference_submission(lesson)))
-        for jobs in jobs_list:
-            result_dir = Path(tmp) / f"out-{jobs}"
+
+        def run(name: str, settings) -> dict:
+            result_dir = Path(tmp) / f"out-{name}"  # a fresh OUT: nothing comes from the cache
             start = time.perf_counter()
-            rows = grade_folder(subs, result_dir, Settings(jobs=jobs, progress=False), log=lambda text: None)
+            rows = grade_folder(subs, result_dir, settings, log=lambda text: None)
             wall = time.perf_counter() - start
-            statuses = sorted({r["status"] for r in rows})
-            scores = sorted({(r["lesson"], r["score"], r["max_score"]) for r in rows})
-            out[f"jobs_{jobs}"] = {"seconds_per_submission": wall / students, "wall_s": wall, "submissions": students,
-                                   "lessons_per_submission": len(lessons), "statuses": statuses, "scores": scores}
+            shutil.rmtree(result_dir, ignore_errors=True)
+            return {"seconds_per_submission": wall / students, "wall_s": wall, "submissions": students,
+                    "lessons_per_submission": len(lessons), "statuses": sorted({r["status"] for r in rows}),
+                    "scores": sorted({(r["lesson"], r["score"], r["max_score"]) for r in rows})}
+
+        for jobs in jobs_list:
+            out[f"jobs_{jobs}"] = run(f"jobs{jobs}", Settings(jobs=jobs, progress=False))
+        pairs = []
+        for index in range(sandbox_pairs):
+            with_sandbox = run(f"sandbox{index}", Settings(jobs=2, progress=False))
+            without = run(f"nosandbox{index}", Settings(jobs=2, progress=False, sandbox=False))
+            pairs.append({"sandbox_s": with_sandbox["wall_s"], "no_sandbox_s": without["wall_s"],
+                          "ratio": with_sandbox["wall_s"] / without["wall_s"],
+                          "same_scores": with_sandbox["scores"] == without["scores"]})
+        if pairs:
+            ratios = [p["ratio"] for p in pairs]
+            out["sandbox_cost"] = {"jobs": 2, "pairs": pairs, "ratio": _stats(ratios),
+                                   "target_ratio": SANDBOX_TARGET_RATIO,
+                                   "meets_target": statistics.median(ratios) <= SANDBOX_TARGET_RATIO,
+                                   "note": "wall time of a grading run with the sandbox / without it, same "
+                                           "submissions, runs alternated in one process"}
     out["note"] = ("one grading run over all submissions (reference answers), its one-off preparation of the "
-                   "private nbgrader courses included, divided by the number of submissions")
+                   "private nbgrader courses included, divided by the number of submissions; sandboxed")
     out["target_s_per_submission_at_jobs_2"] = GRADING_TARGET_S
     return out
 
@@ -209,6 +234,11 @@ def print_table(results: dict) -> None:
             print(f"\nGrading, {key.replace('_', '=')}: {value['seconds_per_submission']:.1f} s per full-course "
                   f"submission ({value['submissions']} submissions x {value['lessons_per_submission']} lessons, "
                   f"{value['wall_s']:.0f} s in all){ok}; statuses {value['statuses']}")
+    cost = g.get("sandbox_cost")
+    if cost:
+        r = cost["ratio"]
+        print(f"\nSandbox cost at JOBS=2: with/without {r['median']:.3f} [{r['min']:.3f}-{r['max']:.3f}] over "
+              f"{r['runs']} pairs (target <= {cost['target_ratio']:.2f}: {'yes' if cost['meets_target'] else 'NO'})")
     v = results.get("lesson04_variants", {})
     if v.get("variants"):
         print(f"\nLesson 04 variants (full mode, seed 0; test accuracy on the held-out reviews):")
@@ -230,22 +260,33 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a subset in about 5 minutes")
     parser.add_argument("--out", type=Path, default=None,
                         help="default: bench/results.json (bench/results-quick.json with --quick)")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=None,
+                        help="measure only these sections and keep the others from the results file")
     args = parser.parse_args()
     if args.out is None:  # a quick run never overwrites the full record
         args.out = ROOT / "bench" / ("results-quick.json" if args.quick else "results.json")
     lessons = course.available_lessons()
+    sections = set(args.only or SECTIONS)
     results: dict = {"quick": args.quick, "machine": machine_info(), "lessons": {}}
+    if args.only and args.out.exists():  # re-measure some sections, keep the others' last figures
+        results = {**json.loads(args.out.read_text()), "machine": machine_info()}
+        results.setdefault("measured", {})
     runs = 1 if args.quick else 3
-    for lesson in lessons:
-        results["lessons"][lesson] = {"fast": bench_lesson(lesson, True, runs)}
-        if not args.quick:
-            results["lessons"][lesson]["full"] = bench_lesson(lesson, False, 1)
-        print(f"measured {lesson}", file=sys.stderr, flush=True)
-    results["data"] = bench_data(runs)
-    results["grading"] = bench_grading(lessons, students=2 if args.quick else 3,
-                                       jobs_list=[2] if args.quick else [1, 2])
-    if not args.quick:
+    if "lessons" in sections:
+        for lesson in lessons:
+            results["lessons"][lesson] = {"fast": bench_lesson(lesson, True, runs)}
+            if not args.quick:
+                results["lessons"][lesson]["full"] = bench_lesson(lesson, False, 1)
+            print(f"measured {lesson}", file=sys.stderr, flush=True)
+    if "data" in sections:
+        results["data"] = bench_data(runs)
+    if "grading" in sections:
+        results["grading"] = bench_grading(lessons, students=2 if args.quick else 3,
+                                           jobs_list=[2] if args.quick else [1, 2],
+                                           sandbox_pairs=1 if args.quick else 2)
+    if not args.quick and "variants" in sections:
         results["lesson04_variants"] = bench_variants()
+    results.setdefault("measured", {}).update({section: results["machine"].get("date") for section in sections})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print_table(results)

@@ -103,7 +103,8 @@ CASES: dict[str, tuple] = {
                    (20, "flagged", "test cell test_rnn_forward was edited")),
     # 2. metadata
     "metadata": (_student(WRONG_RNN, _zero_points), "metadata/01_gradients.ipynb",
-                 (20, "flagged", "nbgrader metadata of cell test_rnn_forward was edited (locked, points)")),
+                 (20, "flagged", "nbgrader metadata of 2 cells was edited: test_rnn_forward (locked, points), "
+                  "test_rnn_forward_hidden (grade)")),
     # 3. monkeypatching the checks, numpy's testing functions, builtins
     "patch_checks": (_student(_with_code("checks.check_rnn_forward = lambda *a, **k: None")),
                      "patch_checks/01_gradients.ipynb", (0, "flagged", "rnncourse.checks.check_rnn_forward was replaced")),

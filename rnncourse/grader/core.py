@@ -493,7 +493,7 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
             sub.status = "timeout"
             sub.message = (f"cell(s) stopped at the cell time limit ({settings.cell_timeout} s): "
                            f"{', '.join(timed_out)}; the rest was graded" + (f"; {sub.message}" if sub.message else ""))
-        sub.flags.extend(_read_integrity(answer.get("autograded", "")))
+        sub.flags[:0] = _read_integrity(answer.get("autograded", ""))  # the guard's findings first
         # Without the sandbox a kernel can write into the course; with it, it cannot (tests/test_grader_sandbox.py).
         if not settings.sandbox and _protected_state() != protected_before:
             sub.flags.append("the course folders changed while this notebook was graded (writing into "
@@ -568,20 +568,27 @@ def _message(sub: Submission) -> tuple[str, str]:
     if len(full) <= MAX_MESSAGE and not sub.details:
         return full, ""
     where = f"details/{sub.student_id or '_unknown'}/{Path(sub.lesson).name}.txt"
-    short_parts = [p for p in [sub.message, *sub.notes] if p]
-    if sub.flags:
-        first = sub.flags[0] if len(sub.flags[0]) <= 200 else sub.flags[0][:197] + "..."
-        more = f" and {len(sub.flags) - 1} more reason(s)" if len(sub.flags) > 1 else ""
-        short_parts.append(f"flagged: {first}{more}")
-    short_parts = [p if len(p) <= 200 else p[:197] + "..." for p in short_parts]
     suffix = f" (details: {where})"
     budget = MAX_MESSAGE - len(suffix)
-    message = ""
-    for part in short_parts:
-        candidate = f"{message} | {part}" if message else part
-        if len(candidate) > budget:
+
+    def clip(text: str, size: int = 200) -> str:
+        return text if len(text) <= size else text[:size - 3] + "..."
+
+    message = " | ".join(clip(p) for p in [sub.message, *sub.notes] if p)
+    shown: list[str] = []
+    for index, flag in enumerate(sub.flags):
+        left = len(sub.flags) - index - 1
+        more = f" and {left} more reason(s)" if left else ""
+        candidate = "flagged: " + "; ".join([*shown, clip(flag)]) + more
+        if len((f"{message} | " if message else "") + candidate) > budget:
             break
-        message = candidate
+        shown.append(clip(flag))
+    if sub.flags:
+        left = len(sub.flags) - len(shown)
+        flagged = "flagged: " + ("; ".join(shown) if shown else f"{len(sub.flags)} reason(s)")
+        flagged += f" and {left} more reason(s)" if shown and left else ""
+        message = f"{message} | {flagged}" if message else flagged
+    message = clip(message, budget)
     detail_text = "\n".join([full, *sub.details]) + "\n"
     return message + suffix, detail_text
 

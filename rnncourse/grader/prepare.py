@@ -175,7 +175,7 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
         theirs = by_grade_id.get(gid) if gid else None
         if theirs is None:
             theirs = by_cell_id.get(cell.get("id"))
-            if theirs is not None and gid and _cell_key(theirs) != gid:
+            if theirs is not None and gid and _cell_key(theirs) != gid and _nbgrader_meta(theirs):
                 submission.flags.append(f"the grade_id of cell {gid!r} was changed to {_cell_key(theirs)!r}")
         if theirs is not None:
             used.add(id(theirs))
@@ -202,8 +202,11 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
         submission.flags.append(f"nbgrader metadata of cell {gid} was edited ({', '.join(changed)}); "
                                 "the released metadata was used")
     elif metadata_edited:
-        keys = sorted({k for changed in metadata_edited.values() for k in changed})
-        submission.flags.append(f"nbgrader metadata of {len(metadata_edited)} cells was edited ({', '.join(keys)}); "
+        cells = ", ".join(f"{gid} ({', '.join(changed)})" for gid, changed in metadata_edited.items())
+        if len(cells) > 200:
+            keys = sorted({k for changed in metadata_edited.values() for k in changed})
+            cells = f"{', '.join(list(metadata_edited)[:3])} ... ({', '.join(keys)})"
+        submission.flags.append(f"nbgrader metadata of {len(metadata_edited)} cells was edited: {cells}; "
                                 "the released metadata was used")
         submission.details.append("cells with edited nbgrader metadata: " + ", ".join(
             f"{gid} ({', '.join(changed)})" for gid, changed in metadata_edited.items()))
