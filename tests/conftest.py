@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,19 @@ def isolated_data_env(monkeypatch: pytest.MonkeyPatch, data_cache_dir: Path) -> 
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RNNCOURSE_DATA_DIR", str(data_cache_dir))
     return data_cache_dir
+
+
+def _fails_with(message: str, *, ignore_case: bool = False):
+    """``pytest.raises(CheckFailure)`` whose message contains ``message`` literally."""
+    from rnncourse.checks import CheckFailure
+
+    return pytest.raises(CheckFailure, match=("(?i)" if ignore_case else "") + re.escape(message))
+
+
+@pytest.fixture
+def fails_with():
+    """``with fails_with("expected ..."):`` - the check must fail, and its message contain that text.
+
+    A fixture rather than an import: this file and the root conftest.py are both module ``conftest``.
+    """
+    return _fails_with

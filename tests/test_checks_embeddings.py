@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from rnncourse import checks
-from rnncourse.checks import CheckFailure
-
-
-def _raises(message):
-    return pytest.raises(CheckFailure, match=re.escape(message))
+from rnncourse.checks import embeddings as embedding_checks
 
 
 # ---------------------------------------------------------------- 1. costs
@@ -42,8 +36,8 @@ def test_embedding_costs(capsys):
     (lambda n, v, d: (n * v * 4, n * d * 4, v * d / 7), "expected a whole number"),
     (lambda n, v, d: None, "returned None"),
 ])
-def test_embedding_costs_rejects_known_wrong(wrong, message):
-    with _raises(message):
+def test_embedding_costs_rejects_known_wrong(wrong, message, fails_with):
+    with fails_with(message):
         checks.check_embedding_costs(wrong, num_tokens=7, vocab_size=50, embedding_dim=3)
 
 
@@ -81,8 +75,8 @@ def test_embedding_lookup_accepts_correct_solutions(solution, capsys):
     (lambda i, w: w[i.ravel()], "keep the shape of indices", {}),
     (lambda i, w: w[i] * 2, "differ from the expected", {}),
 ])
-def test_embedding_lookup_rejects_known_wrong(wrong, message, kwargs):
-    with _raises(message):
+def test_embedding_lookup_rejects_known_wrong(wrong, message, kwargs, fails_with):
+    with fails_with(message):
         checks.check_embedding_lookup(wrong, **kwargs)
 
 
@@ -109,17 +103,17 @@ def test_cosine_similarities(capsys):
     (lambda m, v: np.linalg.norm(m - v, axis=1), "Euclidean distances"),
     (lambda m, v: cosine_ok(m, v)[:, None], "return a 1-d array"),
 ])
-def test_cosine_similarities_rejects_known_wrong(wrong, message):
-    with _raises(message):
+def test_cosine_similarities_rejects_known_wrong(wrong, message, fails_with):
+    with fails_with(message):
         checks.check_cosine_similarities(wrong)
 
 
-def test_cosine_similarities_must_not_write_into_the_glove_matrix():
+def test_cosine_similarities_must_not_write_into_the_glove_matrix(fails_with):
     def normalise_in_place(matrix, vector):
         matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
         return matrix @ vector / np.linalg.norm(vector)
 
-    with _raises("read-only"):
+    with fails_with("read-only"):
         checks.check_cosine_similarities(normalise_in_place, glove_rows=50)
 
 
@@ -177,23 +171,51 @@ def _most_similar_by(score, *, honour_exclude=True, ascending=False, as_rows=Fal
      "not a (word, similarity) pair"),
     (lambda v, w, m, topn=5, exclude=(): np.zeros(topn), "expected a list of (word, similarity) pairs"),
 ])
-def test_most_similar_rejects_known_wrong(wrong, message):
-    with _raises(message):
+def test_most_similar_rejects_known_wrong(wrong, message, fails_with):
+    with fails_with(message):
         checks.check_most_similar(wrong)
 
 
-def test_most_similar_ties_within_float_tolerance_are_accepted():
-    """Swapping two neighbours whose similarities agree to 1e-5 is not a mistake."""
-    def swapped_tie(vector, words, matrix, topn=5, exclude=()):
-        result = most_similar_ok(vector, words, matrix, topn, exclude)
-        sims = [s for _, s in result]
-        gaps = np.abs(np.diff(sims))
-        i = int(np.argmin(gaps))
-        if gaps[i] <= 1e-5:
-            result[i], result[i + 1] = result[i + 1], result[i]
-        return result
+def _vocab_with_a_near_tie(monkeypatch, seed, gap):
+    """Make the check's random vocabulary for ``seed`` have w000 and w001 as the two nearest words,
+    their cosine similarities with the check's query ``gap`` apart."""
+    vector = np.random.default_rng(seed + 1).normal(size=6).astype(np.float32)  # the check's query
+    q = vector.astype(np.float64) / np.linalg.norm(vector)
+    side = np.random.default_rng(seed).normal(size=6)
+    side -= (side @ q) * q
+    side /= np.linalg.norm(side)
+    random_vocab = embedding_checks._synthetic_vocab
 
-    checks.check_most_similar(swapped_tie, query=None, seed=5)
+    def vocab(seed_, num_words, dim):
+        words, matrix, row_of = random_vocab(seed_, num_words, dim)
+        for row, cos in ((0, 0.99), (1, 0.99 - gap)):
+            matrix[row] = 2 * (cos * q + np.sqrt(1 - cos ** 2) * side)
+        return words, matrix, row_of
+
+    monkeypatch.setattr(embedding_checks, "_synthetic_vocab", vocab)
+    words, matrix, _ = vocab(seed, 40, 6)
+    nearest = most_similar_ok(vector.astype(np.float64), words, matrix.astype(np.float64), topn=3)
+    assert [w for w, _ in nearest[:2]] == ["w000", "w001"]
+    assert nearest[0][1] - nearest[1][1] == pytest.approx(gap, rel=0.1)  # float32 rows keep the gap
+    assert nearest[1][1] - nearest[2][1] > 0.01
+
+
+def _swap_the_two_nearest(vector, words, matrix, topn=5, exclude=()):
+    result = most_similar_ok(vector, words, matrix, topn, exclude)
+    result[0], result[1] = result[1], result[0]
+    return result
+
+
+def test_most_similar_ties_within_float_tolerance_are_accepted(monkeypatch):
+    """Swapping two neighbours whose similarities agree to 1e-5 is not a mistake."""
+    _vocab_with_a_near_tie(monkeypatch, seed=5, gap=4e-6)  # under 1e-5, far above float32 rounding
+    checks.check_most_similar(_swap_the_two_nearest, query=None, seed=5)
+
+
+def test_most_similar_swap_beyond_float_tolerance_is_a_mistake(monkeypatch, fails_with):
+    _vocab_with_a_near_tie(monkeypatch, seed=5, gap=5e-5)  # five times the tolerance
+    with fails_with("most_similar returned ['w001', 'w000',"):
+        checks.check_most_similar(_swap_the_two_nearest, query=None, seed=5)
 
 
 def analogy_ok(a, b, c, words, matrix, topn=5):
@@ -225,8 +247,8 @@ def _analogy_with(sign_a=1, sign_b=-1, sign_c=1, exclude=True, score=cosine_ok):
     (_analogy_with(sign_b=1, sign_c=-1), "the signs swapped"),
     (_analogy_with(score=lambda m, v: m @ v), "the ranking by dot product"),
 ])
-def test_analogy_rejects_known_wrong(wrong, message):
-    with _raises(message):
+def test_analogy_rejects_known_wrong(wrong, message, fails_with):
+    with fails_with(message):
         checks.check_analogy(wrong)
 
 
@@ -283,8 +305,8 @@ def _skip_header(lines):
     (lambda lines: {line.split(" ", 1)[0] + " ": np.zeros(50, "float32") for line in lines},
      "keeps spaces or newlines"),
 ])
-def test_get_glove_vectors_rejects_known_wrong(wrong, message):
-    with _raises(message):
+def test_get_glove_vectors_rejects_known_wrong(wrong, message, fails_with):
+    with fails_with(message):
         checks.check_get_glove_vectors(wrong)
 
 
@@ -351,8 +373,8 @@ def _filter_glove_random_missing(vocabulary_dict, glove_dict, wordvec_dim=50):
     (lambda v, g, d=50: filter_glove_ok(v, g, d).tolist(), "expected a numpy array of dtype float32"),
     (lambda v, g, d=50: filter_glove_ok(v, g, d)[:-1], "one row too few"),
 ])
-def test_filter_glove_rejects_known_wrong(wrong, message):
-    with _raises(message):
+def test_filter_glove_rejects_known_wrong(wrong, message, fails_with):
+    with fails_with(message):
         checks.check_filter_glove(wrong)
 
 
@@ -417,18 +439,18 @@ def _classifier(*, ignore_trainable=False, ignore_matrix=False, pooling=keras.la
     (_classifier(per_word_activation="tanh"), "activation tanh; expected relu"),
     (lambda *a, **k: "model", "expected a keras.Model"),
 ])
-def test_classifier_rejects_known_wrong(wrong, message):
-    with _raises(message):
+def test_classifier_rejects_known_wrong(wrong, message, fails_with):
+    with fails_with(message):
         checks.check_classifier(wrong)
 
 
-def test_transfer_results(capsys):
+def test_transfer_results(capsys, fails_with):
     checks.check_transfer_results({"scratch": 0.68, "glove_frozen": 0.70, "glove_finetuned": 0.73})
     checks.check_transfer_results({"scratch": 0.68, "glove_frozen": 0.72, "glove_finetuned": 0.60})
     assert capsys.readouterr().out.count("visible checks passed") == 2
-    with _raises("beats the embedding trained from scratch (0.700) by +0.005; expected at least +0.010"):
+    with fails_with("beats the embedding trained from scratch (0.700) by +0.005; expected at least +0.010"):
         checks.check_transfer_results({"scratch": 0.70, "glove_frozen": 0.705, "glove_finetuned": 0.69})
-    with _raises("expected a dict with keys"):
+    with fails_with("expected a dict with keys"):
         checks.check_transfer_results({"scratch": 0.7})
-    with _raises("an accuracy lies between 0 and 1"):
+    with fails_with("an accuracy lies between 0 and 1"):
         checks.check_transfer_results({"scratch": 70, "glove_frozen": 72, "glove_finetuned": 75})

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from rnncourse import checks, models
-from rnncourse.checks import CheckFailure
 
 L = keras.layers
-
-
-def fails_with(message: str):
-    return pytest.raises(CheckFailure, match=re.escape(message))
 
 
 # ---------------------------------------------------------------- make_vectorizer
@@ -71,12 +64,12 @@ def _adapted_on_half(texts, num_words, maxlen):
     (lambda t, n, m: {"vocabulary": []}, "expected a keras.layers.TextVectorization"),
     (_vectorizer(output_sequence_length=None, output_mode="multi_hot"), "output_mode='int'"),
 ])
-def test_vectorizer_rejects_known_wrong_solutions(wrong, message):
+def test_vectorizer_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_vectorizer(wrong)
 
 
-def test_vectorizer_not_implemented_gets_feedback():
+def test_vectorizer_not_implemented_gets_feedback(fails_with):
     def not_done(texts, num_words, maxlen):
         raise NotImplementedError()
 
@@ -141,12 +134,12 @@ def test_lstm_classifier_accepts_correct_solutions(solution, capsys):
     (_lstm(name="output layer"), "contains a space"),
     (lambda *a: "model", "expected a keras.Model"),
 ])
-def test_lstm_classifier_rejects_known_wrong_solutions(wrong, message):
+def test_lstm_classifier_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_lstm_classifier(wrong)
 
 
-def test_embedding_sized_by_the_wrong_argument_fails():
+def test_embedding_sized_by_the_wrong_argument_fails(fails_with):
     def swapped(num_words, embedding_dim, num_units, num_layers):
         return models.build_lstm_classifier(num_words + 1, embedding_dim, num_units, num_layers)
 
@@ -191,7 +184,7 @@ def test_dropout_classifier_accepts_correct_solutions(solution, capsys):
     (_dropout(layer_rate=0.5), "rate=0.5; expected dropout_rate = 0.3"),
     (lambda n, e, u, r: models.build_lstm_classifier(n, e, u, 2), "2 recurrent layer(s); expected 1"),
 ])
-def test_dropout_classifier_rejects_known_wrong_solutions(wrong, message):
+def test_dropout_classifier_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_dropout_classifier(wrong)
 
@@ -224,7 +217,7 @@ def test_best_epoch_accepts_correct_solutions(solution, capsys):
     (lambda h: float(np.min(h["val_loss"])), "expected a whole number"),
     (lambda h: None, "returned None"),
 ])
-def test_best_epoch_rejects_known_wrong_solutions(wrong, message):
+def test_best_epoch_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_best_epoch(wrong)
 
@@ -232,7 +225,7 @@ def test_best_epoch_rejects_known_wrong_solutions(wrong, message):
 RIGHT = {"A": "overfitting", "B": "underfitting", "C": "good fit"}
 
 
-def test_diagnoses_visible_checks_form_and_hidden_grades(capsys):
+def test_diagnoses_visible_checks_form_and_hidden_grades(capsys, fails_with):
     checks.check_diagnoses(RIGHT)
     checks.check_diagnoses({"A": " Overfitting", "B": "UNDERFITTING", "C": "good fit"}, visible=False)
     out = capsys.readouterr().out
@@ -248,7 +241,7 @@ def test_diagnoses_visible_checks_form_and_hidden_grades(capsys):
     ({**RIGHT, "C": "fine"}, "expected one of ['overfitting', 'underfitting', 'good fit']"),
     (["overfitting"], "expected a dict"),
 ])
-def test_diagnoses_rejects_malformed_answers(wrong, message):
+def test_diagnoses_rejects_malformed_answers(wrong, message, fails_with):
     with fails_with(message):
         checks.check_diagnoses(wrong)
 
@@ -309,7 +302,7 @@ def test_conv_lstm_accepts_correct_solutions(solution, capsys):
     (_conv(padding="same"), "the pooled sequence has 8 steps"),
     (_conv(activation=None), "activation is linear; expected relu"),
 ])
-def test_conv_lstm_rejects_known_wrong_solutions(wrong, message):
+def test_conv_lstm_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_conv_lstm(wrong)
 
@@ -352,12 +345,12 @@ def test_example_model_accepts_correct_solutions(capsys):
     (_example(half=False), "the Dense layers have [8, 8, 8, 1] units; expected [8, 8, 4, 1]"),
     (lambda m, u, r: models.build_conv_lstm(m, 4, 3, 2, u), "Embedding has trainable=True"),
 ])
-def test_example_model_rejects_known_wrong_solutions(wrong, message):
+def test_example_model_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_example_model(wrong)
 
 
-def test_train_false_checks_the_architecture_only():
+def test_train_false_checks_the_architecture_only(fails_with):
     """Hidden tests pass train=False: the architecture is checked, the training steps are skipped."""
     frozen = _lstm(frozen=True)
     checks.check_lstm_classifier(frozen, layer_counts=(2,), visible=False, train=False)

@@ -489,8 +489,12 @@ def test_real_split_follows_the_digest_rule(real_reviews: dict) -> None:
 
 
 def test_real_split_is_deterministic_and_pinned(real_reviews: dict, real_env: None) -> None:
-    test, y_test = load_imdb_reviews("test")
-    assert test == real_reviews["test"][0] and np.array_equal(y_test, real_reviews["test"][1])
+    data._reviews.cache_clear()  # read and split the CSV again, not the split memoised by real_reviews
+    fresh = {split: load_imdb_reviews(split) for split in ("train", "test")}
+    assert data._reviews.cache_info().misses == 1
+    for split, (texts, labels) in fresh.items():
+        assert texts == real_reviews[split][0] and np.array_equal(labels, real_reviews[split][1]), split
+    test = fresh["test"][0]
     fingerprint = hashlib.sha256("".join(sha(t) for t in test[:5]).encode()).hexdigest()
     assert fingerprint == TEST_SPLIT_FINGERPRINT
 

@@ -92,12 +92,25 @@ def test_lstm_classifier_stacks_lstms(num_layers):
 
 
 def test_dropout_classifier_drops_in_three_places():
+    keras.utils.set_random_seed(0)
     model = models.build_dropout_classifier(30, 8, 5, 0.25)
     assert _kinds(model) == ["Embedding", "LSTM", "Dropout", "Dense"]
-    lstm = model.layers[1]
-    assert (lstm.dropout, lstm.recurrent_dropout, model.layers[2].rate) == (0.25, 0.25, 0.25)
+    embedding, lstm, dropout = model.layers[:3]
+    assert (lstm.dropout, lstm.recurrent_dropout, dropout.rate) == (0.25, 0.25, 0.25)
     x = _tokens()
-    np.testing.assert_allclose(model(x, training=False), model(x, training=False))
+    inference = np.asarray(model(x, training=False))
+    np.testing.assert_array_equal(model(x, training=False), inference)  # nothing dropped at inference
+    assert not np.allclose(model(x, training=True), inference)
+    # Each of the two dropping layers drops while training (and only then), with fresh masks every call.
+    e = embedding(x)
+    states = np.asarray(lstm(e, training=False))
+    np.testing.assert_array_equal(lstm(e, training=False), states)
+    assert not np.allclose(lstm(e, training=True), states)
+    assert not np.allclose(lstm(e, training=True), lstm(e, training=True))
+    ones = np.ones((40, 5), dtype=np.float32)
+    kept = np.asarray(dropout(ones, training=True))
+    assert set(np.unique(kept).tolist()) == {0.0, np.float32(1 / 0.75)} and 0.15 < np.mean(kept == 0) < 0.35
+    np.testing.assert_array_equal(dropout(ones, training=False), ones)
 
 
 def test_pretrained_embedding_starts_from_the_matrix():
@@ -136,11 +149,17 @@ def test_compile_and_fit_and_evaluate_on_a_tiny_task():
     keras.utils.set_random_seed(0)
     x = _tokens(batch=32, steps=6, seed=1)
     y = (x[:, -1] % 2).astype(np.int64)
+    x_test = _tokens(batch=20, steps=6, seed=2)
+    y_test = (x_test[:, -1] % 2).astype(np.int64)
     model = models.compile_classifier(models.build_lstm_classifier(30, 4, 3, 1), learning_rate=0.01)
-    result = models.fit_and_evaluate(model, (x, y), (x, y), epochs=2, batch_size=16, validation_data=(x, y),
-                                     callbacks=[models.early_stopping(patience=1)])
+    result = models.fit_and_evaluate(model, (x, y), (x_test, y_test), epochs=2, batch_size=16,
+                                     validation_data=(x, y), callbacks=[models.early_stopping(patience=1)])
     assert result.params == model.count_params()
-    assert result.train_seconds > 0 and 0.0 <= result.test_accuracy <= 1.0
+    assert result.train_seconds > 0
+    # Loss and accuracy are the trained model's on the test set (not the training or validation set).
+    p = model.predict(x_test, verbose=0).ravel().astype(np.float64)
+    assert result.test_accuracy == pytest.approx(np.mean((p > 0.5) == y_test))
+    assert result.test_loss == pytest.approx(-np.mean(y_test * np.log(p) + (1 - y_test) * np.log(1 - p)), rel=1e-4)
     assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert len(result.history["loss"]) == 2
     assert isinstance(model.optimizer, keras.optimizers.Adam)
@@ -156,10 +175,18 @@ def test_benchmark_variants_rejects_unknown_names():
 
 
 @pytest.mark.slow
-def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env):
+def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env, monkeypatch):
     sizes = {"num_train": 64, "num_test": 32, "num_words": 300, "maxlen": 24, "epochs": 1,
              "study_num_train": 32, "num_val": 16, "study_maxlen": 12, "study_epochs": 1,
              "short_maxlen": 8, "small_num_words": 100}
+    runs = []  # (trained model, test set) of every fit_and_evaluate call
+    fit_and_evaluate = models.fit_and_evaluate
+
+    def recording_fit_and_evaluate(model, train, test, **kwargs):
+        runs.append((model, test))
+        return fit_and_evaluate(model, train, test, **kwargs)
+
+    monkeypatch.setattr(models, "fit_and_evaluate", recording_fit_and_evaluate)
     out = models.benchmark_variants(["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long"], sizes=sizes)
     assert list(out) == ["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long"]
     assert out["baseline"]["num_train"] == 64 and out["baseline"]["maxlen"] == 24
@@ -167,7 +194,12 @@ def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env):
     assert out["conv_short_small_vocab"]["num_words"] == 100 and out["conv_short_small_vocab"]["maxlen"] == 8
     assert out["conv_long"]["maxlen"] == 24 and out["conv_long"]["num_train"] == 64 - 16
     assert out["lstm_1_layer"]["epochs_run"] == 1
-    assert all(0.0 <= row["test_accuracy"] <= 1.0 and row["params"] > 0 for row in out.values())
+    assert all(row["params"] > 0 for row in out.values())
+    # Each reported accuracy is its trained model's on the held-out test reviews.
+    for (model, (x_test, y_test)), (name, row) in zip(runs, out.items(), strict=True):
+        assert len(y_test) == sizes["num_test"], name
+        p = model.predict(x_test, verbose=0).ravel()
+        assert row["test_accuracy"] == pytest.approx(np.mean((p > 0.5) == y_test), abs=1e-4), name
 
 
 def test_the_notebook_uses_the_benchmarked_hyperparameters():
