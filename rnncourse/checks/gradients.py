@@ -146,7 +146,7 @@ def check_jacobian_norms(jacobian_norms: Callable[..., Any], *, seed: int = 0, n
         if np.allclose(got, np.linalg.norm(matrix, 2) ** np.arange(1, num_steps + 1), rtol=1e-6):
             fail(f"{name} returned ||W||^t, the norm raised to a power.",
                  hint="take the norm of the matrix product W^t, not the power of the norm: they "
-                      "differ when W is not symmetric.")
+                      "differ when W is not normal (W @ W.T != W.T @ W).")
         expect_close(got, expected, name=name, rtol=1e-6, atol=1e-9, what="norms",
                      hint="multiply the Jacobians step by step (product = product @ W) and record "
                           "np.linalg.norm(product, 2) after each step.")
