@@ -17,14 +17,15 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help env lab chromium postgres test lessons solutions-outputs bench grade formgrader clean-data
+.PHONY: help env lab chromium postgres test lessons solutions-outputs bench grade export formgrader clean-data
 
 help:
 	@echo "make lab      start JupyterLab on lessons/ (PORT=$(PORT))"
 	@echo "make test     run the whole test suite (unit tests, notebooks, autograder)"
 	@echo "make lessons  regenerate lessons/ from solutions/ with nbgrader"
 	@echo "make solutions-outputs  re-execute solutions/ in fast mode and store outputs (for nbval)"
-	@echo "make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SANDBOX=0]  grade a folder of student notebooks"
+	@echo "make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0]  grade a folder of student notebooks"
+	@echo "make export [OUT=<dir>] [FORMAT=canvas|wide]  grades for the LMS, hand-graded points included"
 	@echo "make formgrader [OUT=<dir>]  hand-grade free responses of a make grade run in JupyterLab's Formgrader"
 	@echo "make bench [QUICK=1]  measure run times, memory, accuracy and grading speed"
 
@@ -80,12 +81,20 @@ test: $(STAMP) chromium postgres
 
 # Grade a folder of submissions: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SANDBOX=0]
 # Every kernel runs in bubblewrap; SANDBOX=0 grades without it (each row then says so).
+# Grading runs on Dask: a local cluster of JOBS workers, or SCHEDULER=tcp://host:8786.
 SUBMISSIONS ?=
+SCHEDULER ?=
 OUT ?= grading-output
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]"; exit 2; }
-	$(PY) -m rnncourse.grader "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(filter 0,$(SANDBOX)),--no-sandbox,)
+	$(PY) -m rnncourse.grader "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(filter 0,$(SANDBOX)),--no-sandbox,) \
+		$(if $(SCHEDULER),--scheduler "$(SCHEDULER)",)
+
+# Grades for the LMS: make export OUT=<dir> [FORMAT=canvas|wide] (autograded + hand-graded points)
+FORMAT ?= canvas
+export: $(STAMP)
+	$(PY) -m rnncourse.grader.export "$(OUT)" --format $(FORMAT)
 
 # Formgrader on the results of `make grade` (OUT holds the gradebook, the autograded notebooks
 # and the nbgrader_config.py the grader wrote).

@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from rnncourse import course
 from rnncourse.grader import sandbox

@@ -1,8 +1,14 @@
 """The instructor's grader: ``make grade SUBMISSIONS=<dir>`` or ``python -m rnncourse.grader``.
 
-It wraps nbgrader where nbgrader falls short: it grades in parallel, one broken notebook never
-stops the batch, every input file appears in grades.csv, and tampering is neutralised or
-flagged (see :mod:`rnncourse.grader.prepare`, :mod:`.scan` and :mod:`.guard`).
+It wraps nbgrader where nbgrader falls short: every kernel runs in an OS sandbox
+(:mod:`.sandbox`), grading runs on Dask (:mod:`.engine`: a local cluster or any scheduler),
+one broken notebook never stops the batch, every input file appears in grades.csv, an
+interrupted run resumes from its journal (:mod:`.journal`), and tampering is neutralised or
+flagged (:mod:`.prepare`, :mod:`.scan`, :mod:`.guard`).
+
+The pipeline (:func:`grade_folder`, in :mod:`.core`): discover and prepare (:mod:`.prepare`,
+:mod:`.demos`, :mod:`.courses`) -> engine (:mod:`.engine`, :mod:`.process`, :mod:`.worker`)
+-> classify (:mod:`.classify`) -> report (:mod:`.gradebook`, :mod:`.reports`, :mod:`.export`).
 """
 
 from .core import CSV_COLUMNS, STATUSES, Settings, grade_folder, summary_table

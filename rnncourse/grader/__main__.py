@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from .core import Settings, grade_folder
+from .core import GradingInterrupted, Settings, grade_folder
+from .journal import GradingLocked
 from .sandbox import SandboxUnavailable
 
 
@@ -19,7 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("submissions", type=Path, help="folder of submissions (never modified)")
     parser.add_argument("--out", type=Path, default=Path("grading-output"),
                         help="where grades.csv, feedback/ and autograded/ go (default: grading-output)")
-    parser.add_argument("--jobs", type=int, default=Settings.jobs, help="notebooks graded at once (default: cores)")
+    parser.add_argument("--jobs", type=int, default=Settings.jobs,
+                        help="local Dask workers, each grading one notebook at a time (default: cores)")
+    parser.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None,
+                        help="grade on this Dask cluster, e.g. tcp://host:8786 (default: a local cluster of --jobs workers)")
     parser.add_argument("--cell-timeout", type=int, default=Settings.cell_timeout, help="seconds per cell")
     parser.add_argument("--notebook-timeout", type=int, default=Settings.notebook_timeout,
                         help="seconds per notebook")
@@ -45,13 +49,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--jobs must be at least 1")
     settings = Settings(jobs=args.jobs, cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                         memory_limit_gb=args.memory_limit_gb, db_url=args.db_url, progress=not args.no_progress,
-                        run_demos=args.run_demos, sandbox=not args.no_sandbox, max_processes=args.max_processes,
+                        run_demos=args.run_demos, scheduler=args.scheduler, sandbox=not args.no_sandbox, max_processes=args.max_processes,
                         file_size_mb=args.file_size_mb, cpu_seconds=args.cpu_seconds, tmp_mb=args.tmp_mb)
     try:
         grade_folder(args.submissions, args.out, settings)
-    except (FileNotFoundError, ValueError, SandboxUnavailable) as exc:
+    except (FileNotFoundError, ValueError, SandboxUnavailable, GradingLocked) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except GradingInterrupted as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 130
     print(f"wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
     return 0
 

@@ -151,7 +151,6 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
     student_nb = load_notebook(submission.path)  # type: ignore[arg-type]
     student_cells = student_nb["cells"]
     release_cells = release["cells"]
-    solution_ids = [_cell_key(c) for c in release_cells if c["metadata"].get("nbgrader", {}).get("solution")]
     by_grade_id = {gid: c for c in student_cells if (gid := _cell_key(c))}
     by_cell_id = {c.get("id"): c for c in student_cells if c.get("id")}
     release_ids = {c.get("id") for c in release_cells}

@@ -28,7 +28,27 @@ def _scores(autograder: Path, lesson: str, student: str) -> list[dict]:
                  "max_score": float(g.max_score)} for g in notebook.grades]
 
 
+def _exit_with_parent() -> None:
+    """Exit at once when the process that started us is gone (a Dask worker killed mid-notebook).
+
+    The kernels below this process end with it (bubblewrap's ``--die-with-parent``).
+    """
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 def main(argv: list[str]) -> int:
+    _exit_with_parent()
     course, options = Path(argv[0]), json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray output must not corrupt the protocol

@@ -1,0 +1,122 @@
+"""From a worker's :class:`~rnncourse.grader.jobs.Result` to a row: status, score and a short message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .guard import MARKER
+from .jobs import Result
+from .prepare import Submission
+
+STATUSES = ("graded", "flagged", "missing", "invalid", "timeout", "error")
+MAX_MESSAGE = 600  # characters of a row's message; the rest goes to OUT/details/
+
+
+def classify(sub: Submission, result: Result, full_points: float, cell_timeout: int) -> tuple[float, float]:
+    """Set ``sub.status`` and ``sub.message`` from ``result``; return ``(score, max_score)``."""
+    if result.timeout:
+        sub.status = "timeout"
+        sub.message = "the notebook did not finish within the notebook time limit (an endless loop or a very long cell?)"
+        return 0.0, full_points
+    code = [g for g in result.grades if g.cell_type == "code"]
+    score = sum(float(g.auto_score or 0.0) for g in code)
+    max_score = sum(float(g.max_score) for g in code)
+    manual = sum(float(g.max_score) for g in result.grades if g.cell_type == "markdown")
+    if not result.success:
+        error = result.error + "\n" + result.log
+        sub.status = "error"
+        if "stopped" in result.error and "workers" in result.error:
+            sub.message = result.error
+        elif "DeadKernel" in error or "kernel died" in error.lower():
+            sub.message = "the kernel died while grading (out of memory, os._exit, or a crash)"
+        elif "CellTimeoutError" in error or "Timeout" in error:
+            sub.status = "timeout"
+            sub.message = "a cell ran longer than the cell time limit"
+        else:
+            last = [line for line in error.strip().splitlines() if line.strip()]
+            sub.message = "grading failed: " + (last[-1][:300] if last else "unknown error")
+        return 0.0, max_score or full_points
+    failed = [g.name for g in code if float(g.auto_score or 0.0) < float(g.max_score)]
+    sub.status = "graded"
+    parts = []
+    if failed:
+        parts.append(f"lost points in {', '.join(failed)}")
+    if manual:
+        parts.append(f"{manual:g} more points are graded by hand")
+    sub.message = "; ".join(parts)
+    timed_out = timed_out_cells(result.autograded)
+    if timed_out:
+        sub.status = "timeout"
+        sub.message = (f"cell(s) stopped at the cell time limit ({cell_timeout} s): {', '.join(timed_out)}; "
+                       "the rest was graded" + (f"; {sub.message}" if sub.message else ""))
+    sub.flags[:0] = integrity_failures(result.autograded)  # the guard's findings first
+    if sub.flags and sub.status == "graded":
+        sub.status = "flagged"
+    return score, max_score
+
+
+def timed_out_cells(notebook: dict[str, Any] | None) -> list[str]:
+    """Cells of the executed notebook that nbgrader interrupted at the cell time limit."""
+    found = []
+    for index, cell in enumerate((notebook or {}).get("cells", [])):
+        if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
+            found.append(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index}")
+    return found
+
+
+def integrity_failures(notebook: dict[str, Any] | None) -> list[str]:
+    """One reason when the runtime guard failed in any test cell of the executed notebook."""
+    cells, reason = [], ""
+    for cell in (notebook or {}).get("cells", []):
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("text", "")) + str(output.get("evalue", ""))
+            if MARKER in text:
+                cells.append(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "?"))
+                reason = reason or text[text.index(MARKER):].splitlines()[0].split(". This test")[0][:300]
+                break
+    if not cells:
+        return []
+    return [f"{reason} (checked in {len(cells)} test cell(s), which scored 0: {', '.join(cells)})"]
+
+
+def message(sub: Submission) -> tuple[str, str]:
+    """The row's message (at most MAX_MESSAGE characters) and the full text for the details file.
+
+    The full text is empty when the message says everything.
+    """
+    parts = [p for p in [sub.message, *sub.notes] if p]
+    if sub.flags:
+        parts.append("flagged: " + "; ".join(sub.flags))
+    full = " | ".join(parts)
+    if len(full) <= MAX_MESSAGE and not sub.details:
+        return full, ""
+    where = f"details/{sub.student_id or '_unknown'}/{Path(sub.lesson).name}.txt"
+    suffix = f" (details: {where})"
+    budget = MAX_MESSAGE - len(suffix)
+
+    def clip(text: str, size: int = 200) -> str:
+        return text if len(text) <= size else text[:size - 3] + "..."
+
+    short = " | ".join(clip(p) for p in [sub.message, *sub.notes] if p)
+    shown: list[str] = []
+    for index, flag in enumerate(sub.flags):
+        left = len(sub.flags) - index - 1
+        more = f" and {left} more reason(s)" if left else ""
+        candidate = "flagged: " + "; ".join([*shown, clip(flag)]) + more
+        if len((f"{short} | " if short else "") + candidate) > budget:
+            break
+        shown.append(clip(flag))
+    if sub.flags:
+        left = len(sub.flags) - len(shown)
+        flagged = "flagged: " + ("; ".join(shown) if shown else f"{len(sub.flags)} reason(s)")
+        flagged += f" and {left} more reason(s)" if shown and left else ""
+        short = f"{short} | {flagged}" if short else flagged
+    return clip(short, budget) + suffix, "\n".join([full, *sub.details]) + "\n"
+
+
+def row(sub: Submission, score: float, max_score: float) -> dict[str, str]:
+    """One row of grades.csv (``_details`` is not a column: it goes to OUT/details/)."""
+    text, details = message(sub)
+    return {"student_id": sub.student_id, "lesson": sub.lesson, "score": f"{score:g}",
+            "max_score": f"{max_score:g}", "status": sub.status, "message": text, "_details": details}

@@ -1,0 +1,238 @@
+"""The grading engine: dask.distributed, on a local cluster or on any Dask scheduler.
+
+* Without a scheduler address, :class:`Engine` starts a ``LocalCluster`` on 127.0.0.1 with
+  JOBS worker processes of one thread each.
+* With one (``--scheduler tcp://host:8786``), it grades on that cluster. Every worker needs
+  the course checkout and its ``.venv``, nothing else: the course (nbgrader config, guarded
+  sources, gradebook template) reaches the workers as data in :class:`GradingPlugin`, the
+  notebooks as :class:`~rnncourse.grader.jobs.Job` and the results come back as
+  :class:`~rnncourse.grader.jobs.Result`.
+* Each worker keeps one private nbgrader course and one nbgrader process
+  (:class:`~rnncourse.grader.process.NbgraderProcess`), started on its first notebook.
+* A worker lost mid-notebook (killed, crashed, its machine gone) costs that notebook one
+  attempt: it is submitted again and runs on another worker. A notebook that was being graded
+  on :data:`MAX_ATTEMPTS` lost workers is given up as ``error``, so one poison notebook cannot
+  take down the cluster. Each result reaches the caller once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .jobs import Grade, Job, Result
+from .process import NbgraderProcess
+
+PLUGIN_NAME = "rnncourse-grading"
+MAX_ATTEMPTS = 3  # workers a notebook may take down before it is given up
+POISON_MESSAGE = "grading this notebook stopped {attempts} workers in a row; it was given up"
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a worker needs to grade, as data."""
+
+    fingerprint: str
+    course: dict[str, bytes]  # relative path -> content (rnncourse.grader.courses.course_files)
+    lessons: tuple[str, ...]
+    options: dict[str, Any]  # for rnncourse.grader.worker: cell_timeout, sandbox, limits, hidden
+    memory_limit_gb: float
+    notebook_timeout: float
+
+
+try:  # distributed is a dependency of the grader; keep `import rnncourse.grader` light without it
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # pragma: no cover
+    WorkerPlugin = object  # type: ignore[assignment,misc]
+
+
+class GradingPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
+    """Per-worker state: the private course and the nbgrader process, made on the first notebook."""
+
+    name = PLUGIN_NAME
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        self.spec = spec  # the only state that travels; the rest is made on the worker in setup()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"spec": self.spec}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.spec = state["spec"]
+
+    def setup(self, worker: Any) -> None:
+        self._lock = threading.Lock()
+        self._process: NbgraderProcess | None = None
+        self._root: Path | None = None
+        self._scratch: Path | None = None
+        self.address = str(worker.address)
+        self._local = Path(worker.local_directory)
+
+    def teardown(self, worker: Any) -> None:
+        with self._lock:
+            if self._process is not None:
+                self._process.kill()
+                self._process = None
+            for path in (self._root, self._scratch):
+                if path is not None:
+                    shutil.rmtree(path, ignore_errors=True)
+
+    def _ready(self) -> tuple[NbgraderProcess, Path]:
+        if self._process is None or self._root is None:
+            from .courses import warm_data_cache, write_course
+
+            root = self._local / f"rnncourse-course-{self.spec.fingerprint[:12]}-{uuid.uuid4().hex[:6]}"
+            write_course(root, self.spec.course)
+            options = root / "worker-options.json"
+            options.write_text(json.dumps(self.spec.options), encoding="utf-8")
+            self._scratch = Path(tempfile.mkdtemp(prefix="rnncourse-grading-"))  # short: unix socket paths
+            warm_data_cache(self.spec.lessons)
+            self._process = NbgraderProcess(root, options, root / "nbgrader.log", self._scratch,
+                                            self.spec.memory_limit_gb, self.spec.notebook_timeout)
+            self._root = root
+        return self._process, self._root
+
+    def grade(self, job: Job) -> Result:
+        started = time.monotonic()
+        with self._lock:
+            process, root = self._ready()
+            autograder = root / "autograder"
+            submitted = autograder / "submitted" / job.student / job.lesson / f"{job.lesson}.ipynb"
+            submitted.parent.mkdir(parents=True, exist_ok=True)
+            submitted.write_text(json.dumps(job.notebook), encoding="utf-8")
+            answer = process.grade(job.student, job.lesson)
+            executed = autograder / "autograded" / job.student / job.lesson / f"{job.lesson}.ipynb"
+            notebook = json.loads(executed.read_text(encoding="utf-8")) if executed.exists() else None
+            if executed.exists():
+                executed.unlink()  # the parent keeps the copy; a worker grades thousands
+        return Result(student=job.student, lesson=job.lesson, success=bool(answer.get("success")),
+                      timeout=bool(answer.get("timeout")), error=str(answer.get("error", "")),
+                      log=str(answer.get("log", "")), grades=[Grade(**g) for g in answer.get("grades") or []],
+                      autograded=notebook, worker=self.address, seconds=time.monotonic() - started)
+
+
+def grade_job(job: Job) -> Result:
+    """The task that runs on a Dask worker."""
+    from distributed import get_worker
+
+    plugin = get_worker().plugins[PLUGIN_NAME]
+    return plugin.grade(job)
+
+
+@dataclass
+class ClusterInfo:
+    """What run.json records about the cluster."""
+
+    scheduler: str
+    local: bool
+    dashboard: str | None
+    workers: list[dict[str, Any]] = field(default_factory=list)
+    allowed_failures: int = 0
+
+
+class Engine:
+    """A Dask client (and, without a scheduler address, the local cluster it owns)."""
+
+    def __init__(self, jobs: int, scheduler: str | None = None) -> None:
+        self.jobs, self.scheduler = jobs, scheduler
+        self.client: Any = None
+        self.cluster: Any = None
+        self._futures: dict[str, Any] = {}  # key -> future not yet returned
+
+    def __enter__(self) -> Engine:
+        import dask
+        from distributed import Client, LocalCluster
+
+        if self.scheduler:
+            self.client = Client(self.scheduler, timeout=30)
+        else:
+            # allowed-failures 0: a lost worker fails the task at once and this engine counts the
+            # attempts itself (an external scheduler's own setting is read in `info`).
+            # The worker processes ignore SIGINT: Ctrl-C reaches the whole foreground process group, and
+            # only the grader should handle it (it keeps what was graded and says how to go on).
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                    self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                                host="127.0.0.1", dashboard_address=":0", memory_limit=0,
+                                                silence_logs=logging.ERROR)
+            finally:
+                signal.signal(signal.SIGINT, previous)
+            self.client = Client(self.cluster)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self.client is not None:
+                try:  # an interrupted run: drop what is queued before the workers lose their course
+                    if self._futures:
+                        self.client.cancel(list(self._futures.values()), force=True)
+                except Exception:  # noqa: BLE001
+                    pass
+                try:
+                    self.client.unregister_worker_plugin(PLUGIN_NAME)
+                except Exception:  # noqa: BLE001  (never registered, or the cluster is gone)
+                    pass
+                self.client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+
+    def info(self) -> ClusterInfo:
+        workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
+        try:
+            allowed = int(self.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures))
+        except Exception:  # noqa: BLE001
+            allowed = 3
+        dashboard = None if self.cluster is not None else getattr(self.client, "dashboard_link", None)
+        return ClusterInfo(scheduler=str(self.client.scheduler.address), local=self.cluster is not None,
+                           dashboard=dashboard, allowed_failures=allowed,
+                           workers=[{"address": address, "host": w.get("host"), "nthreads": w.get("nthreads"),
+                                     "name": str(w.get("name"))} for address, w in sorted(workers.items())])
+
+    def run(self, jobs: Iterable[Job], spec: WorkerSpec, on_result: Callable[[Job, Result], None]) -> None:
+        """Grade ``jobs``; call ``on_result`` once per job, as results arrive."""
+        from distributed import as_completed
+        from distributed.scheduler import KilledWorker
+
+        self.client.register_plugin(GradingPlugin(spec), name=PLUGIN_NAME)
+        per_submission = self.info().allowed_failures + 1  # workers a submission can lose before it fails
+        pending = as_completed()
+        meta: dict[str, tuple[Job, int]] = {}
+
+        def submit(job: Job, lost: int) -> None:
+            future = self.client.submit(grade_job, job, key=f"grade-{uuid.uuid4().hex}", pure=False,
+                                        priority=int(job.expected_seconds * 10))
+            meta[future.key] = (job, lost)
+            self._futures[future.key] = future
+            pending.add(future)
+
+        for job in jobs:
+            submit(job, 0)
+        for future in pending:
+            job, lost = meta.pop(future.key)
+            self._futures.pop(future.key, None)
+            try:
+                result = future.result()
+                result.attempts = lost + 1
+            except KilledWorker:
+                lost += per_submission
+                if lost < MAX_ATTEMPTS:
+                    submit(job, lost)
+                    continue
+                result = Result(student=job.student, lesson=job.lesson, error=POISON_MESSAGE.format(attempts=lost),
+                                attempts=lost)
+            except Exception as exc:  # noqa: BLE001  (one notebook never stops the batch)
+                result = Result(student=job.student, lesson=job.lesson, error=f"{type(exc).__name__}: {exc}",
+                                attempts=lost + 1)
+            future.release()
+            on_result(job, result)

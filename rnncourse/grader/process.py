@@ -1,0 +1,99 @@
+"""The nbgrader process that a grading worker drives: started once, restarted after a timeout or crash.
+
+nbgrader runs in its own process (:mod:`rnncourse.grader.worker`) so that a notebook that
+exceeds the notebook time limit can be stopped by killing that process and everything below
+it; its kernels run in the sandbox (:mod:`rnncourse.grader.sandbox`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..course import QUIET_TF_ENV
+from .sandbox import SCRATCH_ROOT_ENV
+
+
+def worker_env(home: Path) -> dict[str, str]:
+    """A small, explicit environment for nbgrader: nothing that points at solutions or secrets."""
+    bindir = str(Path(sys.executable).parent)
+    env = {"PATH": bindir + os.pathsep + "/usr/local/bin:/usr/bin:/bin", "HOME": str(home),
+           "LANG": os.environ.get("LANG", "C.UTF-8"), "RNNCOURSE_FAST": "1",
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONDONTWRITEBYTECODE": "1",
+           "JUPYTER_PLATFORM_DIRS": "1", "IPYTHONDIR": str(home / ".ipython"), **QUIET_TF_ENV}
+    if os.environ.get("RNNCOURSE_DATA_DIR"):
+        env["RNNCOURSE_DATA_DIR"] = os.environ["RNNCOURSE_DATA_DIR"]
+    return env
+
+
+class NbgraderProcess:
+    """``python -m rnncourse.grader.worker COURSE OPTIONS``: one JSON job in, one JSON answer out."""
+
+    def __init__(self, course: Path, options: Path, log_path: Path, scratch_root: Path,
+                 memory_limit_gb: float, notebook_timeout: float) -> None:
+        self.course, self.options, self.log_path, self.scratch_root = course, options, log_path, scratch_root
+        self.memory_limit_gb, self.notebook_timeout = memory_limit_gb, notebook_timeout
+        self.proc: subprocess.Popen[str] | None = None
+
+    def _limit(self) -> None:  # runs in the child before exec
+        limit = int(self.memory_limit_gb * 1024 ** 3)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    def start(self) -> None:
+        home = self.course / "home"
+        home.mkdir(exist_ok=True)
+        with open(self.log_path, "a", encoding="utf-8") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "rnncourse.grader.worker", str(self.course), str(self.options)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, cwd=self.course,
+                env={**worker_env(home), SCRATCH_ROOT_ENV: str(self.scratch_root)}, preexec_fn=self._limit,
+                start_new_session=True)
+
+    def grade(self, student: str, lesson: str) -> dict[str, Any]:
+        """Autograde ``submitted/<student>/<lesson>``; ``{"timeout": True}`` past the notebook limit."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+        assert self.proc and self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps({"student": student, "lesson": lesson}) + "\n")
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + self.notebook_timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                return {"timeout": True}
+            ready, _, _ = select.select([self.proc.stdout], [], [], min(remaining, 1.0))
+            if ready:
+                line = self.proc.stdout.readline()
+                if line:
+                    return json.loads(line)
+            if ready or self.proc.poll() is not None:  # EOF or exit: the process itself died
+                code = self.proc.wait()
+                self.kill()
+                return {"success": False, "error": f"the grading process died (exit {code})", "grades": []}
+
+    def kill(self) -> None:
+        """Kill the process and every process below it (sandboxes and kernels included)."""
+        if self.proc is None:
+            return
+        try:
+            import psutil
+
+            parent = psutil.Process(self.proc.pid)
+            for child in parent.children(recursive=True):
+                child.kill()
+            parent.kill()
+        except Exception:  # noqa: BLE001  (already gone)
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001
+            pass
+        self.proc = None

@@ -1,0 +1,234 @@
+"""The grader on Dask with real processes on 127.0.0.1: a local cluster, an external scheduler with
+two workers, a worker killed mid-notebook, a poison notebook, Ctrl-C and resume, a second run refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+import pytest
+
+from rnncourse import course
+from rnncourse.grader import Settings, grade_folder
+from rnncourse.grader.engine import MAX_ATTEMPTS
+from rnncourse.grader.journal import GradingLocked
+
+pytestmark = pytest.mark.slow
+LESSON = "01_gradients"
+FULL = 24
+SOLVED = course.solution_answers(LESSON)
+WRONG_RNN = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"].replace("np.tanh(", "(")}  # honest score 20
+SETTINGS = Settings(jobs=2, cell_timeout=90, notebook_timeout=300, progress=False)
+
+
+def _slow(marker: str, seconds: int) -> dict[str, str]:
+    """The correct answers, with a pause (and a marker to find its kernel by) in the first answer."""
+    return {**SOLVED, "rnn_forward": SOLVED["rnn_forward"] + f"\nimport time  # {marker}\ntime.sleep({seconds})\n"}
+
+
+def _write(subs: Path, student: str, answers: dict[str, str]) -> None:
+    path = subs / student / f"{LESSON}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(course.reference_submission(LESSON, answers)), encoding="utf-8")
+
+
+def _rows(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len({r["student_id"] for r in rows}), "a notebook was counted twice"
+    return {r["student_id"]: r for r in rows}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _dask_processes_of(pids: set[int]) -> list[psutil.Process]:
+    found = []
+    for pid in pids:
+        try:
+            found.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """`dask scheduler` and `dask worker --nworkers 2 --nthreads 1`, as an instructor starts them."""
+    log_dir = tmp_path_factory.mktemp("dask")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).with_name("dask"))
+    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
+    scheduler_log = open(log_dir / "scheduler.log", "w")  # noqa: SIM115
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                 stdout=scheduler_log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    worker_log = open(log_dir / "workers.log", "w")  # noqa: SIM115
+    workers = subprocess.Popen([dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard",
+                                "--memory-limit", "0", "--host", "127.0.0.1",
+                                "--local-directory", str(log_dir / "workers")],
+                               stdout=worker_log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield {"address": address, "workers": workers, "logs": log_dir}
+    finally:
+        for proc in (workers, scheduler):
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, signal.SIGKILL)
+        scheduler_log.close()
+        worker_log.close()
+
+
+def _worker_processes(cluster) -> set[int]:
+    """The Dask worker processes (children of the `dask worker` nannies)."""
+    root = psutil.Process(cluster["workers"].pid)
+    return {p.pid for p in root.children(recursive=True) if "spawn_main" in " ".join(p.cmdline())}
+
+
+class KernelKiller(threading.Thread):
+    """Kills the Dask worker that is grading the notebook carrying ``marker``, up to ``times`` times."""
+
+    def __init__(self, worker_pids, marker: str, times: int) -> None:
+        super().__init__(daemon=True)
+        self.worker_pids, self.marker, self.times = worker_pids, marker, times
+        self.killed: list[int] = []
+        self.stop = threading.Event()
+
+    def _victim(self) -> int | None:
+        for proc in psutil.process_iter(["cmdline"]):
+            try:
+                if "ipykernel_launcher" not in " ".join(proc.info["cmdline"] or []):
+                    continue
+                notebook = Path(proc.cwd()) / f"{LESSON}.ipynb"
+                if not notebook.exists() or self.marker not in notebook.read_text(encoding="utf-8"):
+                    continue
+                for ancestor in proc.parents():
+                    if ancestor.pid in self.worker_pids():
+                        return ancestor.pid
+            except (psutil.Error, OSError):
+                continue
+        return None
+
+    def run(self) -> None:
+        while not self.stop.is_set() and len(self.killed) < self.times:
+            pid = self._victim()
+            if pid is not None and pid not in self.killed:
+                os.kill(pid, signal.SIGKILL)
+                self.killed.append(pid)
+            time.sleep(0.2)
+
+
+def test_local_cluster_records_where_each_notebook_ran(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    _write(subs, "correct", SOLVED)
+    _write(subs, "wrong", WRONG_RNN)
+    grade_folder(subs, out, SETTINGS, log=lambda text: None)
+    rows = _rows(out)
+    assert {s: float(r["score"]) for s, r in rows.items()} == {"correct": FULL, "wrong": 20}
+    run = json.loads((out / "run.json").read_text())
+    assert run["cluster"]["local"] is True and len(run["cluster"]["workers"]) == 2
+    assert run["cluster"]["scheduler"].startswith("tcp://127.0.0.1:")
+    addresses = {w["address"] for w in run["cluster"]["workers"]}
+    for key in (f"correct/{LESSON}", f"wrong/{LESSON}"):
+        entry = run["notebooks"][key]
+        assert entry["worker"] in addresses and entry["attempts"] == 1 and entry["seconds"] > 1
+    journal = [json.loads(line) for line in (out / "journal.jsonl").read_text().splitlines()]
+    assert sorted(e["student"] for e in journal) == ["correct", "wrong"]
+
+
+def test_an_external_cluster_grades_and_survives_a_killed_worker(cluster, tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    marker = f"victim-{uuid.uuid4().hex[:8]}"
+    _write(subs, "victim", _slow(marker, 20))
+    _write(subs, "correct", SOLVED)
+    _write(subs, "wrong", WRONG_RNN)
+    killer = KernelKiller(lambda: _worker_processes(cluster), marker, times=1)
+    killer.start()
+    logged: list[str] = []
+    settings = Settings(jobs=2, cell_timeout=90, notebook_timeout=300, progress=False, scheduler=cluster["address"])
+    grade_folder(subs, out, settings, log=logged.append)
+    killer.stop.set()
+    assert len(killer.killed) == 1, "the victim's worker was never found and killed"
+    rows = _rows(out)
+    assert {s: (float(r["score"]), r["status"]) for s, r in rows.items()} == {
+        "victim": (FULL, "graded"), "correct": (FULL, "graded"), "wrong": (20.0, "graded")}
+    run = json.loads((out / "run.json").read_text())
+    assert run["cluster"]["local"] is False and run["cluster"]["scheduler"] == cluster["address"]
+    assert run["notebooks"][f"victim/{LESSON}"]["attempts"] == 2
+    assert run["notebooks"][f"correct/{LESSON}"]["attempts"] == 1
+
+
+def test_a_poison_notebook_is_given_up_after_three_workers(cluster, tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    marker = f"poison-{uuid.uuid4().hex[:8]}"
+    _write(subs, "poison", _slow(marker, 60))
+    _write(subs, "correct", SOLVED)
+    killer = KernelKiller(lambda: _worker_processes(cluster), marker, times=MAX_ATTEMPTS)
+    killer.start()
+    settings = Settings(jobs=2, cell_timeout=90, notebook_timeout=300, progress=False, scheduler=cluster["address"])
+    grade_folder(subs, out, settings, log=lambda text: None)
+    killer.stop.set()
+    assert len(killer.killed) == MAX_ATTEMPTS
+    rows = _rows(out)
+    assert rows["poison"]["status"] == "error" and "stopped 3 workers" in rows["poison"]["message"]
+    assert (float(rows["correct"]["score"]), rows["correct"]["status"]) == (FULL, "graded")
+
+
+def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    students = {f"s{i}": (SOLVED if i % 2 == 0 else WRONG_RNN) for i in range(6)}
+    for student, answers in students.items():
+        _write(subs, student, answers)
+    command = [sys.executable, "-m", "rnncourse.grader", str(subs), "--out", str(out), "--jobs", "2",
+               "--no-progress", "--cell-timeout", "90"]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             cwd=course.PROJECT_ROOT, start_new_session=True)
+    journal = out / "journal.jsonl"
+    deadline = time.monotonic() + 300
+    while not (journal.exists() and journal.read_text().count("\n") >= 2):
+        assert first.poll() is None, first.communicate()
+        assert time.monotonic() < deadline, "nothing was graded in 300 s"
+        time.sleep(0.2)
+    # A second run on the same OUT is refused while the first holds it.
+    second = subprocess.run(command, capture_output=True, text=True, cwd=course.PROJECT_ROOT, timeout=120)
+    assert second.returncode == 2 and "another grading run is using" in second.stderr
+    with pytest.raises(GradingLocked):
+        grade_folder(subs, out, SETTINGS, log=lambda text: None)
+    os.killpg(first.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground process group
+    _, stderr = first.communicate(timeout=120)
+    assert first.returncode == 130, stderr[-2000:]
+    assert "run the same command again" in stderr and "Traceback" not in stderr
+    kept = len(journal.read_text().splitlines())
+    assert 2 <= kept < len(students)
+    assert not (out / "grades.csv").exists()
+    time.sleep(2)
+    leftover = [p for p in psutil.process_iter(["cmdline"]) if "rnncourse.grader.worker" in " ".join(p.info["cmdline"] or [])]
+    assert leftover == [], "a grading process outlived the interrupted run"
+
+    resumed = subprocess.run(command, capture_output=True, text=True, cwd=course.PROJECT_ROOT, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    run = json.loads((out / "run.json").read_text())
+    assert run["from_journal"] == kept and run["graded_now"] == len(students) - kept
+    rows = _rows(out)
+    assert {s: float(r["score"]) for s, r in rows.items()} == {
+        s: (FULL if answers is SOLVED else 20.0) for s, answers in students.items()}
