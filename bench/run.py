@@ -33,7 +33,7 @@ TARGETS = {  # lesson -> (full seconds, fast seconds)
 MEMORY_TARGET_GB = 2.5
 GRADING_TARGET_S = 30.0  # per full-course submission at JOBS=2
 SANDBOX_TARGET_RATIO = 1.10  # grading with the sandbox costs at most 10% more wall time
-SECTIONS = ("lessons", "data", "grading", "variants")
+SECTIONS = ("lessons", "data", "grading", "engine", "variants")
 
 RUN_NOTEBOOK = r"""
 import json, os, resource, sys, time
@@ -183,6 +183,73 @@ def bench_grading(lessons: list[str], students: int, jobs_list: list[int], sandb
     return out
 
 
+def bench_engine_overhead(counts: tuple[int, ...] = (1000, 10000), jobs: int = 2) -> dict:
+    """The Dask engine's own cost per notebook: trivial tasks through Engine.run (no nbgrader, no kernel)."""
+    from rnncourse.grader.engine import Engine, echo_job
+    from rnncourse.grader.jobs import Job
+
+    notebook = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    runs = {}
+    with Engine(jobs) as engine:
+        for count in counts:
+            work = [Job(student=f"s{i:05d}", lesson="01_gradients", notebook=notebook, digest="") for i in range(count)]
+            seen = []
+            start = time.perf_counter()
+            engine.run(work, None, lambda job, result: seen.append(job.key), task=echo_job)
+            wall = time.perf_counter() - start
+            assert len(seen) == count == len(set(seen))
+            runs[str(count)] = {"wall_s": wall, "ms_per_task": 1000 * wall / count}
+    return {"jobs": jobs, "runs": runs,
+            "note": "Engine.run with a task that grades nothing, on a LocalCluster started once (start-up not "
+                    "included); every result goes through the same submit / as_completed / callback path"}
+
+
+def bench_compare_engines(commit: str, lessons: list[str], students: int, pairs: int) -> dict:
+    """Seconds per submission at JOBS=2: this checkout against the grader of ``commit``, alternated in one run."""
+    old = Path(tempfile.mkdtemp(prefix="rnncourse-old-")) / "checkout"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), commit], check=True,
+                   capture_output=True)
+    script = (
+        "import json, sys, time\n"
+        "from pathlib import Path\n"
+        "from rnncourse.grader import Settings, grade_folder\n"
+        "start = time.perf_counter()\n"
+        "rows = grade_folder(Path(sys.argv[1]), Path(sys.argv[2]), Settings(jobs=2, progress=False), log=lambda t: None)\n"
+        "print(json.dumps({'wall_s': time.perf_counter() - start, 'scores': sorted({(r['lesson'], r['score']) for r in rows})}))\n")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            subs = Path(tmp) / "subs"
+            for index in range(students):
+                for lesson in lessons:
+                    target = subs / f"student{index:02d}" / f"{lesson}.ipynb"
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(json.dumps(course.reference_submission(lesson)))
+
+            def run(checkout: Path, name: str) -> dict:
+                env = {**os.environ, "PYTHONPATH": str(checkout)}
+                proc = subprocess.run([sys.executable, "-c", script, str(subs), str(Path(tmp) / name)],
+                                      capture_output=True, text=True, env=env, cwd=checkout)
+                if proc.returncode != 0:
+                    raise RuntimeError(proc.stderr[-2000:])
+                shutil.rmtree(Path(tmp) / name, ignore_errors=True)
+                return json.loads(proc.stdout.strip().splitlines()[-1])
+
+            results = []
+            for index in range(pairs):
+                new = run(ROOT, f"new{index}")
+                before = run(old, f"old{index}")
+                results.append({"new_s_per_submission": new["wall_s"] / students,
+                                "old_s_per_submission": before["wall_s"] / students,
+                                "ratio": new["wall_s"] / before["wall_s"], "same_scores": new["scores"] == before["scores"]})
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], capture_output=True)
+    ratios = [r["ratio"] for r in results]
+    return {"old_commit": commit, "jobs": 2, "submissions": students, "pairs": results, "ratio": _stats(ratios),
+            "target_ratio": 1.05, "meets_target": statistics.median(ratios) <= 1.05,
+            "note": "grading wall time of this checkout / of the grader at old_commit, same submissions and "
+                    "machine, runs alternated"}
+
+
 BEST_VARIANT = "conv_lstm_all"  # lesson 04's best RNN: GloVe -> Conv1D -> MaxPooling1D -> LSTM, all reviews
 BEST_TARGET = {"test_accuracy": 0.88, "train_seconds": 60.0}
 ANCHORS = {"seed baseline (the slides)": 0.495, "Keras imdb_cnn_lstm, 2 epochs": 0.85, "Maas et al. 2011": 0.8889}
@@ -239,6 +306,15 @@ def print_table(results: dict) -> None:
         r = cost["ratio"]
         print(f"\nSandbox cost at JOBS=2: with/without {r['median']:.3f} [{r['min']:.3f}-{r['max']:.3f}] over "
               f"{r['runs']} pairs (target <= {cost['target_ratio']:.2f}: {'yes' if cost['meets_target'] else 'NO'})")
+    e = results.get("engine_overhead")
+    if e:
+        print("\nEngine overhead (trivial tasks, JOBS={}): ".format(e["jobs"]) + ", ".join(
+            f"{n} tasks {r['ms_per_task']:.2f} ms each" for n, r in e["runs"].items()))
+    c = results.get("engine_comparison")
+    if c:
+        r = c["ratio"]
+        print(f"\nDask engine / grader at {c['old_commit'][:10]}: {r['median']:.3f} [{r['min']:.3f}-{r['max']:.3f}] "
+              f"over {r['runs']} pairs (target <= {c['target_ratio']:.2f}: {'yes' if c['meets_target'] else 'NO'})")
     v = results.get("lesson04_variants", {})
     if v.get("variants"):
         print(f"\nLesson 04 variants (full mode, seed 0; test accuracy on the held-out reviews):")
@@ -260,6 +336,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a subset in about 5 minutes")
     parser.add_argument("--out", type=Path, default=None,
                         help="default: bench/results.json (bench/results-quick.json with --quick)")
+    parser.add_argument("--compare-with", metavar="COMMIT", default=None,
+                        help="also time the grader of COMMIT against this one, alternated (a git worktree)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=None,
                         help="measure only these sections and keep the others from the results file")
     args = parser.parse_args()
@@ -284,6 +362,10 @@ def main() -> int:
         results["grading"] = bench_grading(lessons, students=2 if args.quick else 3,
                                            jobs_list=[2] if args.quick else [1, 2],
                                            sandbox_pairs=1 if args.quick else 2)
+    if "engine" in sections:
+        results["engine_overhead"] = bench_engine_overhead((1000,) if args.quick else (1000, 10000))
+    if args.compare_with:
+        results["engine_comparison"] = bench_compare_engines(args.compare_with, lessons, students=3, pairs=2)
     if not args.quick and "variants" in sections:
         results["lesson04_variants"] = bench_variants()
     results.setdefault("measured", {}).update({section: results["machine"].get("date") for section in sections})

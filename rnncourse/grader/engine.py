@@ -128,6 +128,11 @@ def grade_job(job: Job) -> Result:
     return plugin.grade(job)
 
 
+def echo_job(job: Job) -> Result:
+    """A task that grades nothing: ``make bench`` measures the engine's own cost per notebook with it."""
+    return Result(student=job.student, lesson=job.lesson, success=True)
+
+
 @dataclass
 class ClusterInfo:
     """What run.json records about the cluster."""
@@ -147,6 +152,7 @@ class Engine:
         self.client: Any = None
         self.cluster: Any = None
         self._futures: dict[str, Any] = {}  # key -> future not yet returned
+        self._registered = False
 
     def __enter__(self) -> Engine:
         import dask
@@ -178,10 +184,11 @@ class Engine:
                         self.client.cancel(list(self._futures.values()), force=True)
                 except Exception:  # noqa: BLE001
                     pass
-                try:
-                    self.client.unregister_worker_plugin(PLUGIN_NAME)
-                except Exception:  # noqa: BLE001  (never registered, or the cluster is gone)
-                    pass
+                if self._registered:
+                    try:
+                        self.client.unregister_worker_plugin(PLUGIN_NAME)
+                    except Exception:  # noqa: BLE001  (the cluster is gone)
+                        pass
                 self.client.close()
         finally:
             if self.cluster is not None:
@@ -199,18 +206,25 @@ class Engine:
                            workers=[{"address": address, "host": w.get("host"), "nthreads": w.get("nthreads"),
                                      "name": str(w.get("name"))} for address, w in sorted(workers.items())])
 
-    def run(self, jobs: Iterable[Job], spec: WorkerSpec, on_result: Callable[[Job, Result], None]) -> None:
-        """Grade ``jobs``; call ``on_result`` once per job, as results arrive."""
+    def run(self, jobs: Iterable[Job], spec: WorkerSpec | None, on_result: Callable[[Job, Result], None],
+            task: Callable[[Job], Result] = grade_job) -> None:
+        """Grade ``jobs``; call ``on_result`` once per job, as results arrive.
+
+        ``task`` is what runs on the workers (:func:`grade_job`; the benchmark passes
+        :func:`echo_job`, which needs no ``spec``).
+        """
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
-        self.client.register_plugin(GradingPlugin(spec), name=PLUGIN_NAME)
+        if spec is not None:
+            self.client.register_plugin(GradingPlugin(spec), name=PLUGIN_NAME)
+            self._registered = True
         per_submission = self.info().allowed_failures + 1  # workers a submission can lose before it fails
         pending = as_completed()
         meta: dict[str, tuple[Job, int]] = {}
 
         def submit(job: Job, lost: int) -> None:
-            future = self.client.submit(grade_job, job, key=f"grade-{uuid.uuid4().hex}", pure=False,
+            future = self.client.submit(task, job, key=f"grade-{uuid.uuid4().hex}", pure=False,
                                         priority=int(job.expected_seconds * 10))
             meta[future.key] = (job, lost)
             self._futures[future.key] = future
