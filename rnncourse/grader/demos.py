@@ -7,7 +7,7 @@ They are most of a notebook's run time, so the grader replaces their source with
 
 Skipping must never change a score. Two rules keep it safe:
 
-* ``tests/test_pipeline.py`` checks every solution notebook with :func:`demo_dependencies`:
+* ``tests/test_grader_demos.py`` checks every solution notebook with :func:`demo_dependencies`:
   no untagged cell may read a name whose latest definition comes from a tagged cell.
 * At grading time the same analysis runs on the rebuilt submission. If a student's answer
   or added cell reads a name that only a demonstration defines (say a global ``histories``),

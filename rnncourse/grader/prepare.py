@@ -168,6 +168,7 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
     graded_cells = []
     used: set[int] = set()
     metadata_removed: list[str] = []
+    text_changed: list[str] = []
     metadata_edited: dict[str, list[str]] = {}
     for cell in release_cells:
         gid = _cell_key(cell)
@@ -185,6 +186,10 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
                 submission.notes.append(f"answer cell {gid} is missing (scored as unanswered)")
             else:
                 new["source"] = _source(theirs)
+        elif gid and cell["cell_type"] != "code":
+            # Locked text: an older copy of the lesson, or an edit; the release's text is used either way.
+            if theirs is not None and _source(theirs).strip() != _source(cell).strip():
+                text_changed.append(gid)
         elif gid:
             if theirs is None:
                 submission.flags.append(f"test cell {gid} was deleted (restored from the release and graded)")
@@ -209,6 +214,10 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
                                 "the released metadata was used")
         submission.details.append("cells with edited nbgrader metadata: " + ", ".join(
             f"{gid} ({', '.join(changed)})" for gid, changed in metadata_edited.items()))
+    if text_changed:
+        submission.notes.append(f"{len(text_changed)} locked text cell(s) differ from the current release (an older "
+                                "copy of the lesson?); the release's text was used")
+        submission.details.append("locked text cells that differ: " + ", ".join(text_changed))
     if metadata_removed:
         # Some tools drop cell metadata; nothing is gained by it, since the release's metadata is used.
         submission.notes.append(f"nbgrader metadata of {len(metadata_removed)} cell(s) was missing; "
