@@ -17,11 +17,12 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help env lab chromium postgres test lessons solutions-outputs bench grade export formgrader clean-data
+.PHONY: help env lab chromium postgres check test lessons solutions-outputs bench grade export formgrader clean-data
 
 help:
 	@echo "make lab      start JupyterLab on lessons/ (PORT=$(PORT))"
-	@echo "make test     run the whole test suite (unit tests, notebooks, autograder)"
+	@echo "make check    lint, format, types and the fast tests: run it before every commit"
+	@echo "make test     run the whole test suite (unit tests, notebooks, autograder): what CI runs"
 	@echo "make lessons  regenerate lessons/ from solutions/ with nbgrader"
 	@echo "make solutions-outputs  re-execute solutions/ in fast mode and store outputs (for nbval)"
 	@echo "make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0]  grade a folder of student notebooks"
@@ -75,6 +76,21 @@ postgres:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null \
 		|| echo "WARNING: could not install postgresql; tests/test_grader_postgres.py will be skipped"; \
 	fi
+
+# The loop to run before every commit: lint, format, types and the fast tests (about 2 minutes).
+# `make test` (everything, what CI runs) stays the full check.
+DEV_STAMP := $(VENV)/.rnncourse-dev-installed
+LINTED    := rnncourse tests bench conftest.py
+
+$(DEV_STAMP): $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+check: $(DEV_STAMP)
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -m "not slow and not browser" $(PYTEST_ARGS)
 
 test: $(STAMP) chromium postgres
 	$(PY) -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)

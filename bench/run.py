@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -28,7 +27,10 @@ sys.path.insert(0, str(ROOT))
 from rnncourse import course  # noqa: E402
 
 TARGETS = {  # lesson -> (full seconds, fast seconds)
-    "01_gradients": (120, 20), "02_gru_lstm": (120, 20), "03_embeddings": (120, 20), "04_sentiment": (180, 30),
+    "01_gradients": (120, 20),
+    "02_gru_lstm": (120, 20),
+    "03_embeddings": (120, 20),
+    "04_sentiment": (180, 30),
 }
 MEMORY_TARGET_GB = 2.5
 GRADING_TARGET_S = 30.0  # per full-course submission at JOBS=2
@@ -42,9 +44,11 @@ from nbclient import NotebookClient
 path = sys.argv[1]
 nb = nbformat.read(path, as_version=4)
 start = time.perf_counter()
-NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": os.path.dirname(path)}}).execute()
+resources = {"metadata": {"path": os.path.dirname(path)}}
+NotebookClient(nb, timeout=1800, kernel_name="python3", resources=resources).execute()
 wall = time.perf_counter() - start
-errors = [o.get("ename") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+errors = [o.get("ename") for o in outputs if o.get("output_type") == "error"]
 peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the kernel (Linux: KiB)
 print(json.dumps({"wall_s": wall, "peak_rss_gb": peak_kb / 1024 ** 2, "errors": errors}))
 """
@@ -59,16 +63,29 @@ def machine_info() -> dict:
                 break
     except OSError:
         pass
-    probe = subprocess.run([sys.executable, "-c", "import rnncourse, tensorflow as tf, keras, json; print(json.dumps({"
-                            "'tensorflow': tf.__version__, 'keras': keras.__version__, "
-                            "'intra_op_threads': tf.config.threading.get_intra_op_parallelism_threads(), "
-                            "'inter_op_threads': tf.config.threading.get_inter_op_parallelism_threads()}))"],
-                           capture_output=True, text=True, env=_env(fast=True))
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import rnncourse, tensorflow as tf, keras, json; print(json.dumps({"
+            "'tensorflow': tf.__version__, 'keras': keras.__version__, "
+            "'intra_op_threads': tf.config.threading.get_intra_op_parallelism_threads(), "
+            "'inter_op_threads': tf.config.threading.get_inter_op_parallelism_threads()}))",
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(fast=True),
+    )
     info = json.loads(probe.stdout.strip().splitlines()[-1]) if probe.returncode == 0 else {}
-    info.update(cpu=cpu, cores=os.cpu_count(), python=platform.python_version(), platform=platform.platform(),
-                memory_gb=round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3, 1),
-                date=time.strftime("%Y-%m-%d"),
-                note="TensorFlow threads 0 = TensorFlow chooses (all cores)")
+    info.update(
+        cpu=cpu,
+        cores=os.cpu_count(),
+        python=platform.python_version(),
+        platform=platform.platform(),
+        memory_gb=round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1),
+        date=time.strftime("%Y-%m-%d"),
+        note="TensorFlow threads 0 = TensorFlow chooses (all cores)",
+    )
     return info
 
 
@@ -104,15 +121,27 @@ def bench_data(runs: int) -> dict:
         for _ in range(runs):
             shutil.rmtree(cache, ignore_errors=True)
             os.makedirs(cache)
-            cold.append(time_python("from rnncourse.data import load_imdb; load_imdb(num_words=20000, maxlen=200)",
-                                    1, RNNCOURSE_DATA_DIR=cache)["median"])
-        cached = time_python("from rnncourse.data import load_imdb; load_imdb(num_words=20000, maxlen=200)",
-                             runs, RNNCOURSE_DATA_DIR=cache)
+            cold.append(
+                time_python(
+                    "from rnncourse.data import load_imdb; load_imdb(num_words=20000, maxlen=200)",
+                    1,
+                    RNNCOURSE_DATA_DIR=cache,
+                )["median"]
+            )
+        cached = time_python(
+            "from rnncourse.data import load_imdb; load_imdb(num_words=20000, maxlen=200)",
+            runs,
+            RNNCOURSE_DATA_DIR=cache,
+        )
     baseline = time_python("import rnncourse.data, rnncourse.glove", runs)
     glove = time_python("from rnncourse.glove import load_glove; load_glove()", runs)
-    return {"imdb_prepare_cold_s": _stats(cold), "imdb_prepare_cached_s": cached,
-            "glove_load_s": glove, "python_and_import_s": baseline,
-            "note": "each figure includes starting Python and importing rnncourse (python_and_import_s)"}
+    return {
+        "imdb_prepare_cold_s": _stats(cold),
+        "imdb_prepare_cached_s": cached,
+        "glove_load_s": glove,
+        "python_and_import_s": baseline,
+        "note": "each figure includes starting Python and importing rnncourse (python_and_import_s)",
+    }
 
 
 def bench_lesson(lesson: str, fast: bool, runs: int) -> dict:
@@ -121,8 +150,9 @@ def bench_lesson(lesson: str, fast: bool, runs: int) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"{lesson}.ipynb"
             shutil.copy2(course.solution_path(lesson), path)
-            proc = subprocess.run([sys.executable, "-c", RUN_NOTEBOOK, str(path)], capture_output=True, text=True,
-                                  env=_env(fast))
+            proc = subprocess.run(
+                [sys.executable, "-c", RUN_NOTEBOOK, str(path)], capture_output=True, text=True, env=_env(fast)
+            )
             if proc.returncode != 0:
                 return {"error": proc.stderr[-1500:]}
             results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -130,8 +160,13 @@ def bench_lesson(lesson: str, fast: bool, runs: int) -> dict:
     peak = max(r["peak_rss_gb"] for r in results)
     full_target, fast_target = TARGETS.get(lesson, (120, 20))
     target = fast_target if fast else full_target
-    return {"wall_s": wall, "peak_rss_gb": peak, "errors": sorted({e for r in results for e in r["errors"]}),
-            "target_s": target, "meets_target": wall["median"] <= target and peak <= MEMORY_TARGET_GB}
+    return {
+        "wall_s": wall,
+        "peak_rss_gb": peak,
+        "errors": sorted({e for r in results for e in r["errors"]}),
+        "target_s": target,
+        "meets_target": wall["median"] <= target and peak <= MEMORY_TARGET_GB,
+    }
 
 
 def bench_grading(lessons: list[str], students: int, jobs_list: list[int], sandbox_pairs: int) -> dict:
@@ -157,9 +192,14 @@ def bench_grading(lessons: list[str], students: int, jobs_list: list[int], sandb
             rows = grade_folder(subs, result_dir, settings, log=lambda text: None)
             wall = time.perf_counter() - start
             shutil.rmtree(result_dir, ignore_errors=True)
-            return {"seconds_per_submission": wall / students, "wall_s": wall, "submissions": students,
-                    "lessons_per_submission": len(lessons), "statuses": sorted({r["status"] for r in rows}),
-                    "scores": sorted({(r["lesson"], r["score"], r["max_score"]) for r in rows})}
+            return {
+                "seconds_per_submission": wall / students,
+                "wall_s": wall,
+                "submissions": students,
+                "lessons_per_submission": len(lessons),
+                "statuses": sorted({r["status"] for r in rows}),
+                "scores": sorted({(r["lesson"], r["score"], r["max_score"]) for r in rows}),
+            }
 
         for jobs in jobs_list:
             out[f"jobs_{jobs}"] = run(f"jobs{jobs}", Settings(jobs=jobs, progress=False))
@@ -167,18 +207,29 @@ def bench_grading(lessons: list[str], students: int, jobs_list: list[int], sandb
         for index in range(sandbox_pairs):
             with_sandbox = run(f"sandbox{index}", Settings(jobs=2, progress=False))
             without = run(f"nosandbox{index}", Settings(jobs=2, progress=False, sandbox=False))
-            pairs.append({"sandbox_s": with_sandbox["wall_s"], "no_sandbox_s": without["wall_s"],
-                          "ratio": with_sandbox["wall_s"] / without["wall_s"],
-                          "same_scores": with_sandbox["scores"] == without["scores"]})
+            pairs.append(
+                {
+                    "sandbox_s": with_sandbox["wall_s"],
+                    "no_sandbox_s": without["wall_s"],
+                    "ratio": with_sandbox["wall_s"] / without["wall_s"],
+                    "same_scores": with_sandbox["scores"] == without["scores"],
+                }
+            )
         if pairs:
             ratios = [p["ratio"] for p in pairs]
-            out["sandbox_cost"] = {"jobs": 2, "pairs": pairs, "ratio": _stats(ratios),
-                                   "target_ratio": SANDBOX_TARGET_RATIO,
-                                   "meets_target": statistics.median(ratios) <= SANDBOX_TARGET_RATIO,
-                                   "note": "wall time of a grading run with the sandbox / without it, same "
-                                           "submissions, runs alternated in one process"}
-    out["note"] = ("one grading run over all submissions (reference answers), its one-off preparation of the "
-                   "private nbgrader courses included, divided by the number of submissions; sandboxed")
+            out["sandbox_cost"] = {
+                "jobs": 2,
+                "pairs": pairs,
+                "ratio": _stats(ratios),
+                "target_ratio": SANDBOX_TARGET_RATIO,
+                "meets_target": statistics.median(ratios) <= SANDBOX_TARGET_RATIO,
+                "note": "wall time of a grading run with the sandbox / without it, same "
+                "submissions, runs alternated in one process",
+            }
+    out["note"] = (
+        "one grading run over all submissions (reference answers), its one-off preparation of the "
+        "private nbgrader courses included, divided by the number of submissions; sandboxed"
+    )
     out["target_s_per_submission_at_jobs_2"] = GRADING_TARGET_S
     return out
 
@@ -193,29 +244,36 @@ def bench_engine_overhead(counts: tuple[int, ...] = (1000, 10000), jobs: int = 2
     with Engine(jobs) as engine:
         for count in counts:
             work = [Job(student=f"s{i:05d}", lesson="01_gradients", notebook=notebook, digest="") for i in range(count)]
-            seen = []
+            seen: list[tuple[str, str]] = []
             start = time.perf_counter()
-            engine.run(work, None, lambda job, result: seen.append(job.key), task=echo_job)
+            engine.run(work, None, lambda job, result, seen=seen: seen.append(job.key), task=echo_job)
             wall = time.perf_counter() - start
             assert len(seen) == count == len(set(seen))
             runs[str(count)] = {"wall_s": wall, "ms_per_task": 1000 * wall / count}
-    return {"jobs": jobs, "runs": runs,
-            "note": "Engine.run with a task that grades nothing, on a LocalCluster started once (start-up not "
-                    "included); every result goes through the same submit / as_completed / callback path"}
+    return {
+        "jobs": jobs,
+        "runs": runs,
+        "note": "Engine.run with a task that grades nothing, on a LocalCluster started once (start-up not "
+        "included); every result goes through the same submit / as_completed / callback path",
+    }
 
 
 def bench_compare_engines(commit: str, lessons: list[str], students: int, pairs: int) -> dict:
     """Seconds per submission at JOBS=2: this checkout against the grader of ``commit``, alternated in one run."""
     old = Path(tempfile.mkdtemp(prefix="rnncourse-old-")) / "checkout"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), commit], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), commit], check=True, capture_output=True
+    )
     script = (
         "import json, sys, time\n"
         "from pathlib import Path\n"
         "from rnncourse.grader import Settings, grade_folder\n"
         "start = time.perf_counter()\n"
-        "rows = grade_folder(Path(sys.argv[1]), Path(sys.argv[2]), Settings(jobs=2, progress=False), log=lambda t: None)\n"
-        "print(json.dumps({'wall_s': time.perf_counter() - start, 'scores': sorted({(r['lesson'], r['score']) for r in rows})}))\n")
+        "settings = Settings(jobs=2, progress=False)\n"
+        "rows = grade_folder(Path(sys.argv[1]), Path(sys.argv[2]), settings, log=lambda t: None)\n"
+        "scores = sorted({(r['lesson'], r['score']) for r in rows})\n"
+        "print(json.dumps({'wall_s': time.perf_counter() - start, 'scores': scores}))\n"
+    )
     try:
         with tempfile.TemporaryDirectory() as tmp:
             subs = Path(tmp) / "subs"
@@ -227,8 +285,13 @@ def bench_compare_engines(commit: str, lessons: list[str], students: int, pairs:
 
             def run(checkout: Path, name: str) -> dict:
                 env = {**os.environ, "PYTHONPATH": str(checkout)}
-                proc = subprocess.run([sys.executable, "-c", script, str(subs), str(Path(tmp) / name)],
-                                      capture_output=True, text=True, env=env, cwd=checkout)
+                proc = subprocess.run(
+                    [sys.executable, "-c", script, str(subs), str(Path(tmp) / name)],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    cwd=checkout,
+                )
                 if proc.returncode != 0:
                     raise RuntimeError(proc.stderr[-2000:])
                 shutil.rmtree(Path(tmp) / name, ignore_errors=True)
@@ -238,16 +301,28 @@ def bench_compare_engines(commit: str, lessons: list[str], students: int, pairs:
             for index in range(pairs):
                 new = run(ROOT, f"new{index}")
                 before = run(old, f"old{index}")
-                results.append({"new_s_per_submission": new["wall_s"] / students,
-                                "old_s_per_submission": before["wall_s"] / students,
-                                "ratio": new["wall_s"] / before["wall_s"], "same_scores": new["scores"] == before["scores"]})
+                results.append(
+                    {
+                        "new_s_per_submission": new["wall_s"] / students,
+                        "old_s_per_submission": before["wall_s"] / students,
+                        "ratio": new["wall_s"] / before["wall_s"],
+                        "same_scores": new["scores"] == before["scores"],
+                    }
+                )
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], capture_output=True)
     ratios = [r["ratio"] for r in results]
-    return {"old_commit": commit, "jobs": 2, "submissions": students, "pairs": results, "ratio": _stats(ratios),
-            "target_ratio": 1.05, "meets_target": statistics.median(ratios) <= 1.05,
-            "note": "grading wall time of this checkout / of the grader at old_commit, same submissions and "
-                    "machine, runs alternated"}
+    return {
+        "old_commit": commit,
+        "jobs": 2,
+        "submissions": students,
+        "pairs": results,
+        "ratio": _stats(ratios),
+        "target_ratio": 1.05,
+        "meets_target": statistics.median(ratios) <= 1.05,
+        "note": "grading wall time of this checkout / of the grader at old_commit, same submissions and "
+        "machine, runs alternated",
+    }
 
 
 BEST_VARIANT = "conv_lstm_all"  # lesson 04's best RNN: GloVe -> Conv1D -> MaxPooling1D -> LSTM, all reviews
@@ -265,13 +340,16 @@ def bench_variants(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
         best[seed] = models.benchmark_variants([BEST_VARIANT], seed=seed)[BEST_VARIANT]
     accuracy = [r["test_accuracy"] for r in best.values()]
     seconds = [r["train_seconds"] for r in best.values()]
-    return {"variants": variants, "best_variant": BEST_VARIANT,
-            "best_by_seed": {str(seed): r for seed, r in best.items()},
-            "best_test_accuracy": _stats(accuracy), "best_train_seconds": _stats(seconds),
-            "target": BEST_TARGET,
-            "meets_target": min(accuracy) >= BEST_TARGET["test_accuracy"]
-            and max(seconds) <= BEST_TARGET["train_seconds"],
-            "anchors": ANCHORS}
+    return {
+        "variants": variants,
+        "best_variant": BEST_VARIANT,
+        "best_by_seed": {str(seed): r for seed, r in best.items()},
+        "best_test_accuracy": _stats(accuracy),
+        "best_train_seconds": _stats(seconds),
+        "target": BEST_TARGET,
+        "meets_target": min(accuracy) >= BEST_TARGET["test_accuracy"] and max(seconds) <= BEST_TARGET["train_seconds"],
+        "anchors": ANCHORS,
+    }
 
 
 def print_table(results: dict) -> None:
@@ -285,8 +363,10 @@ def print_table(results: dict) -> None:
                 continue
             w = r["wall_s"]
             span = f"{w['median']:.1f} [{w['min']:.1f}-{w['max']:.1f}] x{w['runs']}"
-            print(f"{lesson:<15}{mode:<6}{span:>30}{r['peak_rss_gb']:>9.2f}{r['target_s']:>10}  "
-                  f"{'yes' if r['meets_target'] else 'NO'}")
+            print(
+                f"{lesson:<15}{mode:<6}{span:>30}{r['peak_rss_gb']:>9.2f}{r['target_s']:>10}  "
+                f"{'yes' if r['meets_target'] else 'NO'}"
+            )
     d = results.get("data", {})
     if d:
         print("\nData (fresh Python each run, median [min-max]):")
@@ -296,50 +376,79 @@ def print_table(results: dict) -> None:
     g = results.get("grading", {})
     for key, value in g.items():
         if key.startswith("jobs_"):
-            ok = "" if key != "jobs_2" else f" (target <= {GRADING_TARGET_S:.0f} s: " + (
-                "yes)" if value["seconds_per_submission"] <= GRADING_TARGET_S else "NO)")
-            print(f"\nGrading, {key.replace('_', '=')}: {value['seconds_per_submission']:.1f} s per full-course "
-                  f"submission ({value['submissions']} submissions x {value['lessons_per_submission']} lessons, "
-                  f"{value['wall_s']:.0f} s in all){ok}; statuses {value['statuses']}")
+            ok = (
+                ""
+                if key != "jobs_2"
+                else f" (target <= {GRADING_TARGET_S:.0f} s: "
+                + ("yes)" if value["seconds_per_submission"] <= GRADING_TARGET_S else "NO)")
+            )
+            print(
+                f"\nGrading, {key.replace('_', '=')}: {value['seconds_per_submission']:.1f} s per full-course "
+                f"submission ({value['submissions']} submissions x {value['lessons_per_submission']} lessons, "
+                f"{value['wall_s']:.0f} s in all){ok}; statuses {value['statuses']}"
+            )
     cost = g.get("sandbox_cost")
     if cost:
         r = cost["ratio"]
-        print(f"\nSandbox cost at JOBS=2: with/without {r['median']:.3f} [{r['min']:.3f}-{r['max']:.3f}] over "
-              f"{r['runs']} pairs (target <= {cost['target_ratio']:.2f}: {'yes' if cost['meets_target'] else 'NO'})")
+        print(
+            f"\nSandbox cost at JOBS=2: with/without {r['median']:.3f} [{r['min']:.3f}-{r['max']:.3f}] over "
+            f"{r['runs']} pairs (target <= {cost['target_ratio']:.2f}: {'yes' if cost['meets_target'] else 'NO'})"
+        )
     e = results.get("engine_overhead")
     if e:
-        print("\nEngine overhead (trivial tasks, JOBS={}): ".format(e["jobs"]) + ", ".join(
-            f"{n} tasks {r['ms_per_task']:.2f} ms each" for n, r in e["runs"].items()))
+        print(
+            "\nEngine overhead (trivial tasks, JOBS={}): ".format(e["jobs"])
+            + ", ".join(f"{n} tasks {r['ms_per_task']:.2f} ms each" for n, r in e["runs"].items())
+        )
     c = results.get("engine_comparison")
     if c:
         r = c["ratio"]
-        print(f"\nDask engine / grader at {c['old_commit'][:10]}: {r['median']:.3f} [{r['min']:.3f}-{r['max']:.3f}] "
-              f"over {r['runs']} pairs (target <= {c['target_ratio']:.2f}: {'yes' if c['meets_target'] else 'NO'})")
+        print(
+            f"\nDask engine / grader at {c['old_commit'][:10]}: {r['median']:.3f} [{r['min']:.3f}-{r['max']:.3f}] "
+            f"over {r['runs']} pairs (target <= {c['target_ratio']:.2f}: {'yes' if c['meets_target'] else 'NO'})"
+        )
     v = results.get("lesson04_variants", {})
     if v.get("variants"):
-        print(f"\nLesson 04 variants (full mode, seed 0; test accuracy on the held-out reviews):")
-        print(f"  {'variant':<24}{'reviews':>8}{'tokens':>7}{'words':>7}{'epochs':>7}{'params':>10}"
-              f"{'fit s':>8}{'accuracy':>10}")
+        print("\nLesson 04 variants (full mode, seed 0; test accuracy on the held-out reviews):")
+        print(
+            f"  {'variant':<24}{'reviews':>8}{'tokens':>7}{'words':>7}{'epochs':>7}{'params':>10}"
+            f"{'fit s':>8}{'accuracy':>10}"
+        )
         for name, r in v["variants"].items():
-            print(f"  {name:<24}{r['num_train']:>8}{r['maxlen']:>7}{r['num_words']:>7}{r['epochs_run']:>7}"
-                  f"{r['params']:>10,}{r['train_seconds']:>8.1f}{r['test_accuracy']:>10.3f}")
+            print(
+                f"  {name:<24}{r['num_train']:>8}{r['maxlen']:>7}{r['num_words']:>7}{r['epochs_run']:>7}"
+                f"{r['params']:>10,}{r['train_seconds']:>8.1f}{r['test_accuracy']:>10.3f}"
+            )
         a, t = v["best_test_accuracy"], v["best_train_seconds"]
-        print(f"  best ({v['best_variant']}) over seeds {', '.join(v['best_by_seed'])}: accuracy "
-              f"{a['median']:.3f} [{a['min']:.3f}-{a['max']:.3f}], fit {t['median']:.1f} [{t['min']:.1f}-{t['max']:.1f}] s"
-              f" (target >= {v['target']['test_accuracy']} in <= {v['target']['train_seconds']:.0f} s: "
-              f"{'yes' if v['meets_target'] else 'NO'})")
+        print(
+            f"  best ({v['best_variant']}) over seeds {', '.join(v['best_by_seed'])}: accuracy "
+            f"{a['median']:.3f} [{a['min']:.3f}-{a['max']:.3f}], "
+            f"fit {t['median']:.1f} [{t['min']:.1f}-{t['max']:.1f}] s"
+            f" (target >= {v['target']['test_accuracy']} in <= {v['target']['train_seconds']:.0f} s: "
+            f"{'yes' if v['meets_target'] else 'NO'})"
+        )
         print("  anchors: " + "; ".join(f"{k} {val}" for k, val in v["anchors"].items()))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a subset in about 5 minutes")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="default: bench/results.json (bench/results-quick.json with --quick)")
-    parser.add_argument("--compare-with", metavar="COMMIT", default=None,
-                        help="also time the grader of COMMIT against this one, alternated (a git worktree)")
-    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=None,
-                        help="measure only these sections and keep the others from the results file")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="default: bench/results.json (bench/results-quick.json with --quick)"
+    )
+    parser.add_argument(
+        "--compare-with",
+        metavar="COMMIT",
+        default=None,
+        help="also time the grader of COMMIT against this one, alternated (a git worktree)",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SECTIONS,
+        default=None,
+        help="measure only these sections and keep the others from the results file",
+    )
     args = parser.parse_args()
     if args.out is None:  # a quick run never overwrites the full record
         args.out = ROOT / "bench" / ("results-quick.json" if args.quick else "results.json")
@@ -359,9 +468,12 @@ def main() -> int:
     if "data" in sections:
         results["data"] = bench_data(runs)
     if "grading" in sections:
-        results["grading"] = bench_grading(lessons, students=2 if args.quick else 3,
-                                           jobs_list=[2] if args.quick else [1, 2],
-                                           sandbox_pairs=1 if args.quick else 2)
+        results["grading"] = bench_grading(
+            lessons,
+            students=2 if args.quick else 3,
+            jobs_list=[2] if args.quick else [1, 2],
+            sandbox_pairs=1 if args.quick else 2,
+        )
     if "engine" in sections:
         results["engine_overhead"] = bench_engine_overhead((1000,) if args.quick else (1000, 10000))
     if args.compare_with:

@@ -12,8 +12,9 @@ a size: they read it from :func:`sizes`.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 FAST_ENV = "RNNCOURSE_FAST"
 
@@ -53,8 +54,14 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "epochs": 10,  # epochs for each of the three classifiers
             "glove_sample_words": 2000,  # words in the GloVe text file the lesson writes and reads back
         },
-        "fast": {"num_train": 400, "num_test": 1000, "maxlen": 100, "num_words": 5000, "epochs": 10,
-                 "glove_sample_words": 2000},
+        "fast": {
+            "num_train": 400,
+            "num_test": 1000,
+            "maxlen": 100,
+            "num_words": 5000,
+            "epochs": 10,
+            "glove_sample_words": 2000,
+        },
     },
     "04_sentiment": {
         "full": {
@@ -72,9 +79,18 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "tuning_runs": 3,  # how many of the three vocabulary/length tuning runs train
         },
         "fast": {
-            "num_train": 1000, "num_test": 500, "num_words": 5000, "maxlen": 80, "epochs": 1,
-            "study_num_train": 300, "num_val": 200, "study_maxlen": 40, "study_epochs": 2,
-            "short_maxlen": 20, "small_num_words": 500, "tuning_runs": 1,
+            "num_train": 1000,
+            "num_test": 500,
+            "num_words": 5000,
+            "maxlen": 80,
+            "epochs": 1,
+            "study_num_train": 300,
+            "num_val": 200,
+            "study_maxlen": 40,
+            "study_epochs": 2,
+            "short_maxlen": 20,
+            "small_num_words": 500,
+            "tuning_runs": 1,
         },
     },
 }

@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LESSON_IDS: tuple[str, ...] = ("01_gradients", "02_gru_lstm", "03_embeddings", "04_sentiment")
@@ -58,8 +57,9 @@ def fast_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def nbgrader(*args: str, cwd: Path = NBGRADER_CONFIG.parent, env: dict[str, str] | None = None,
-             check: bool = True) -> subprocess.CompletedProcess[str]:
+def nbgrader(
+    *args: str, cwd: Path = NBGRADER_CONFIG.parent, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run an nbgrader command with the course config (output captured).
 
     nbgrader reads ``nbgrader_config.py`` from its working directory, so it runs in
@@ -68,8 +68,9 @@ def nbgrader(*args: str, cwd: Path = NBGRADER_CONFIG.parent, env: dict[str, str]
     cmd = [sys.executable, "-m", "nbgrader", *args]
     proc = subprocess.run(cmd, cwd=cwd, env=env or fast_env(), text=True, capture_output=True)
     if check and (proc.returncode != 0 or "[ERROR]" in proc.stderr or "| ERROR]" in proc.stderr):
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n"
-                           f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        raise RuntimeError(
+            f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     return proc
 
 
@@ -85,8 +86,13 @@ def generate_lessons(lesson_ids: Iterable[str] | None = None, *, release_dir: Pa
     with tempfile.TemporaryDirectory(prefix="rnncourse-build-") as tmp:
         db = f"sqlite:///{Path(tmp) / 'gradebook.db'}"
         for lesson in lesson_ids:
-            nbgrader("generate_assignment", lesson, "--force", "--CourseDirectory.db_url=" + db,
-                     f"--CourseDirectory.release_directory={release_dir}")
+            nbgrader(
+                "generate_assignment",
+                lesson,
+                "--force",
+                "--CourseDirectory.db_url=" + db,
+                f"--CourseDirectory.release_directory={release_dir}",
+            )
             out = lesson_path(lesson, release_dir)
             _normalise_release(out)
             written.append(out)
@@ -101,8 +107,9 @@ def solution_answers(lesson_id: str) -> dict[str, str]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("solution"):
             source = "".join(cell["source"])
-            lines = [line for line in source.splitlines()
-                     if line.strip() not in {"### BEGIN SOLUTION", "### END SOLUTION"}]
+            lines = [
+                line for line in source.splitlines() if line.strip() not in {"### BEGIN SOLUTION", "### END SOLUTION"}
+            ]
             answers[meta["grade_id"]] = "\n".join(lines)
     return answers
 
@@ -139,8 +146,9 @@ def execute_notebook(path: Path, *, timeout: int = 600, fast: bool = True) -> No
         os.environ.update(fast_env() if fast else QUIET_TF_ENV)
         if not fast:
             os.environ.pop("RNNCOURSE_FAST", None)
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        )
         client.execute()
     finally:
         os.environ.clear()
@@ -153,8 +161,9 @@ def execute_notebook(path: Path, *, timeout: int = 600, fast: bool = True) -> No
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rnncourse.course", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m rnncourse.course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["lessons", "outputs"])
     parser.add_argument("lessons", nargs="*", help="lesson ids (default: every lesson in solutions/)")
     args = parser.parse_args(argv)

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -249,8 +250,7 @@ class _Source:
     fingerprint: str  # identifies the content; part of every cache key
 
     def describe(self) -> str:
-        names = {"package": f"packaged {CSV_REQUIREMENT} CSV", "aclimdb": "aclImdb folder",
-                 "npz": "Keras imdb.npz"}
+        names = {"package": f"packaged {CSV_REQUIREMENT} CSV", "aclimdb": "aclImdb folder", "npz": "Keras imdb.npz"}
         return f"{names[self.kind]} {self.path}"
 
 
@@ -268,8 +268,7 @@ def _resolve_source(source: str | os.PathLike[str] | None) -> _Source:
         env = os.environ.get(IMDB_PATH_ENV, "").strip()
         if not env:
             path = packaged_csv_path()
-            digest = _verify_sha256(path, PACKAGED_CSV_SHA256, what="The IMDB reviews CSV",
-                                    requirement=CSV_REQUIREMENT)
+            digest = _verify_sha256(path, PACKAGED_CSV_SHA256, what="The IMDB reviews CSV", requirement=CSV_REQUIREMENT)
             return _Source("package", path, digest)
         source, origin = env, f"the environment variable {IMDB_PATH_ENV}"
     path = Path(source).expanduser()
@@ -314,8 +313,7 @@ def _acl_root(path: Path, origin: str) -> Path:
 
 def _acl_files(root: Path, sub: str) -> list[os.DirEntry[str]]:
     with os.scandir(root / sub) as it:
-        files = sorted((e for e in it if e.name.endswith(".txt") and e.is_file()),
-                       key=lambda e: e.name)
+        files = sorted((e for e in it if e.name.endswith(".txt") and e.is_file()), key=lambda e: e.name)
     if not files:
         raise DataSourceError(
             f"The aclImdb folder {str(root / sub)!r} holds no .txt reviews. Expected "
@@ -356,8 +354,9 @@ def _check_labels(labels: np.ndarray, where: str) -> None:
         )
 
 
-def _sorted_split(texts: Sequence[str], labels: Sequence[int], digests: Sequence[str],
-                  indices: Iterable[int]) -> _Split:
+def _sorted_split(
+    texts: Sequence[str], labels: Sequence[int], digests: Sequence[str], indices: Iterable[int]
+) -> _Split:
     order = sorted(indices, key=lambda i: (digests[i], labels[i]))
     y = np.array([labels[i] for i in order], dtype=_LABEL_DTYPE)
     y.flags.writeable = False
@@ -372,8 +371,9 @@ def _split_packaged(texts: list[str], labels: list[int]) -> dict[str, _Split]:
     for label in (0, 1):
         n_label = sum(1 for y in labels if y == label)
         n_test = n_label // TEST_DIVISOR
-        unique = sorted((i for i, y in enumerate(labels) if y == label and occurrences[texts[i]] == 1),
-                        key=digests.__getitem__)
+        unique = sorted(
+            (i for i, y in enumerate(labels) if y == label and occurrences[texts[i]] == 1), key=digests.__getitem__
+        )
         if len(unique) < n_test:
             raise DataSourceError(
                 f"Only {len(unique)} reviews with label {label} occur once; the test split needs "
@@ -383,16 +383,16 @@ def _split_packaged(texts: list[str], labels: list[int]) -> dict[str, _Split]:
         test.extend(unique[:n_test])
     test_set = set(test)
     train = [i for i in range(len(texts)) if i not in test_set]
-    return {"train": _sorted_split(texts, labels, digests, train),
-            "test": _sorted_split(texts, labels, digests, test)}
+    return {"train": _sorted_split(texts, labels, digests, train), "test": _sorted_split(texts, labels, digests, test)}
 
 
 def _read_packaged(path: Path) -> dict[str, _Split]:
     import pandas as pd  # imported lazily: keeps `import rnncourse.data` light
 
     try:
-        frame = pd.read_csv(path, usecols=["text", "label", "source"],
-                            dtype={"text": str, "source": str}, keep_default_na=False)
+        frame = pd.read_csv(
+            path, usecols=["text", "label", "source"], dtype={"text": str, "source": str}, keep_default_na=False
+        )
     except (ValueError, pd.errors.ParserError) as exc:
         raise DataSourceError(
             f"Cannot read the IMDB reviews CSV {path}: {exc}. Expected columns text,label,source. "
@@ -450,8 +450,9 @@ def _check_split(split: str) -> None:
         raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}; got {split!r}")
 
 
-def load_imdb_reviews(split: str = "train", *,
-                      source: str | os.PathLike[str] | None = None) -> tuple[list[str], np.ndarray]:
+def load_imdb_reviews(
+    split: str = "train", *, source: str | os.PathLike[str] | None = None
+) -> tuple[list[str], np.ndarray]:
     """Cleaned IMDB review texts and their labels.
 
     With the packaged reviews (the default), ``"train"`` has 20,000 reviews (10,000 per
@@ -497,33 +498,37 @@ def _check_pad_args(maxlen: int, padding: str, truncating: str) -> None:
         raise ValueError(f"maxlen must be a positive int (tokens kept per review); got {maxlen!r}")
     for name, value in (("padding", padding), ("truncating", truncating)):
         if value not in _PAD_MODES:
-            raise ValueError(f"{name} must be 'pre' or 'post' (as in keras.utils.pad_sequences); "
-                             f"got {value!r}")
+            raise ValueError(f"{name} must be 'pre' or 'post' (as in keras.utils.pad_sequences); got {value!r}")
 
 
-def _pad(flat: np.ndarray, lengths: Sequence[int], maxlen: int, padding: str,
-         truncating: str) -> np.ndarray:
+def _pad(flat: np.ndarray, lengths: Sequence[int], maxlen: int, padding: str, truncating: str) -> np.ndarray:
     """Pad/truncate the concatenated sequences ``flat`` like ``keras.utils.pad_sequences``."""
     out = np.zeros((len(lengths), maxlen), dtype=_X_DTYPE)
     start = 0
     for row, length in enumerate(lengths):
         stop = start + length
         if length > maxlen:
-            seq = flat[stop - maxlen:stop] if truncating == "pre" else flat[start:start + maxlen]
+            seq = flat[stop - maxlen : stop] if truncating == "pre" else flat[start : start + maxlen]
         else:
             seq = flat[start:stop]
         if len(seq):
             if padding == "pre":
-                out[row, maxlen - len(seq):] = seq
+                out[row, maxlen - len(seq) :] = seq
             else:
-                out[row, :len(seq)] = seq
+                out[row, : len(seq)] = seq
         start = stop
     return out
 
 
-def encode_texts(texts: Sequence[str], word_index: Mapping[str, int], maxlen: int, *,
-                 num_words: int | None = None, padding: str = "pre",
-                 truncating: str = "pre") -> np.ndarray:
+def encode_texts(
+    texts: Sequence[str],
+    word_index: Mapping[str, int],
+    maxlen: int,
+    *,
+    num_words: int | None = None,
+    padding: str = "pre",
+    truncating: str = "pre",
+) -> np.ndarray:
     """Turn texts into a padded index array, exactly as :func:`load_imdb` encodes reviews.
 
     Each text is split with :func:`tokenize`; a token maps to ``word_index[token]``, or to
@@ -583,14 +588,18 @@ _KERAS_WORD_INDEX = "imdb_word_index.json"
 _NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 # Rebuilding the ragged object arrays of imdb.npz needs exactly these globals; refusing
 # every other one means a tampered file cannot run code (as keras.datasets does).
-_ALLOWED_PICKLE_GLOBALS = frozenset({
-    ("numpy", "ndarray"), ("numpy", "dtype"),
-    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-})
+_ALLOWED_PICKLE_GLOBALS = frozenset(
+    {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+    }
+)
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):  # type: ignore[override]
+    def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _ALLOWED_PICKLE_GLOBALS:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"refusing to unpickle {module}.{name}")
@@ -613,8 +622,7 @@ def _read_npy(raw: bytes) -> np.ndarray:
 def _read_keras_npz(path: Path) -> dict[str, np.ndarray]:
     try:
         with zipfile.ZipFile(path) as archive:
-            arrays = {name[:-4]: _read_npy(archive.read(name))
-                      for name in archive.namelist() if name.endswith(".npy")}
+            arrays = {name[:-4]: _read_npy(archive.read(name)) for name in archive.namelist() if name.endswith(".npy")}
     except Exception as exc:  # noqa: BLE001 - any failure means the file is unusable
         raise DataSourceError(
             f"Cannot read {path} as Keras's imdb.npz ({type(exc).__name__}: {exc}). The file is "
@@ -630,8 +638,9 @@ def _read_keras_npz(path: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _build_from_npz(path: Path, num_words: int | None, maxlen: int, padding: str,
-                    truncating: str) -> dict[str, np.ndarray]:
+def _build_from_npz(
+    path: Path, num_words: int | None, maxlen: int, padding: str, truncating: str
+) -> dict[str, np.ndarray]:
     arrays = _read_keras_npz(path)
     raw: dict[str, list[np.ndarray]] = {}
     labels: dict[str, np.ndarray] = {}
@@ -639,8 +648,10 @@ def _build_from_npz(path: Path, num_words: int | None, maxlen: int, padding: str
         seqs = [np.asarray(s, dtype=np.int64).ravel() for s in arrays[f"x_{split}"]]
         y = np.asarray(arrays[f"y_{split}"]).astype(_LABEL_DTYPE).ravel()
         if len(seqs) != len(y):
-            raise DataSourceError(f"{path}: x_{split} has {len(seqs)} rows but y_{split} has "
-                                  f"{len(y)}. The file is corrupt; download it again.")
+            raise DataSourceError(
+                f"{path}: x_{split} has {len(seqs)} rows but y_{split} has "
+                f"{len(y)}. The file is corrupt; download it again."
+            )
         _check_labels(y, str(path))
         if any(s.size and s.min() < 1 for s in seqs):
             raise DataSourceError(
@@ -649,8 +660,7 @@ def _build_from_npz(path: Path, num_words: int | None, maxlen: int, padding: str
             )
         raw[split], labels[split] = seqs, y
     if num_words is None:
-        num_words = 2 + max((int(s.max()) for seqs in raw.values() for s in seqs if s.size),
-                            default=0)
+        num_words = 2 + max((int(s.max()) for seqs in raw.values() for s in seqs if s.size), default=0)
     out: dict[str, np.ndarray] = {}
     for split in SPLITS:
         seqs = raw[split]
@@ -678,7 +688,10 @@ def _build_from_npz(path: Path, num_words: int | None, maxlen: int, padding: str
         warnings.warn(
             f"{index_path} not found, so word_index only holds {PAD_TOKEN!r} and {OOV_TOKEN!r}. "
             f"Put Keras's {_KERAS_WORD_INDEX} (keras.datasets.imdb.get_word_index() downloads it) "
-            f"next to {path.name} to get the words.", UserWarning, stacklevel=4)
+            f"next to {path.name} to get the words.",
+            UserWarning,
+            stacklevel=4,
+        )
     out["words"] = np.array(words, dtype=str)
     out["indices"] = np.array(indices, dtype=np.int64)
     return out
@@ -689,8 +702,9 @@ def _build_from_npz(path: Path, num_words: int | None, maxlen: int, padding: str
 # --------------------------------------------------------------------------------------
 
 
-def _build_from_texts(splits: Mapping[str, _Split], num_words: int | None, maxlen: int,
-                      padding: str, truncating: str) -> dict[str, np.ndarray]:
+def _build_from_texts(
+    splits: Mapping[str, _Split], num_words: int | None, maxlen: int, padding: str, truncating: str
+) -> dict[str, np.ndarray]:
     # One pass over the train texts: each token gets a provisional id (first-seen order),
     # counts come from a bincount, and a lookup table turns provisional ids into ranks.
     provisional: defaultdict[str, int] = defaultdict()
@@ -715,16 +729,16 @@ def _build_from_texts(splits: Mapping[str, _Split], num_words: int | None, maxle
     return {
         "x_train": _pad(to_index[ids], lengths, maxlen, padding, truncating),
         "y_train": np.asarray(splits["train"].labels, dtype=_LABEL_DTYPE),
-        "x_test": encode_texts(test.texts, word_index, maxlen, padding=padding,
-                               truncating=truncating),
+        "x_test": encode_texts(test.texts, word_index, maxlen, padding=padding, truncating=truncating),
         "y_test": np.asarray(test.labels, dtype=_LABEL_DTYPE),
         "words": np.array([*RESERVED_TOKENS, *kept], dtype=str),
         "indices": np.arange(n_kept + 2, dtype=np.int64),
     }
 
 
-def _build_arrays(source: _Source, num_words: int | None, maxlen: int, padding: str,
-                  truncating: str) -> dict[str, np.ndarray]:
+def _build_arrays(
+    source: _Source, num_words: int | None, maxlen: int, padding: str, truncating: str
+) -> dict[str, np.ndarray]:
     """Full-size arrays for ``source`` (no caching, no num_train/num_test selection)."""
     if source.kind == "npz":
         return _build_from_npz(source.path, num_words, maxlen, padding, truncating)
@@ -762,8 +776,10 @@ def _payload_sha256(arrays: Mapping[str, np.ndarray]) -> str:
 
 
 def _cache_path(source: _Source, params: Mapping[str, object]) -> Path:
-    key = json.dumps({"cache_version": CACHE_VERSION, "source_kind": source.kind,
-                      "source": source.fingerprint, **params}, sort_keys=True)
+    key = json.dumps(
+        {"cache_version": CACHE_VERSION, "source_kind": source.kind, "source": source.fingerprint, **params},
+        sort_keys=True,
+    )
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     words = "all" if params["num_words"] is None else params["num_words"]
     return cache_dir() / f"imdb-{source.kind}-w{words}-l{params['maxlen']}-{digest}.npz"
@@ -796,7 +812,7 @@ def _write_cache(path: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
+            np.savez(f, **payload)  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -804,8 +820,12 @@ def _write_cache(path: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        warnings.warn(f"Could not write the data cache {path} ({exc}); continuing without it. "
-                      f"Set {DATA_DIR_ENV} to a writable folder to cache.", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"Could not write the data cache {path} ({exc}); continuing without it. "
+            f"Set {DATA_DIR_ENV} to a writable folder to cache.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -833,15 +853,22 @@ def _check_count(name: str, value: int | None, available: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be None (all) or a positive int; got {value!r}")
     if value > available:
-        raise ValueError(f"{name}={value} but the split has only {available} reviews; "
-                         f"use at most {available} (or None for all)")
+        raise ValueError(
+            f"{name}={value} but the split has only {available} reviews; use at most {available} (or None for all)"
+        )
 
 
-def load_imdb(num_words: int | None = 10000, maxlen: int = 200, *,
-              num_train: int | None = None, num_test: int | None = None,
-              source: str | os.PathLike[str] | None = None, padding: str = "pre",
-              truncating: str = "pre", cache: bool = True,
-              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], dict[str, int]]:
+def load_imdb(
+    num_words: int | None = 10000,
+    maxlen: int = 200,
+    *,
+    num_train: int | None = None,
+    num_test: int | None = None,
+    source: str | os.PathLike[str] | None = None,
+    padding: str = "pre",
+    truncating: str = "pre",
+    cache: bool = True,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], dict[str, int]]:
     """IMDB reviews as padded word-index arrays, like ``keras.datasets.imdb`` but offline.
 
     The vocabulary is built from the whole *train* split (also when ``num_train`` is
@@ -891,14 +918,21 @@ def load_imdb(num_words: int | None = 10000, maxlen: int = 200, *,
     DataSourceError
         If the source is missing, corrupt or not in a supported format.
     """
-    if num_words is not None and (isinstance(num_words, bool)
-                                  or not isinstance(num_words, (int, np.integer)) or num_words < 3):
-        raise ValueError(f"num_words must be None or an int >= 3 (0 is padding, 1 is "
-                         f"out-of-vocabulary, so 3 keeps one word); got {num_words!r}")
+    if num_words is not None and (
+        isinstance(num_words, bool) or not isinstance(num_words, (int, np.integer)) or num_words < 3
+    ):
+        raise ValueError(
+            f"num_words must be None or an int >= 3 (0 is padding, 1 is "
+            f"out-of-vocabulary, so 3 keeps one word); got {num_words!r}"
+        )
     _check_pad_args(maxlen, padding, truncating)
     src = _resolve_source(source)
-    params = {"num_words": None if num_words is None else int(num_words), "maxlen": int(maxlen),
-              "padding": padding, "truncating": truncating}
+    params = {
+        "num_words": None if num_words is None else int(num_words),
+        "maxlen": int(maxlen),
+        "padding": padding,
+        "truncating": truncating,
+    }
 
     arrays = None
     path = _cache_path(src, params) if cache else None
@@ -906,10 +940,13 @@ def load_imdb(num_words: int | None = 10000, maxlen: int = 200, *,
         try:
             arrays = _read_cache(path, int(maxlen))
         except Exception as exc:  # noqa: BLE001 - a damaged cache is never trusted
-            warnings.warn(f"The data cache {path} is damaged ({type(exc).__name__}: {exc}); "
-                          f"rebuilding it.", UserWarning, stacklevel=2)
+            warnings.warn(
+                f"The data cache {path} is damaged ({type(exc).__name__}: {exc}); rebuilding it.",
+                UserWarning,
+                stacklevel=2,
+            )
     if arrays is None:
-        arrays = _build_arrays(src, params["num_words"], int(maxlen), padding, truncating)
+        arrays = _build_arrays(src, None if num_words is None else int(num_words), int(maxlen), padding, truncating)
         if path is not None:
             meta = {**params, "cache_version": CACHE_VERSION, "source": src.describe()}
             _write_cache(path, arrays, meta)

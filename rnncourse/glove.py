@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import DataSourceError, RESERVED_TOKENS, PAD_INDEX, _stat_key, _verify_sha256
+from .data import PAD_INDEX, RESERVED_TOKENS, DataSourceError, _stat_key, _verify_sha256
 
 __all__ = [
     "GLOVE_DIM",
@@ -55,8 +55,7 @@ class UnknownWordError(KeyError):
 
     def __init__(self, word: str, vocab_size: int, hint: str = "") -> None:
         self.word = word
-        self.message = (f"{word!r} is not in the GloVe vocabulary ({vocab_size:,} words); "
-                        f"check the spelling{hint}")
+        self.message = f"{word!r} is not in the GloVe vocabulary ({vocab_size:,} words); check the spelling{hint}"
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -117,8 +116,9 @@ class _Vectors:
 
 
 @lru_cache(maxsize=2)
-def _packaged_cached(emb_key: tuple[str, int, int], index_key: tuple[str, int, int],
-                     emb_sha: str, index_sha: str) -> _Vectors:
+def _packaged_cached(
+    emb_key: tuple[str, int, int], index_key: tuple[str, int, int], emb_sha: str, index_sha: str
+) -> _Vectors:
     emb_path, index_path = Path(emb_key[0]), Path(index_key[0])
     for path, sha in ((emb_path, emb_sha), (index_path, index_sha)):
         _verify_sha256(path, sha, what="The GloVe file", requirement=GLOVE_REQUIREMENT)
@@ -158,8 +158,9 @@ def _read_glove_text(path: str | os.PathLike[str]) -> tuple[list[str], np.ndarra
             f"it (it holds glove.6B.50d.txt, ...100d, ...200d, ...300d), {fallback}."
         )
     if path.suffix.lower() == ".zip":
-        raise DataSourceError(f"{str(path)!r} is the zip archive; unzip it and pass one of the "
-                              f"glove.6B.*.txt files inside, {fallback}.")
+        raise DataSourceError(
+            f"{str(path)!r} is the zip archive; unzip it and pass one of the glove.6B.*.txt files inside, {fallback}."
+        )
     words: list[str] = []
     rows: list[np.ndarray] = []
     dim = None
@@ -176,8 +177,10 @@ def _read_glove_text(path: str | os.PathLike[str]) -> tuple[list[str], np.ndarra
                 if dim is None:
                     dim = len(parts) - 1
                     if dim < 1:
-                        raise DataSourceError(f"{path}, line {lineno}: no numbers after the word "
-                                              f"{parts[0]!r}; this is not a GloVe text file.")
+                        raise DataSourceError(
+                            f"{path}, line {lineno}: no numbers after the word "
+                            f"{parts[0]!r}; this is not a GloVe text file."
+                        )
                 if len(parts) - 1 != dim:
                     raise DataSourceError(
                         f"{path}, line {lineno}: word {parts[0]!r} has {len(parts) - 1} numbers, "
@@ -187,16 +190,20 @@ def _read_glove_text(path: str | os.PathLike[str]) -> tuple[list[str], np.ndarra
                 try:
                     rows.append(np.array(parts[1:], dtype=np.float32))
                 except ValueError as exc:
-                    raise DataSourceError(f"{path}, line {lineno}: {exc}; every value after the "
-                                          f"word must be a number. Download the file again from "
-                                          f"{GLOVE_URL}, {fallback}.") from exc
+                    raise DataSourceError(
+                        f"{path}, line {lineno}: {exc}; every value after the "
+                        f"word must be a number. Download the file again from "
+                        f"{GLOVE_URL}, {fallback}."
+                    ) from exc
                 words.append(parts[0])
     except UnicodeDecodeError as exc:
-        raise DataSourceError(f"{path} is not UTF-8 text ({exc}); pass an unzipped "
-                              f"glove.6B.*.txt file, {fallback}.") from exc
+        raise DataSourceError(
+            f"{path} is not UTF-8 text ({exc}); pass an unzipped glove.6B.*.txt file, {fallback}."
+        ) from exc
     if not words:
-        raise DataSourceError(f"GloVe file {path} is empty (no vectors). Download it again from "
-                              f"{GLOVE_URL}, {fallback}.")
+        raise DataSourceError(
+            f"GloVe file {path} is empty (no vectors). Download it again from {GLOVE_URL}, {fallback}."
+        )
     return words, np.stack(rows)
 
 
@@ -277,8 +284,9 @@ def load_glove_matrix() -> tuple[list[str], np.ndarray]:
 # --------------------------------------------------------------------------------------
 
 
-def filter_glove(vocabulary_dict: Mapping[str, int], glove_dict: Mapping[str, np.ndarray],
-                 wordvec_dim: int = 50) -> tuple[np.ndarray, float]:
+def filter_glove(
+    vocabulary_dict: Mapping[str, int], glove_dict: Mapping[str, np.ndarray], wordvec_dim: int = 50
+) -> tuple[np.ndarray, float]:
     """Embedding matrix for a vocabulary, with the GloVe vector of each word.
 
     Parameters
@@ -308,12 +316,13 @@ def filter_glove(vocabulary_dict: Mapping[str, int], glove_dict: Mapping[str, np
         negative index, or a GloVe vector's shape is not ``(wordvec_dim,)``.
     """
     if not vocabulary_dict:
-        raise ValueError("vocabulary_dict is empty; pass a word -> index dict such as the "
-                         "word_index returned by rnncourse.data.load_imdb()")
+        raise ValueError(
+            "vocabulary_dict is empty; pass a word -> index dict such as the "
+            "word_index returned by rnncourse.data.load_imdb()"
+        )
     indices = np.fromiter(vocabulary_dict.values(), dtype=np.int64, count=len(vocabulary_dict))
     if indices.min() < 0:
-        raise ValueError(f"vocabulary_dict has a negative index ({indices.min()}); indices must "
-                         f"be >= 0 (0 is padding)")
+        raise ValueError(f"vocabulary_dict has a negative index ({indices.min()}); indices must be >= 0 (0 is padding)")
     matrix = np.zeros((int(indices.max()) + 1, wordvec_dim), dtype=np.float32)
     n_words = n_found = 0
     for word, index in vocabulary_dict.items():
@@ -333,8 +342,10 @@ def filter_glove(vocabulary_dict: Mapping[str, int], glove_dict: Mapping[str, np
         matrix[index] = vector
         n_found += 1
     if n_words == 0:
-        raise ValueError(f"vocabulary_dict has no words besides the reserved entries "
-                         f"({', '.join(RESERVED_TOKENS)}, index 0); nothing to look up in GloVe")
+        raise ValueError(
+            f"vocabulary_dict has no words besides the reserved entries "
+            f"({', '.join(RESERVED_TOKENS)}, index 0); nothing to look up in GloVe"
+        )
     return matrix, n_found / n_words
 
 
@@ -343,8 +354,7 @@ def filter_glove(vocabulary_dict: Mapping[str, int], glove_dict: Mapping[str, np
 # --------------------------------------------------------------------------------------
 
 
-def cosine_similarity(a: np.ndarray | Sequence[float], b: np.ndarray | Sequence[float]
-                      ) -> float | np.ndarray:
+def cosine_similarity(a: np.ndarray | Sequence[float], b: np.ndarray | Sequence[float]) -> float | np.ndarray:
     """Cosine similarity of two vectors, or of each row of a matrix with a vector.
 
     Parameters
@@ -368,8 +378,10 @@ def cosine_similarity(a: np.ndarray | Sequence[float], b: np.ndarray | Sequence[
     a = np.asarray(a, dtype=np.float64 if np.ndim(a) == 1 else np.float32)
     b = np.asarray(b, dtype=a.dtype)
     if b.ndim != 1 or a.ndim not in (1, 2) or a.shape[-1] != b.shape[0]:
-        raise ValueError(f"cosine_similarity needs a vector (d,) or matrix (n, d) and a vector "
-                         f"(d,); got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"cosine_similarity needs a vector (d,) or matrix (n, d) and a vector "
+            f"(d,); got shapes {a.shape} and {b.shape}"
+        )
     return _cosine(a, b, np.linalg.norm(a, axis=-1))
 
 
@@ -381,8 +393,7 @@ def _cosine(a: np.ndarray, b: np.ndarray, a_norms: np.ndarray | float) -> float 
     return float(sims) if np.ndim(sims) == 0 else sims.astype(a.dtype, copy=False)
 
 
-def _vocab(glove: Mapping[str, np.ndarray] | None
-           ) -> tuple[Sequence[str], np.ndarray, dict[str, int], np.ndarray]:
+def _vocab(glove: Mapping[str, np.ndarray] | None) -> tuple[Sequence[str], np.ndarray, dict[str, int], np.ndarray]:
     """Words, matrix, word -> row and row norms of ``glove`` (None: the default vectors)."""
     if glove is None:
         v = _default()
@@ -409,14 +420,22 @@ def _vector(word: str, matrix: np.ndarray, index: Mapping[str, int]) -> np.ndarr
     return matrix[row]
 
 
-def _top(query: np.ndarray, words: Sequence[str], matrix: np.ndarray, index: Mapping[str, int],
-         norms: np.ndarray, topn: int, exclude: Iterable[str]) -> list[tuple[str, float]]:
+def _top(
+    query: np.ndarray,
+    words: Sequence[str],
+    matrix: np.ndarray,
+    index: Mapping[str, int],
+    norms: np.ndarray,
+    topn: int,
+    exclude: Iterable[str],
+) -> list[tuple[str, float]]:
     if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 1:
         raise ValueError(f"topn must be a positive int; got {topn!r}")
     query = np.asarray(query, dtype=np.float32)
     if query.shape != (matrix.shape[1],):
-        raise ValueError(f"the query vector must have shape ({matrix.shape[1]},) like the GloVe "
-                         f"vectors; got {query.shape}")
+        raise ValueError(
+            f"the query vector must have shape ({matrix.shape[1]},) like the GloVe vectors; got {query.shape}"
+        )
     sims = np.asarray(_cosine(matrix, query, norms), dtype=np.float64)
     for word in exclude:
         row = index.get(word)
@@ -430,8 +449,9 @@ def _top(query: np.ndarray, words: Sequence[str], matrix: np.ndarray, index: Map
     return [(words[i], float(sims[i])) for i in best]
 
 
-def most_similar(query: str | np.ndarray, glove: Mapping[str, np.ndarray] | None = None,
-                 topn: int = 10, exclude: Iterable[str] = ()) -> list[tuple[str, float]]:
+def most_similar(
+    query: str | np.ndarray, glove: Mapping[str, np.ndarray] | None = None, topn: int = 10, exclude: Iterable[str] = ()
+) -> list[tuple[str, float]]:
     """The words whose vectors are closest (by cosine similarity) to a word or a vector.
 
     Parameters
@@ -466,8 +486,9 @@ def most_similar(query: str | np.ndarray, glove: Mapping[str, np.ndarray] | None
     return _top(query, words, matrix, index, norms, topn, exclude)
 
 
-def analogy(a: str, b: str, c: str, glove: Mapping[str, np.ndarray] | None = None,
-            topn: int = 5, exclude_query: bool = True) -> list[tuple[str, float]]:
+def analogy(
+    a: str, b: str, c: str, glove: Mapping[str, np.ndarray] | None = None, topn: int = 5, exclude_query: bool = True
+) -> list[tuple[str, float]]:
     """Solve "``b`` is to ``a`` as ``c`` is to ?" by the words closest to ``a - b + c``.
 
     ``analogy("king", "man", "woman")`` looks for the word nearest to

@@ -32,17 +32,30 @@ TensorFlow and Keras are imported inside the functions, so importing this module
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "HYPERPARAMETERS", "TrainResult", "VARIANT_NAMES", "balanced_split", "benchmark_variants", "build_baseline_rnn",
+    "HYPERPARAMETERS",
+    "TrainResult",
+    "VARIANT_NAMES",
+    "balanced_split",
+    "benchmark_variants",
+    "build_baseline_rnn",
     "early_stopping",
-    "build_conv_lstm", "build_dropout_classifier", "build_example_model", "build_lstm_classifier",
-    "compile_classifier", "crop_sequences", "fit_and_evaluate", "pretrained_embedding",
-    "raw_index_feature", "restrict_vocabulary",
+    "build_conv_lstm",
+    "build_dropout_classifier",
+    "build_example_model",
+    "build_lstm_classifier",
+    "compile_classifier",
+    "crop_sequences",
+    "fit_and_evaluate",
+    "pretrained_embedding",
+    "raw_index_feature",
+    "restrict_vocabulary",
 ]
 
 
@@ -83,7 +96,7 @@ def crop_sequences(x: np.ndarray, maxlen: int) -> np.ndarray:
         raise ValueError(f"x must have shape (n, T); got {x.shape}")
     if isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)) or not 1 <= maxlen <= x.shape[1]:
         raise ValueError(f"maxlen must be an int in [1, {x.shape[1]}]; got {maxlen!r}")
-    return x[:, x.shape[1] - maxlen:].copy()
+    return x[:, x.shape[1] - maxlen :].copy()
 
 
 def restrict_vocabulary(x: np.ndarray, num_words: int) -> np.ndarray:
@@ -121,14 +134,16 @@ def balanced_split(labels: np.ndarray, num_first: int, num_last: int) -> tuple[n
     """
     labels = np.asarray(labels)
     first, last = [], []
-    for label, (n_first, n_last) in zip((0, 1), (((num_first + 1) // 2, (num_last + 1) // 2),
-                                                 (num_first // 2, num_last // 2))):
+    for label, (n_first, n_last) in zip(
+        (0, 1), (((num_first + 1) // 2, (num_last + 1) // 2), (num_first // 2, num_last // 2))
+    ):
         rows = np.flatnonzero(labels == label)
         if n_first + n_last > len(rows):
-            raise ValueError(f"label {label} has {len(rows)} reviews; {n_first} + {n_last} are needed "
-                             f"for two disjoint sets")
+            raise ValueError(
+                f"label {label} has {len(rows)} reviews; {n_first} + {n_last} are needed for two disjoint sets"
+            )
         first.append(rows[:n_first])
-        last.append(rows[len(rows) - n_last:])
+        last.append(rows[len(rows) - n_last :])
     return np.sort(np.concatenate(first)), np.sort(np.concatenate(last))
 
 
@@ -146,15 +161,17 @@ def build_baseline_rnn(num_units: int = 16) -> Any:
     """
     import keras
 
-    return keras.Sequential([
-        keras.Input(shape=(None, 1)),
-        keras.layers.SimpleRNN(num_units),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ], name="baseline_rnn")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(None, 1)),
+            keras.layers.SimpleRNN(num_units),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name="baseline_rnn",
+    )
 
 
-def build_lstm_classifier(num_words: int, embedding_dim: int, num_units: int,
-                          num_layers: int = 1) -> Any:
+def build_lstm_classifier(num_words: int, embedding_dim: int, num_units: int, num_layers: int = 1) -> Any:
     """A trained embedding followed by ``num_layers`` stacked LSTMs.
 
     ``keras.Input(shape=(None,), dtype="int32")`` -> ``Embedding(num_words, embedding_dim)``
@@ -166,16 +183,14 @@ def build_lstm_classifier(num_words: int, embedding_dim: int, num_units: int,
 
     if num_layers < 1:
         raise ValueError(f"num_layers must be at least 1; got {num_layers}")
-    layers = [keras.Input(shape=(None,), dtype="int32"),
-              keras.layers.Embedding(num_words, embedding_dim)]
+    layers = [keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(num_words, embedding_dim)]
     for index in range(num_layers):
         layers.append(keras.layers.LSTM(num_units, return_sequences=index < num_layers - 1))
     layers.append(keras.layers.Dense(1, activation="sigmoid"))
     return keras.Sequential(layers, name=f"lstm_x{num_layers}")
 
 
-def build_dropout_classifier(num_words: int, embedding_dim: int, num_units: int,
-                             dropout_rate: float) -> Any:
+def build_dropout_classifier(num_words: int, embedding_dim: int, num_units: int, dropout_rate: float) -> Any:
     """An embedding and one LSTM, regularised with dropout in three places.
 
     ``Embedding(num_words, embedding_dim)`` -> ``LSTM(num_units, dropout=dropout_rate,
@@ -186,13 +201,16 @@ def build_dropout_classifier(num_words: int, embedding_dim: int, num_units: int,
     """
     import keras
 
-    return keras.Sequential([
-        keras.Input(shape=(None,), dtype="int32"),
-        keras.layers.Embedding(num_words, embedding_dim),
-        keras.layers.LSTM(num_units, dropout=dropout_rate, recurrent_dropout=dropout_rate),
-        keras.layers.Dropout(dropout_rate),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ], name="lstm_dropout")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            keras.layers.Embedding(num_words, embedding_dim),
+            keras.layers.LSTM(num_units, dropout=dropout_rate, recurrent_dropout=dropout_rate),
+            keras.layers.Dropout(dropout_rate),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name="lstm_dropout",
+    )
 
 
 def pretrained_embedding(embedding_matrix: np.ndarray, *, trainable: bool) -> Any:
@@ -210,13 +228,17 @@ def pretrained_embedding(embedding_matrix: np.ndarray, *, trainable: bool) -> An
     matrix = np.asarray(embedding_matrix, dtype=np.float32)
     if matrix.ndim != 2:
         raise ValueError(f"embedding_matrix must have shape (num_words, embedding_dim); got {matrix.shape}")
-    return keras.layers.Embedding(matrix.shape[0], matrix.shape[1],
-                                  embeddings_initializer=keras.initializers.Constant(matrix),
-                                  trainable=trainable)
+    return keras.layers.Embedding(
+        matrix.shape[0],
+        matrix.shape[1],
+        embeddings_initializer=keras.initializers.Constant(matrix),
+        trainable=trainable,
+    )
 
 
-def build_conv_lstm(embedding_matrix: np.ndarray, filters: int, kernel_size: int, pool_size: int,
-                    num_units: int) -> Any:
+def build_conv_lstm(
+    embedding_matrix: np.ndarray, filters: int, kernel_size: int, pool_size: int, num_units: int
+) -> Any:
     """GloVe-initialised (fine-tuned) embedding, a convolution that shortens the sequence, an LSTM.
 
     ``Embedding`` (initialised with ``embedding_matrix``, trainable) ->
@@ -228,14 +250,17 @@ def build_conv_lstm(embedding_matrix: np.ndarray, filters: int, kernel_size: int
     """
     import keras
 
-    return keras.Sequential([
-        keras.Input(shape=(None,), dtype="int32"),
-        pretrained_embedding(embedding_matrix, trainable=True),
-        keras.layers.Conv1D(filters, kernel_size, activation="relu"),
-        keras.layers.MaxPooling1D(pool_size),
-        keras.layers.LSTM(num_units),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ], name="conv_lstm")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            pretrained_embedding(embedding_matrix, trainable=True),
+            keras.layers.Conv1D(filters, kernel_size, activation="relu"),
+            keras.layers.MaxPooling1D(pool_size),
+            keras.layers.LSTM(num_units),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name="conv_lstm",
+    )
 
 
 def build_example_model(embedding_matrix: np.ndarray, num_units: int, dropout_rate: float) -> Any:
@@ -249,18 +274,21 @@ def build_example_model(embedding_matrix: np.ndarray, num_units: int, dropout_ra
     """
     import keras
 
-    return keras.Sequential([
-        keras.Input(shape=(None,), dtype="int32"),
-        pretrained_embedding(embedding_matrix, trainable=False),
-        keras.layers.Dense(num_units, activation="relu"),
-        keras.layers.Dropout(dropout_rate),
-        keras.layers.LSTM(num_units, return_sequences=True, dropout=dropout_rate),
-        keras.layers.GRU(num_units, dropout=dropout_rate),
-        keras.layers.Dense(num_units, activation="relu"),
-        keras.layers.Dropout(dropout_rate),
-        keras.layers.Dense(num_units // 2, activation="relu"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ], name="example_model")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            pretrained_embedding(embedding_matrix, trainable=False),
+            keras.layers.Dense(num_units, activation="relu"),
+            keras.layers.Dropout(dropout_rate),
+            keras.layers.LSTM(num_units, return_sequences=True, dropout=dropout_rate),
+            keras.layers.GRU(num_units, dropout=dropout_rate),
+            keras.layers.Dense(num_units, activation="relu"),
+            keras.layers.Dropout(dropout_rate),
+            keras.layers.Dense(num_units // 2, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name="example_model",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -280,8 +308,7 @@ def compile_classifier(model: Any, *, optimizer: str = "adam", learning_rate: fl
     if optimizer not in classes:
         raise ValueError(f"optimizer must be one of {sorted(classes)}; got {optimizer!r}")
     kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}
-    model.compile(optimizer=classes[optimizer](**kwargs), loss="binary_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=classes[optimizer](**kwargs), loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
 
@@ -308,10 +335,16 @@ class TrainResult:
     history: Mapping[str, Sequence[float]] = field(repr=False)
 
 
-def fit_and_evaluate(model: Any, train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
-                     *, epochs: int, batch_size: int,
-                     validation_data: tuple[np.ndarray, np.ndarray] | None = None,
-                     callbacks: Sequence[Any] = ()) -> TrainResult:
+def fit_and_evaluate(
+    model: Any,
+    train: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    *,
+    epochs: int,
+    batch_size: int,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    callbacks: Sequence[Any] = (),
+) -> TrainResult:
     """Train a compiled ``model``, time ``model.fit`` and evaluate it on ``test``.
 
     Parameters
@@ -338,13 +371,21 @@ def fit_and_evaluate(model: Any, train: tuple[np.ndarray, np.ndarray], test: tup
     x_train, y_train = train
     x_test, y_test = test
     start = time.perf_counter()
-    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
-                        validation_data=validation_data, callbacks=list(callbacks), verbose=0)
+    history = model.fit(
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=validation_data,
+        callbacks=list(callbacks),
+        verbose=0,
+    )
     seconds = time.perf_counter() - start
     # The training batch size lets evaluate() reuse the function traced for validation.
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=batch_size, verbose=0)[:2]
-    return TrainResult(int(model.count_params()), float(seconds), float(test_loss),
-                       float(test_accuracy), dict(history.history))
+    return TrainResult(
+        int(model.count_params()), float(seconds), float(test_loss), float(test_accuracy), dict(history.history)
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -353,28 +394,39 @@ def fit_and_evaluate(model: Any, train: tuple[np.ndarray, np.ndarray], test: tup
 
 #: Hyperparameters lesson 04 uses (its notebook assigns the same values; a test checks it).
 HYPERPARAMETERS: Mapping[str, Any] = {
-    "batch_size": 128,          # reviews per gradient step, every model
-    "baseline_units": 16,       # the seed's SimpleRNN(units=16)
-    "embedding_dim": 32,        # learned word vectors of the study models
-    "num_units": 32,            # LSTM state size of the study models
-    "dropout_rate": 0.3,        # dropout, recurrent_dropout and the Dropout layer
-    "small_batch_size": 32,     # the batch-size comparison
-    "filters": 64,              # Conv1D filters of the strong model
-    "kernel_size": 5,           # Conv1D window, in tokens
-    "pool_size": 4,             # MaxPooling1D: the LSTM reads 4 times fewer steps
-    "conv_units": 64,           # LSTM state size of the strong model
-    "learning_rate": 3e-3,      # Adam, every model after the baseline (Keras's default: 1e-3)
-    "patience": 2,              # early stopping of the models that have a validation set
-    "example_units": 64,        # the example model's LSTM(64) and GRU(64)
-    "example_dropout": 0.2,     # the example model's dropout
+    "batch_size": 128,  # reviews per gradient step, every model
+    "baseline_units": 16,  # the seed's SimpleRNN(units=16)
+    "embedding_dim": 32,  # learned word vectors of the study models
+    "num_units": 32,  # LSTM state size of the study models
+    "dropout_rate": 0.3,  # dropout, recurrent_dropout and the Dropout layer
+    "small_batch_size": 32,  # the batch-size comparison
+    "filters": 64,  # Conv1D filters of the strong model
+    "kernel_size": 5,  # Conv1D window, in tokens
+    "pool_size": 4,  # MaxPooling1D: the LSTM reads 4 times fewer steps
+    "conv_units": 64,  # LSTM state size of the strong model
+    "learning_rate": 3e-3,  # Adam, every model after the baseline (Keras's default: 1e-3)
+    "patience": 2,  # early stopping of the models that have a validation set
+    "example_units": 64,  # the example model's LSTM(64) and GRU(64)
+    "example_dropout": 0.2,  # the example model's dropout
 }
 
-VARIANT_NAMES = ("baseline", "lstm_1_layer", "lstm_2_layers", "lstm_dropout", "lstm_batch_32",
-                 "conv_short_small_vocab", "conv_short", "conv_long", "conv_lstm_all", "example_model")
+VARIANT_NAMES = (
+    "baseline",
+    "lstm_1_layer",
+    "lstm_2_layers",
+    "lstm_dropout",
+    "lstm_batch_32",
+    "conv_short_small_vocab",
+    "conv_short",
+    "conv_long",
+    "conv_lstm_all",
+    "example_model",
+)
 
 
-def benchmark_variants(names: Sequence[str] | None = None, *, seed: int = 0,
-                       sizes: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+def benchmark_variants(
+    names: Sequence[str] | None = None, *, seed: int = 0, sizes: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
     """Train lesson 04's model variants as the lesson does and measure each one.
 
     Parameters
@@ -408,7 +460,8 @@ def benchmark_variants(names: Sequence[str] | None = None, *, seed: int = 0,
     hp = HYPERPARAMETERS
     num_words, maxlen = sizes["num_words"], sizes["maxlen"]
     (x_train, y_train), (x_test, y_test), word_index = data.load_imdb(
-        num_words=num_words, maxlen=maxlen, num_train=sizes["num_train"], num_test=sizes["num_test"])
+        num_words=num_words, maxlen=maxlen, num_train=sizes["num_train"], num_test=sizes["num_test"]
+    )
     n_study, n_val, study_maxlen = sizes["study_num_train"], sizes["num_val"], sizes["study_maxlen"]
     small, short_maxlen, epochs = sizes["small_num_words"], sizes["short_maxlen"], sizes["epochs"]
 
@@ -432,6 +485,10 @@ def benchmark_variants(names: Sequence[str] | None = None, *, seed: int = 0,
         matrix, _ = glove.filter_glove(word_index, glove.load_glove())
     on_study = {"train": study, "test": crop(full_test), "val": crop(val), "epochs": sizes["study_epochs"]}
 
+    def glove_matrix() -> np.ndarray:
+        assert matrix is not None, "the GloVe matrix is loaded for the conv and example variants"
+        return matrix
+
     def spec(name: str) -> tuple[Callable[[], Any], dict[str, Any]]:
         def lstm(layers: int) -> Any:
             return build_lstm_classifier(num_words, hp["embedding_dim"], hp["num_units"], layers)
@@ -440,26 +497,48 @@ def benchmark_variants(names: Sequence[str] | None = None, *, seed: int = 0,
             return build_conv_lstm(m, hp["filters"], hp["kernel_size"], hp["pool_size"], units)
 
         table: dict[str, tuple[Callable[[], Any], dict[str, Any]]] = {
-            "baseline": (lambda: build_baseline_rnn(hp["baseline_units"]),
-                         {"train": (raw_index_feature(x_train), y_train),
-                          "test": (raw_index_feature(x_test), y_test), "epochs": epochs, "optimizer": "sgd"}),
+            "baseline": (
+                lambda: build_baseline_rnn(hp["baseline_units"]),
+                {
+                    "train": (raw_index_feature(x_train), y_train),
+                    "test": (raw_index_feature(x_test), y_test),
+                    "epochs": epochs,
+                    "optimizer": "sgd",
+                },
+            ),
             "lstm_1_layer": (lambda: lstm(1), on_study),
             "lstm_2_layers": (lambda: lstm(2), on_study),
-            "lstm_dropout": (lambda: build_dropout_classifier(num_words, hp["embedding_dim"], hp["num_units"],
-                                                              hp["dropout_rate"]), on_study),
+            "lstm_dropout": (
+                lambda: build_dropout_classifier(num_words, hp["embedding_dim"], hp["num_units"], hp["dropout_rate"]),
+                on_study,
+            ),
             "lstm_batch_32": (lambda: lstm(1), {**on_study, "batch_size": hp["small_batch_size"]}),
-            "conv_short_small_vocab": (lambda: conv(matrix[:small], hp["num_units"]),
-                                 {"train": shrink(train_no_val), "test": shrink(full_test), "val": shrink(val),
-                                  "epochs": epochs, "num_words": small}),
-            "conv_short": (lambda: conv(matrix, hp["num_units"]),
-                           {"train": short(train_no_val), "test": short(full_test), "val": short(val),
-                            "epochs": epochs}),
-            "conv_long": (lambda: conv(matrix, hp["conv_units"]),
-                          {"train": train_no_val, "test": full_test, "val": val, "epochs": epochs}),
-            "conv_lstm_all": (lambda: conv(matrix, hp["conv_units"]),
-                              {"train": (x_train, y_train), "test": full_test, "epochs": epochs}),
-            "example_model": (lambda: build_example_model(matrix, hp["example_units"], hp["example_dropout"]),
-                              {**on_study, "epochs": epochs}),
+            "conv_short_small_vocab": (
+                lambda: conv(glove_matrix()[:small], hp["num_units"]),
+                {
+                    "train": shrink(train_no_val),
+                    "test": shrink(full_test),
+                    "val": shrink(val),
+                    "epochs": epochs,
+                    "num_words": small,
+                },
+            ),
+            "conv_short": (
+                lambda: conv(glove_matrix(), hp["num_units"]),
+                {"train": short(train_no_val), "test": short(full_test), "val": short(val), "epochs": epochs},
+            ),
+            "conv_long": (
+                lambda: conv(glove_matrix(), hp["conv_units"]),
+                {"train": train_no_val, "test": full_test, "val": val, "epochs": epochs},
+            ),
+            "conv_lstm_all": (
+                lambda: conv(glove_matrix(), hp["conv_units"]),
+                {"train": (x_train, y_train), "test": full_test, "epochs": epochs},
+            ),
+            "example_model": (
+                lambda: build_example_model(glove_matrix(), hp["example_units"], hp["example_dropout"]),
+                {**on_study, "epochs": epochs},
+            ),
         }
         return table[name]
 
@@ -468,15 +547,29 @@ def benchmark_variants(names: Sequence[str] | None = None, *, seed: int = 0,
         build, run = spec(name)
         keras.utils.set_random_seed(seed)
         optimizer = run.get("optimizer", "adam")
-        model = compile_classifier(build(), optimizer=optimizer,
-                                   learning_rate=hp["learning_rate"] if optimizer == "adam" else None)
+        model = compile_classifier(
+            build(), optimizer=optimizer, learning_rate=hp["learning_rate"] if optimizer == "adam" else None
+        )
         batch_size = run.get("batch_size", hp["batch_size"])
         callbacks = [early_stopping(hp["patience"])] if run.get("val") is not None else []
-        result = fit_and_evaluate(model, run["train"], run["test"], epochs=run["epochs"], batch_size=batch_size,
-                                  validation_data=run.get("val"), callbacks=callbacks)
-        out[name] = {"params": result.params, "train_seconds": round(result.train_seconds, 2),
-                     "test_accuracy": round(result.test_accuracy, 4), "test_loss": round(result.test_loss, 4),
-                     "num_train": int(len(run["train"][1])), "maxlen": int(run["train"][0].shape[1]),
-                     "num_words": int(run.get("num_words", num_words)),
-                     "epochs_run": len(result.history["loss"]), "batch_size": int(batch_size)}
+        result = fit_and_evaluate(
+            model,
+            run["train"],
+            run["test"],
+            epochs=run["epochs"],
+            batch_size=batch_size,
+            validation_data=run.get("val"),
+            callbacks=callbacks,
+        )
+        out[name] = {
+            "params": result.params,
+            "train_seconds": round(result.train_seconds, 2),
+            "test_accuracy": round(result.test_accuracy, 4),
+            "test_loss": round(result.test_loss, 4),
+            "num_train": int(len(run["train"][1])),
+            "maxlen": int(run["train"][0].shape[1]),
+            "num_words": int(run.get("num_words", num_words)),
+            "epochs_run": len(result.history["loss"]),
+            "batch_size": int(batch_size),
+        }
     return out

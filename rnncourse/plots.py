@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 
-def plot_norms_by_step(series: Mapping[str, Sequence[float]], *, title: str,
-                       xlabel: str = "time step t", ylabel: str = "gradient norm",
-                       logy: bool = True, first_step: int = 0, ax: Any = None) -> Any:
+def plot_norms_by_step(
+    series: Mapping[str, Sequence[float]],
+    *,
+    title: str,
+    xlabel: str = "time step t",
+    ylabel: str = "gradient norm",
+    logy: bool = True,
+    first_step: int = 0,
+    ax: Any = None,
+) -> Any:
     """One line per named series of norms against the step index, on a log scale by default.
 
     ``first_step`` is the step number of each series' first entry (1 for Jacobian powers W^1...).
@@ -20,8 +28,8 @@ def plot_norms_by_step(series: Mapping[str, Sequence[float]], *, title: str,
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.8))
-    for label, values in series.items():
-        values = np.asarray(values, dtype=np.float64)
+    for label, raw_values in series.items():
+        values = np.asarray(raw_values, dtype=np.float64)
         steps = np.arange(first_step, first_step + len(values))
         ax.plot(steps, values, label=label, linewidth=2)
     if logy:
@@ -34,8 +42,13 @@ def plot_norms_by_step(series: Mapping[str, Sequence[float]], *, title: str,
     return ax
 
 
-def plot_history(histories: Mapping[str, Mapping[str, Sequence[float]]], *, metric: str = "loss",
-                 title: str | None = None, ax: Any = None) -> Any:
+def plot_history(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    *,
+    metric: str = "loss",
+    title: str | None = None,
+    ax: Any = None,
+) -> Any:
     """Training and validation curves of one metric for one or more Keras histories.
 
     ``histories`` maps a model name to ``history.history``. Solid lines are training,
@@ -55,8 +68,7 @@ def plot_history(histories: Mapping[str, Mapping[str, Sequence[float]]], *, metr
         epochs = np.arange(1, len(train) + 1)
         ax.plot(epochs, train, color=color, label=f"{label} (train)")
         if f"val_{metric}" in history:
-            ax.plot(epochs, history[f"val_{metric}"], color=color, linestyle="--",
-                    label=f"{label} (validation)")
+            ax.plot(epochs, history[f"val_{metric}"], color=color, linestyle="--", label=f"{label} (validation)")
     ax.set_xlabel("epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.5"
     ax.set_ylabel(metric)
@@ -104,8 +116,14 @@ def pca_project(vectors: Any, num_components: int = 2) -> np.ndarray:
     return centred @ directions.T
 
 
-def plot_words_2d(words: Sequence[str], vectors: Any, groups: Sequence[str] | None = None, *,
-                  title: str = "Word vectors, first two principal components", ax: Any = None) -> Any:
+def plot_words_2d(
+    words: Sequence[str],
+    vectors: Any,
+    groups: Sequence[str] | None = None,
+    *,
+    title: str = "Word vectors, first two principal components",
+    ax: Any = None,
+) -> Any:
     """Scatter plot of word vectors projected to 2-D with :func:`pca_project`, each point labelled.
 
     Parameters
@@ -140,8 +158,7 @@ def plot_words_2d(words: Sequence[str], vectors: Any, groups: Sequence[str] | No
         rows = [i for i, g in enumerate(labels) if g == group]
         ax.scatter(coords[rows, 0], coords[rows, 1], color=f"C{index}", label=group or None, s=30)
         for i in rows:
-            ax.annotate(words[i], coords[i], textcoords="offset points", xytext=(4, 3), fontsize=9,
-                        color=f"C{index}")
+            ax.annotate(words[i], coords[i], textcoords="offset points", xytext=(4, 3), fontsize=9, color=f"C{index}")
     ax.set_xlabel("principal component 1")
     ax.set_ylabel("principal component 2")
     ax.set_title(title)

@@ -43,25 +43,36 @@ LESSON = "01_gradients"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 COURSE_CONFIG = ROOT / "autograder" / "nbgrader_config.py"
 # Flags for a quiet, offline, sandbox-less (root, container) headless Chromium.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 PASS_LINE = "\u2714 rnn_forward: visible checks passed; hidden tests run at grading"
 
 if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is missing, so the browser test cannot run: `make test` installs it "
-                "when run as root (apt-get install -y chromium); otherwise install Debian's "
-                "chromium package yourself", allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} is missing, so the browser test cannot run: `make test` installs it "
+        "when run as root (apt-get install -y chromium); otherwise install Debian's "
+        "chromium package yourself",
+        allow_module_level=True,
+    )
 if shutil.which("make") is None:
-    pytest.skip("`make` is not on PATH; the browser test starts JupyterLab with `make lab`",
-                allow_module_level=True)
+    pytest.skip("`make` is not on PATH; the browser test starts JupyterLab with `make lab`", allow_module_level=True)
 sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is missing: run `make env` (it is pinned in pyproject.toml)")
+    "playwright.sync_api", reason="the playwright package is missing: run `make env` (it is pinned in pyproject.toml)"
+)
 
 
 # ---------------------------------------------------------------------------------------------
 # The lab server: `make lab` on a copy of lessons/
 # ---------------------------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -127,7 +138,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
         f"load_subconfig({str(COURSE_CONFIG)!r})  # noqa: F821\n"
         f"c.CourseDirectory.root = {str(root)!r}\n"
         f"c.CourseDirectory.db_url = {'sqlite:///' + str(nbgrader_dir / 'gradebook.db')!r}\n"
-        f"c.Exchange.root = {str(exchange)!r}\n")
+        f"c.Exchange.root = {str(exchange)!r}\n"
+    )
     # What `nbgrader release_assignment` would leave in the exchange, so that the student's
     # Assignment List has a released lesson to show.
     course_id = "rnn-language-modeling-ch2"
@@ -138,26 +150,42 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
     settings = tmp / "lab-settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
 
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_TOKEN=token, RNNCOURSE_FAST="1",
-               JUPYTERLAB_SETTINGS_DIR=str(settings),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp / "lab-workspaces"),
-               JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"))
+    env = dict(
+        os.environ,
+        JUPYTER_TOKEN=token,
+        RNNCOURSE_FAST="1",
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "lab-workspaces"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
+    )
     # Kernels draw inline, as in a student's lab (conftest.py sets Agg for pytest itself), and
     # variables of an outer `make test` must not leak into this make.
     for name in ("MPLBACKEND", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
         env.pop(name, None)
     venv = Path(sys.prefix)
-    cmd = ["make", "--no-print-directory", "-C", str(ROOT),
-           # the environment is the one running this test: never reinstall it from here
-           "-o", f"{venv}/.rnncourse-installed", f"VENV={venv}",
-           "lab", f"PORT={port}", f"LAB_ROOT={root}", f"LAB_CONFIG={nbgrader_dir}"]
+    cmd = [
+        "make",
+        "--no-print-directory",
+        "-C",
+        str(ROOT),
+        # the environment is the one running this test: never reinstall it from here
+        "-o",
+        f"{venv}/.rnncourse-installed",
+        f"VENV={venv}",
+        "lab",
+        f"PORT={port}",
+        f"LAB_ROOT={root}",
+        f"LAB_CONFIG={nbgrader_dir}",
+    ]
     log_path = tmp / "lab.log"
     log = log_path.open("w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -169,7 +197,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"JupyterLab did not answer in 90 s:\n{log_path.read_text()[-3000:]}")
+                    raise AssertionError(
+                        f"JupyterLab did not answer in 90 s:\n{log_path.read_text()[-3000:]}"
+                    ) from None
                 time.sleep(0.5)
         text = log_path.read_text()
         assert f"Starting JupyterLab on {url}/lab" in text  # the recipe's own line
@@ -216,8 +246,12 @@ class Console:
 
     def __init__(self, page):
         self.errors: list[str] = []
-        page.on("console", lambda msg: msg.type == "error" and self.errors.append(
-            f"console.error {msg.text} ({msg.location.get('url', '')})"))
+        page.on(
+            "console",
+            lambda msg: (
+                msg.type == "error" and self.errors.append(f"console.error {msg.text} ({msg.location.get('url', '')})")
+            ),
+        )
         page.on("pageerror", lambda exc: self.errors.append(f"uncaught {exc}"))
 
 
@@ -272,6 +306,7 @@ def output_text(page, index: int, containing: str, timeout: float = 120_000) -> 
 # ---------------------------------------------------------------------------------------------
 # The tests
 # ---------------------------------------------------------------------------------------------
+
 
 def test_student_solves_an_exercise_sees_a_hint_and_validates(lab, page):
     console = Console(page)
@@ -333,10 +368,14 @@ def test_student_solves_an_exercise_sees_a_hint_and_validates(lab, page):
     # Expected failures: every graded cell but the solved exercise's test and the hidden-test
     # placeholders (in the student notebook they hold only a docstring, which passes).
     cells = json.loads(course.lesson_path(LESSON).read_text(encoding="utf-8"))["cells"]
-    graded = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]).splitlines()[0]
-              for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")}
-    expected = {gid: first for gid, first in graded.items()
-                if gid != "test_rnn_forward" and not gid.endswith("_hidden")}
+    graded = {
+        c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]).splitlines()[0]
+        for c in cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+    }
+    expected = {
+        gid: first for gid, first in graded.items() if gid != "test_rnn_forward" and not gid.endswith("_hidden")
+    }
     assert verdict.count("The following cell failed:") == len(expected), verdict
     for gid, first_line in expected.items():
         assert first_line in verdict, f"{gid} is missing from the verdict:\n{verdict}"

@@ -32,8 +32,11 @@ def lstm_step_tf(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
 
     def pre(k):
         cols = slice(k * units, (k + 1) * units)
-        return (x @ tf.constant(kernel[:, cols], tf.float32) + h @ tf.constant(recurrent_kernel[:, cols], tf.float32)
-                + tf.constant(bias[cols], tf.float32))
+        return (
+            x @ tf.constant(kernel[:, cols], tf.float32)
+            + h @ tf.constant(recurrent_kernel[:, cols], tf.float32)
+            + tf.constant(bias[cols], tf.float32)
+        )
 
     i, f, g, o = tf.sigmoid(pre(0)), tf.sigmoid(pre(1)), tf.tanh(pre(2)), tf.sigmoid(pre(3))
     c = f * tf.constant(c_prev[None], tf.float32) + i * g
@@ -47,6 +50,7 @@ def _lstm(order=(0, 1, 2, 3), gate=sigmoid, output_gate=True, c_prev_term=True, 
         c = (f * c_prev if c_prev_term else 0) + i * g
         h = o * np.tanh(c) if output_gate else np.tanh(c)
         return (h[None], c[None]) if batch else (h, c)
+
     return lstm_step
 
 
@@ -73,20 +77,26 @@ def test_lstm_reference_really_is_keras():
     np.testing.assert_allclose(c_last, c, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_lstm(order=(0, 1, 3, 2)), "reads the four blocks in the order (i, f, o, c) instead of Keras's (i, f, c, o)"),
-    (_lstm(order=(1, 0, 2, 3)), "in the order (f, i, c, o)"),
-    (_lstm(order=(1, 2, 3, 0)), "in the order (o, i, f, c)"),  # i from block 1, f from 2, c from 3, o from 0
-    (_lstm(gate=np.tanh), "uses tanh instead of sigmoid for the gates"),
-    (_lstm(output_gate=False), "forgets the output gate"),
-    (_lstm(c_prev_term=False), "drops the c_prev term"),
-    (lambda *a: lstm_step_split(*a)[::-1], "returns (c_t, h_t) instead of (h_t, c_t)"),
-    (lambda x, h, c, k, r, b: (np.tanh(x @ k[:, :4] + h @ r[:, :4] + b[:4]), c + 1), "hidden-state values differ from the expected ones"),
-    (lambda x, h, c, k, r, b: lstm_step_split(x, h, c, k, r, b)[0], "expected a tuple of two arrays"),
-    (lambda *a: None, "returned None"),
-    (_lstm(batch=True), "do not add a batch axis"),
-    (lambda x, h, c, k, r, b: (x @ k, c), "expected (units,) = (4,)"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_lstm(order=(0, 1, 3, 2)), "reads the four blocks in the order (i, f, o, c) instead of Keras's (i, f, c, o)"),
+        (_lstm(order=(1, 0, 2, 3)), "in the order (f, i, c, o)"),
+        (_lstm(order=(1, 2, 3, 0)), "in the order (o, i, f, c)"),  # i from block 1, f from 2, c from 3, o from 0
+        (_lstm(gate=np.tanh), "uses tanh instead of sigmoid for the gates"),
+        (_lstm(output_gate=False), "forgets the output gate"),
+        (_lstm(c_prev_term=False), "drops the c_prev term"),
+        (lambda *a: lstm_step_split(*a)[::-1], "returns (c_t, h_t) instead of (h_t, c_t)"),
+        (
+            lambda x, h, c, k, r, b: (np.tanh(x @ k[:, :4] + h @ r[:, :4] + b[:4]), c + 1),
+            "hidden-state values differ from the expected ones",
+        ),
+        (lambda x, h, c, k, r, b: lstm_step_split(x, h, c, k, r, b)[0], "expected a tuple of two arrays"),
+        (lambda *a: None, "returned None"),
+        (_lstm(batch=True), "do not add a batch axis"),
+        (lambda x, h, c, k, r, b: (x @ k, c), "expected (units,) = (4,)"),
+    ],
+)
 def test_lstm_step_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message, ignore_case=True):
         checks.check_lstm_step(wrong)
@@ -137,6 +147,7 @@ def _gru(order=(0, 1, 2), reset_after=True, swap=False, rec_bias=True):
         else:
             hh = np.tanh(gx[blocks[2]] + (r * h_prev) @ recurrent_kernel[:, blocks[2]] + b_rec[blocks[2]])
         return (1 - z) * h_prev + z * hh if swap else z * h_prev + (1 - z) * hh
+
     return gru_step
 
 
@@ -149,16 +160,22 @@ def test_gru_step_accepts_correct_solutions(solution, capsys):
     assert "hidden test passed" in out
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_gru(reset_after=False), "the reset_after=False formula"),
-    (_gru(swap=True), "swaps z and 1 - z"),
-    (_gru(order=(1, 0, 2)), "reads the three blocks in the order (r, z, h) instead of Keras's (z, r, h)"),
-    (_gru(order=(2, 0, 1)), "in the order (r, h, z)"),  # z from block 2, r from 0, h from 1
-    (_gru(rec_bias=False), "ignores the recurrent bias"),
-    (lambda x, h, k, r, b: (gru_step_split(x, h, k, r, b), h), "a GRU has no separate cell state"),
-    (lambda x, h, k, r, b: gru_step_split(x, h, k, r, b)[None], "do not add a batch axis"),
-    (lambda x, h, k, r, b: np.tanh(x @ k[:, :4] + h @ r[:, :4]), "hidden-state values differ from the expected ones"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_gru(reset_after=False), "the reset_after=False formula"),
+        (_gru(swap=True), "swaps z and 1 - z"),
+        (_gru(order=(1, 0, 2)), "reads the three blocks in the order (r, z, h) instead of Keras's (z, r, h)"),
+        (_gru(order=(2, 0, 1)), "in the order (r, h, z)"),  # z from block 2, r from 0, h from 1
+        (_gru(rec_bias=False), "ignores the recurrent bias"),
+        (lambda x, h, k, r, b: (gru_step_split(x, h, k, r, b), h), "a GRU has no separate cell state"),
+        (lambda x, h, k, r, b: gru_step_split(x, h, k, r, b)[None], "do not add a batch axis"),
+        (
+            lambda x, h, k, r, b: np.tanh(x @ k[:, :4] + h @ r[:, :4]),
+            "hidden-state values differ from the expected ones",
+        ),
+    ],
+)
 def test_gru_step_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message, ignore_case=True):
         checks.check_gru_step(wrong)
@@ -184,16 +201,23 @@ def test_param_counts_accepts_correct_formulas(capsys):
     assert "✔ parameter counts: visible checks passed" in out and "hidden test passed" in out
 
 
-@pytest.mark.parametrize("functions, message", [
-    ((simple_ok, lstm_ok, lambda i, u: 3 * u * (i + u + 1)), "gru_params counts one bias vector"),
-    ((simple_ok, lambda i, u: 3 * u * (i + u + 1), gru_ok), "lstm_params counts only 3 blocks"),
-    ((lambda i, u: u * (i + u), lstm_ok, gru_ok), "simple_rnn_params leaves out the bias"),
-    ((simple_ok, lstm_ok, lambda i, u: 4 * u * (i + u + 2)), "gru_params counts 4 blocks"),
-    ((simple_ok, lambda i, u: 4 * i * (u + i + 1), gru_ok), "swapped the roles of input_dim and units"),
-    ((simple_ok, lstm_ok, lambda i, u: 3 * u * (i + u + 2) + 1), "gru_params(input_dim=3, units=5) returned 151; keras.layers.GRU(units=5).count_params() on input_dim=3 is 150"),
-    ((simple_ok, lstm_ok, lambda i, u: 3.5), "expected a whole number"),
-    ((simple_ok, lstm_ok, lambda i, u: None), "returned None"),
-])
+@pytest.mark.parametrize(
+    "functions, message",
+    [
+        ((simple_ok, lstm_ok, lambda i, u: 3 * u * (i + u + 1)), "gru_params counts one bias vector"),
+        ((simple_ok, lambda i, u: 3 * u * (i + u + 1), gru_ok), "lstm_params counts only 3 blocks"),
+        ((lambda i, u: u * (i + u), lstm_ok, gru_ok), "simple_rnn_params leaves out the bias"),
+        ((simple_ok, lstm_ok, lambda i, u: 4 * u * (i + u + 2)), "gru_params counts 4 blocks"),
+        ((simple_ok, lambda i, u: 4 * i * (u + i + 1), gru_ok), "swapped the roles of input_dim and units"),
+        (
+            (simple_ok, lstm_ok, lambda i, u: 3 * u * (i + u + 2) + 1),
+            "gru_params(input_dim=3, units=5) returned 151; "
+            "keras.layers.GRU(units=5).count_params() on input_dim=3 is 150",
+        ),
+        ((simple_ok, lstm_ok, lambda i, u: 3.5), "expected a whole number"),
+        ((simple_ok, lstm_ok, lambda i, u: None), "returned None"),
+    ],
+)
 def test_param_counts_rejects_known_wrong_formulas(functions, message, fails_with):
     with fails_with(message):
         checks.check_param_counts(*functions)
@@ -201,12 +225,14 @@ def test_param_counts_rejects_known_wrong_formulas(functions, message, fails_wit
 
 # ---------------------------------------------------------------- stacked model
 def stacked_ok(seq_len, num_features):
-    return keras.Sequential([
-        keras.Input(shape=(seq_len, num_features)),
-        keras.layers.GRU(128, return_sequences=True, name="gru_layer"),
-        keras.layers.LSTM(64, name="lstm_layer"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(seq_len, num_features)),
+            keras.layers.GRU(128, return_sequences=True, name="gru_layer"),
+            keras.layers.LSTM(64, name="lstm_layer"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
 
 
 def stacked_functional(seq_len, num_features):
@@ -216,15 +242,28 @@ def stacked_functional(seq_len, num_features):
     return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
 
 
-def _stacked(first=keras.layers.GRU, second=keras.layers.LSTM, *, first_units=128, second_units=64,
-             first_sequences=True, second_sequences=False, use_input=True, name="gru_layer", dense=True):
+def _stacked(
+    first=keras.layers.GRU,
+    second=keras.layers.LSTM,
+    *,
+    first_units=128,
+    second_units=64,
+    first_sequences=True,
+    second_sequences=False,
+    use_input=True,
+    name="gru_layer",
+    dense=True,
+):
     def build(seq_len, num_features):
         layers = [keras.Input(shape=(seq_len, num_features))] if use_input else []
-        layers += [first(first_units, return_sequences=first_sequences, name=name),
-                   second(second_units, return_sequences=second_sequences)]
+        layers += [
+            first(first_units, return_sequences=first_sequences, name=name),
+            second(second_units, return_sequences=second_sequences),
+        ]
         if dense:
             layers.append(keras.layers.Dense(1, activation="sigmoid"))
         return keras.Sequential(layers)
+
     return build
 
 
@@ -236,18 +275,23 @@ def test_stacked_model_accepts_correct_models(solution, capsys):
     assert "✔ build_stacked_model: visible checks passed" in out and "hidden test passed" in out
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_stacked(first_sequences=False), "set return_sequences=True on the GRU"),
-    (_stacked(first_sequences=False, use_input=False), "set return_sequences=True on the GRU"),
-    (_stacked(keras.layers.LSTM, keras.layers.GRU, first_units=64, second_units=128),
-     "puts the LSTM before the GRU"),
-    (_stacked(second=keras.layers.SimpleRNN), "expected [GRU, LSTM]"),
-    (_stacked(first_units=64, second_units=128), "expected 128 and 64"),
-    (_stacked(second_sequences=True), "the LSTM has return_sequences=True"),
-    (_stacked(name="GRU layer"), "not a valid scope name"),
-    (_stacked(dense=False), "expected [GRU, LSTM, Dense]"),
-    (lambda s, f: "model", "expected a keras.Model"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_stacked(first_sequences=False), "set return_sequences=True on the GRU"),
+        (_stacked(first_sequences=False, use_input=False), "set return_sequences=True on the GRU"),
+        (
+            _stacked(keras.layers.LSTM, keras.layers.GRU, first_units=64, second_units=128),
+            "puts the LSTM before the GRU",
+        ),
+        (_stacked(second=keras.layers.SimpleRNN), "expected [GRU, LSTM]"),
+        (_stacked(first_units=64, second_units=128), "expected 128 and 64"),
+        (_stacked(second_sequences=True), "the LSTM has return_sequences=True"),
+        (_stacked(name="GRU layer"), "not a valid scope name"),
+        (_stacked(dense=False), "expected [GRU, LSTM, Dense]"),
+        (lambda s, f: "model", "expected a keras.Model"),
+    ],
+)
 def test_stacked_model_rejects_known_wrong_models(wrong, message, fails_with):
     with fails_with(message):
         checks.check_stacked_model(wrong)

@@ -18,24 +18,32 @@ def costs_ok(num_tokens, vocab_size, embedding_dim):
 
 def test_embedding_costs(capsys):
     checks.check_embedding_costs(costs_ok)
-    checks.check_embedding_costs(lambda n, v, d: [np.int64(n * v * 4), float(n * d * 4), v * d],
-                                 num_tokens=7, vocab_size=50, embedding_dim=3, visible=False)
+    checks.check_embedding_costs(
+        lambda n, v, d: [np.int64(n * v * 4), float(n * d * 4), v * d],
+        num_tokens=7,
+        vocab_size=50,
+        embedding_dim=3,
+        visible=False,
+    )
     out = capsys.readouterr().out
     assert "visible checks passed; hidden tests run at grading" in out and "hidden test passed" in out
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (lambda n, v, d: (n * v * 8, n * d * 8, v * d), "that is float64"),
-    (lambda n, v, d: (n * v * 32, n * d * 32, v * d), "that is bits"),
-    (lambda n, v, d: (n * v, n * d, v * d), "that is the number of values"),
-    (lambda n, v, d: (n * d * 4, n * v * 4, v * d), "swapped"),
-    (lambda n, v, d: (n * v * 4, n * d * 4, v * d + d), "has no bias"),
-    (lambda n, v, d: (n * v * 4, n * d * 4, (v + 1) * d), "input_dim is vocab_size itself"),
-    (lambda n, v, d: (n * v * 4, n * d * 4, v * d * 4), "that is bytes"),
-    (lambda n, v, d: (n * v * 4, n * d * 4), "expected a tuple of three"),
-    (lambda n, v, d: (n * v * 4, n * d * 4, v * d / 7), "expected a whole number"),
-    (lambda n, v, d: None, "returned None"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda n, v, d: (n * v * 8, n * d * 8, v * d), "that is float64"),
+        (lambda n, v, d: (n * v * 32, n * d * 32, v * d), "that is bits"),
+        (lambda n, v, d: (n * v, n * d, v * d), "that is the number of values"),
+        (lambda n, v, d: (n * d * 4, n * v * 4, v * d), "swapped"),
+        (lambda n, v, d: (n * v * 4, n * d * 4, v * d + d), "has no bias"),
+        (lambda n, v, d: (n * v * 4, n * d * 4, (v + 1) * d), "input_dim is vocab_size itself"),
+        (lambda n, v, d: (n * v * 4, n * d * 4, v * d * 4), "that is bytes"),
+        (lambda n, v, d: (n * v * 4, n * d * 4), "expected a tuple of three"),
+        (lambda n, v, d: (n * v * 4, n * d * 4, v * d / 7), "expected a whole number"),
+        (lambda n, v, d: None, "returned None"),
+    ],
+)
 def test_embedding_costs_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
         checks.check_embedding_costs(wrong, num_tokens=7, vocab_size=50, embedding_dim=3)
@@ -60,21 +68,23 @@ def lookup_tf(indices, weights):
 @pytest.mark.parametrize("solution", [lookup_indexing, lookup_one_hot, lookup_tf])
 def test_embedding_lookup_accepts_correct_solutions(solution, capsys):
     checks.check_embedding_lookup(solution)
-    checks.check_embedding_lookup(solution, seed=7, vocab_size=6, embedding_dim=6, shapes=((2, 4), (9,)),
-                                  visible=False)
+    checks.check_embedding_lookup(solution, seed=7, vocab_size=6, embedding_dim=6, shapes=((2, 4), (9,)), visible=False)
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
 
 
-@pytest.mark.parametrize("wrong, message, kwargs", [
-    (lambda i, w: w.T[:, i], "select rows (weights[indices]), not columns", {}),
-    (lambda i, w: w.T[i], "the transposed matrix", {"vocab_size": 6, "embedding_dim": 6}),
-    (lambda i, w: w[i - 1], "shifted by one (index i read row i - 1)", {}),
-    (lambda i, w: w[i + 1], "shifted by one (index i read row i + 1)", {}),
-    (lambda i, w: np.eye(w.shape[0])[i], "the one-hot vectors themselves", {}),
-    (lambda i, w: w[i.ravel()], "keep the shape of indices", {}),
-    (lambda i, w: w[i] * 2, "differ from the expected", {}),
-])
+@pytest.mark.parametrize(
+    "wrong, message, kwargs",
+    [
+        (lambda i, w: w.T[:, i], "select rows (weights[indices]), not columns", {}),
+        (lambda i, w: w.T[i], "the transposed matrix", {"vocab_size": 6, "embedding_dim": 6}),
+        (lambda i, w: w[i - 1], "shifted by one (index i read row i - 1)", {}),
+        (lambda i, w: w[i + 1], "shifted by one (index i read row i + 1)", {}),
+        (lambda i, w: np.eye(w.shape[0])[i], "the one-hot vectors themselves", {}),
+        (lambda i, w: w[i.ravel()], "keep the shape of indices", {}),
+        (lambda i, w: w[i] * 2, "differ from the expected", {}),
+    ],
+)
 def test_embedding_lookup_rejects_known_wrong(wrong, message, kwargs, fails_with):
     with fails_with(message):
         checks.check_embedding_lookup(wrong, **kwargs)
@@ -95,14 +105,17 @@ def test_cosine_similarities(capsys):
     assert "visible checks passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (lambda m, v: m @ v, "plain dot products"),
-    (lambda m, v: m @ v / np.linalg.norm(v), "divided by the vector's norm only"),
-    (lambda m, v: m @ v / np.linalg.norm(m, axis=1), "divided by the rows' norms only"),
-    (lambda m, v: 1 - cosine_ok(m, v), "cosine distances"),
-    (lambda m, v: np.linalg.norm(m - v, axis=1), "Euclidean distances"),
-    (lambda m, v: cosine_ok(m, v)[:, None], "return a 1-d array"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda m, v: m @ v, "plain dot products"),
+        (lambda m, v: m @ v / np.linalg.norm(v), "divided by the vector's norm only"),
+        (lambda m, v: m @ v / np.linalg.norm(m, axis=1), "divided by the rows' norms only"),
+        (lambda m, v: 1 - cosine_ok(m, v), "cosine distances"),
+        (lambda m, v: np.linalg.norm(m - v, axis=1), "Euclidean distances"),
+        (lambda m, v: cosine_ok(m, v)[:, None], "return a 1-d array"),
+    ],
+)
 def test_cosine_similarities_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
         checks.check_cosine_similarities(wrong)
@@ -152,25 +165,32 @@ def _most_similar_by(score, *, honour_exclude=True, ascending=False, as_rows=Fal
     def most_similar(vector, words, matrix, topn=5, exclude=()):
         sims = score(matrix, vector)
         order = np.argsort(sims if ascending else -sims)
-        out = [(i if as_rows else words[i], float(sims[i])) for i in order
-               if not (honour_exclude and words[i] in exclude)][:topn]
+        out = [
+            (i if as_rows else words[i], float(sims[i])) for i in order if not (honour_exclude and words[i] in exclude)
+        ][:topn]
         if sims_fn is not None:
             out = [(w, sims_fn(s)) for w, s in out]
         return out
+
     return most_similar
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_most_similar_by(lambda m, v: m @ v), "the ranking by dot product"),
-    (_most_similar_by(cosine_ok, ascending=True), "lowest similarity first"),
-    (_most_similar_by(cosine_ok, honour_exclude=False), "one of the words to leave out"),
-    (_most_similar_by(cosine_ok, as_rows=True), "look the word up: words[row]"),
-    (_most_similar_by(cosine_ok, sims_fn=lambda s: 1 - s), "its cosine similarity with the query is"),
-    (lambda v, w, m, topn=5, exclude=(): most_similar_ok(v, w, m, topn + 1, exclude), "expected topn = 5"),
-    (lambda v, w, m, topn=5, exclude=(): [w for w, _ in most_similar_ok(v, w, m, topn, exclude)],
-     "not a (word, similarity) pair"),
-    (lambda v, w, m, topn=5, exclude=(): np.zeros(topn), "expected a list of (word, similarity) pairs"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_most_similar_by(lambda m, v: m @ v), "the ranking by dot product"),
+        (_most_similar_by(cosine_ok, ascending=True), "lowest similarity first"),
+        (_most_similar_by(cosine_ok, honour_exclude=False), "one of the words to leave out"),
+        (_most_similar_by(cosine_ok, as_rows=True), "look the word up: words[row]"),
+        (_most_similar_by(cosine_ok, sims_fn=lambda s: 1 - s), "its cosine similarity with the query is"),
+        (lambda v, w, m, topn=5, exclude=(): most_similar_ok(v, w, m, topn + 1, exclude), "expected topn = 5"),
+        (
+            lambda v, w, m, topn=5, exclude=(): [w for w, _ in most_similar_ok(v, w, m, topn, exclude)],
+            "not a (word, similarity) pair",
+        ),
+        (lambda v, w, m, topn=5, exclude=(): np.zeros(topn), "expected a list of (word, similarity) pairs"),
+    ],
+)
 def test_most_similar_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
         checks.check_most_similar(wrong)
@@ -189,7 +209,7 @@ def _vocab_with_a_near_tie(monkeypatch, seed, gap):
     def vocab(seed_, num_words, dim):
         words, matrix, row_of = random_vocab(seed_, num_words, dim)
         for row, cos in ((0, 0.99), (1, 0.99 - gap)):
-            matrix[row] = 2 * (cos * q + np.sqrt(1 - cos ** 2) * side)
+            matrix[row] = 2 * (cos * q + np.sqrt(1 - cos**2) * side)
         return words, matrix, row_of
 
     monkeypatch.setattr(embedding_checks, "_synthetic_vocab", vocab)
@@ -237,16 +257,20 @@ def _analogy_with(sign_a=1, sign_b=-1, sign_c=1, exclude=True, score=cosine_ok):
         vector = sign_a * matrix[row[a]] + sign_b * matrix[row[b]] + sign_c * matrix[row[c]]
         sims = score(matrix, vector)
         order = [i for i in np.argsort(-sims) if not (exclude and words[i] in (a, b, c))][:topn]
-        return [(words[i], float(cosine_ok(matrix[i:i + 1], vector)[0])) for i in order]
+        return [(words[i], float(cosine_ok(matrix[i : i + 1], vector)[0])) for i in order]
+
     return analogy
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_analogy_with(exclude=False), "returned 'king' first"),
-    (_analogy_with(sign_a=-1, sign_b=1), "the first two words swapped"),
-    (_analogy_with(sign_b=1, sign_c=-1), "the signs swapped"),
-    (_analogy_with(score=lambda m, v: m @ v), "the ranking by dot product"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_analogy_with(exclude=False), "returned 'king' first"),
+        (_analogy_with(sign_a=-1, sign_b=1), "the first two words swapped"),
+        (_analogy_with(sign_b=1, sign_c=-1), "the signs swapped"),
+        (_analogy_with(score=lambda m, v: m @ v), "the ranking by dot product"),
+    ],
+)
 def test_analogy_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
         checks.check_analogy(wrong)
@@ -292,19 +316,28 @@ def _skip_header(lines):
     return get_glove_vectors_ok(list(lines)[1:])
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_slides_get_glove_vectors, "returns the name embeddings_index, which is never defined"),
-    (_opens_its_argument, "treated its argument as a file name"),
-    (_skip_header, "GloVe files have no header line"),
-    (lambda lines: {line.split()[0]: np.asarray(line.split()[1:], dtype="float64") for line in lines},
-     "has dtype float64; expected float32"),
-    (lambda lines: {line.split()[0]: line.split()[1:] for line in lines}, "is a list; expected a numpy array"),
-    (lambda lines: {line.split()[0]: np.zeros(len(line.split()), dtype="float32") for line in lines},
-     "the numbers are the fields after it"),
-    (lambda lines: [line.split()[0] for line in lines], "expected a dict"),
-    (lambda lines: {line.split(" ", 1)[0] + " ": np.zeros(50, "float32") for line in lines},
-     "keeps spaces or newlines"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_slides_get_glove_vectors, "returns the name embeddings_index, which is never defined"),
+        (_opens_its_argument, "treated its argument as a file name"),
+        (_skip_header, "GloVe files have no header line"),
+        (
+            lambda lines: {line.split()[0]: np.asarray(line.split()[1:], dtype="float64") for line in lines},
+            "has dtype float64; expected float32",
+        ),
+        (lambda lines: {line.split()[0]: line.split()[1:] for line in lines}, "is a list; expected a numpy array"),
+        (
+            lambda lines: {line.split()[0]: np.zeros(len(line.split()), dtype="float32") for line in lines},
+            "the numbers are the fields after it",
+        ),
+        (lambda lines: [line.split()[0] for line in lines], "expected a dict"),
+        (
+            lambda lines: {line.split(" ", 1)[0] + " ": np.zeros(50, "float32") for line in lines},
+            "keeps spaces or newlines",
+        ),
+    ],
+)
 def test_get_glove_vectors_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
         checks.check_get_glove_vectors(wrong)
@@ -352,6 +385,7 @@ def _filter_glove_shift(step):
             if word in glove_dict and 0 <= i + step < len(matrix):
                 matrix[i + step] = glove_dict[word]
         return matrix
+
     return filter_glove
 
 
@@ -363,16 +397,19 @@ def _filter_glove_random_missing(vocabulary_dict, glove_dict, wordvec_dim=50):
     return matrix
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_filter_glove_slides, "one row too many"),
-    (lambda v, g, d=50: filter_glove_ok(v, g, d).astype("float64"), "expected float32"),
-    (_filter_glove_shift(-1), "one row before its word's index"),
-    (_filter_glove_shift(+1), "one row after its word's index"),
-    (_filter_glove_random_missing, "the rows of words that glove_dict does not have must be zero"),
-    (lambda v, g, d=50: (filter_glove_ok(v, g, d), 0.9), "expected only the embedding matrix"),
-    (lambda v, g, d=50: filter_glove_ok(v, g, d).tolist(), "expected a numpy array of dtype float32"),
-    (lambda v, g, d=50: filter_glove_ok(v, g, d)[:-1], "one row too few"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_filter_glove_slides, "one row too many"),
+        (lambda v, g, d=50: filter_glove_ok(v, g, d).astype("float64"), "expected float32"),
+        (_filter_glove_shift(-1), "one row before its word's index"),
+        (_filter_glove_shift(+1), "one row after its word's index"),
+        (_filter_glove_random_missing, "the rows of words that glove_dict does not have must be zero"),
+        (lambda v, g, d=50: (filter_glove_ok(v, g, d), 0.9), "expected only the embedding matrix"),
+        (lambda v, g, d=50: filter_glove_ok(v, g, d).tolist(), "expected a numpy array of dtype float32"),
+        (lambda v, g, d=50: filter_glove_ok(v, g, d)[:-1], "one row too few"),
+    ],
+)
 def test_filter_glove_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
         checks.check_filter_glove(wrong)
@@ -381,17 +418,18 @@ def test_filter_glove_rejects_known_wrong(wrong, message, fails_with):
 # ---------------------------------------------------------------- 5. the classifier
 def build_classifier_ok(num_words, maxlen, embedding_dim, embedding_matrix=None, trainable=True, num_units=32):
     initializer = "uniform" if embedding_matrix is None else keras.initializers.Constant(embedding_matrix)
-    return keras.Sequential([
-        keras.Input(shape=(maxlen,), dtype="int32"),
-        keras.layers.Embedding(num_words, embedding_dim, embeddings_initializer=initializer, trainable=trainable),
-        keras.layers.Dense(num_units, activation="relu"),
-        keras.layers.GlobalMaxPooling1D(),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(maxlen,), dtype="int32"),
+            keras.layers.Embedding(num_words, embedding_dim, embeddings_initializer=initializer, trainable=trainable),
+            keras.layers.Dense(num_units, activation="relu"),
+            keras.layers.GlobalMaxPooling1D(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
 
 
-def build_classifier_functional(num_words, maxlen, embedding_dim, embedding_matrix=None, trainable=True,
-                                num_units=32):
+def build_classifier_functional(num_words, maxlen, embedding_dim, embedding_matrix=None, trainable=True, num_units=32):
     """Another style: the functional API, weights=[matrix], Conv1D(kernel_size=1) as the per-word layer."""
     inputs = keras.Input(shape=(maxlen,))
     weights = None if embedding_matrix is None else [embedding_matrix]
@@ -409,8 +447,16 @@ def test_classifier_accepts_correct_solutions(solution, capsys):
     assert "visible checks passed" in out and "hidden test passed" in out
 
 
-def _classifier(*, ignore_trainable=False, ignore_matrix=False, pooling=keras.layers.GlobalMaxPooling1D,
-                input_length=False, last="sigmoid", dense_after_pool=False, per_word_activation="relu"):
+def _classifier(
+    *,
+    ignore_trainable=False,
+    ignore_matrix=False,
+    pooling=keras.layers.GlobalMaxPooling1D,
+    input_length=False,
+    last="sigmoid",
+    dense_after_pool=False,
+    per_word_activation="relu",
+):
     def build(num_words, maxlen, embedding_dim, embedding_matrix=None, trainable=True, num_units=32):
         kwargs = {}
         if embedding_matrix is not None and not ignore_matrix:
@@ -425,20 +471,24 @@ def _classifier(*, ignore_trainable=False, ignore_matrix=False, pooling=keras.la
         layers += [pooling(), dense] if dense_after_pool else [dense, pooling()]
         layers.append(keras.layers.Dense(1, activation=last))
         return keras.Sequential(layers)
+
     return build
 
 
 @pytest.mark.filterwarnings("ignore:Argument `input_length` is deprecated", "ignore:You are using a softmax")
-@pytest.mark.parametrize("wrong, message", [
-    (_classifier(ignore_trainable=True), "built an Embedding layer with trainable=True"),
-    (_classifier(ignore_matrix=True), "initial weights are not embedding_matrix"),
-    (_classifier(pooling=keras.layers.GlobalAveragePooling1D), "uses GlobalAveragePooling1D"),
-    (_classifier(input_length=True), "Keras 3 ignores Embedding(input_length=...)"),
-    (_classifier(last="softmax"), "expected sigmoid"),
-    (_classifier(dense_after_pool=True), "is applied to every word before the pooling"),
-    (_classifier(per_word_activation="tanh"), "activation tanh; expected relu"),
-    (lambda *a, **k: "model", "expected a keras.Model"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_classifier(ignore_trainable=True), "built an Embedding layer with trainable=True"),
+        (_classifier(ignore_matrix=True), "initial weights are not embedding_matrix"),
+        (_classifier(pooling=keras.layers.GlobalAveragePooling1D), "uses GlobalAveragePooling1D"),
+        (_classifier(input_length=True), "Keras 3 ignores Embedding(input_length=...)"),
+        (_classifier(last="softmax"), "expected sigmoid"),
+        (_classifier(dense_after_pool=True), "is applied to every word before the pooling"),
+        (_classifier(per_word_activation="tanh"), "activation tanh; expected relu"),
+        (lambda *a, **k: "model", "expected a keras.Model"),
+    ],
+)
 def test_classifier_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
         checks.check_classifier(wrong)

@@ -26,8 +26,11 @@ def rnn_forward_tf(x, kernel, recurrent_kernel, bias):
     state = tf.zeros((1, kernel.shape[1]), dtype=tf.float32)
     out = []
     for t in range(x.shape[0]):
-        state = tf.tanh(tf.constant(x[t:t + 1], tf.float32) @ tf.constant(kernel, tf.float32)
-                        + state @ tf.constant(recurrent_kernel, tf.float32) + tf.constant(bias, tf.float32))
+        state = tf.tanh(
+            tf.constant(x[t : t + 1], tf.float32) @ tf.constant(kernel, tf.float32)
+            + state @ tf.constant(recurrent_kernel, tf.float32)
+            + tf.constant(bias, tf.float32)
+        )
         out.append(state[0])
     return tf.stack(out)
 
@@ -41,6 +44,7 @@ def _rnn(activation=np.tanh, transpose=False, keep=slice(None), with_bias=True, 
             state = activation(x_t @ kernel + state @ rec + (bias if with_bias else 0))
             states.append(state)
         return np.stack(states)[keep]
+
     return rnn_forward
 
 
@@ -54,17 +58,20 @@ def test_rnn_forward_accepts_correct_solutions(solution, capsys):
     assert "all tests passed" not in out.lower()
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_rnn(activation=lambda z: z), "without the tanh"),
-    (_rnn(activation=lambda z: np.maximum(z, 0)), "ReLU instead of tanh"),
-    (_rnn(transpose=True), "recurrent_kernel transposed"),
-    (_rnn(with_bias=False), "without the bias"),
-    (_rnn(keep=-1), "only the last state"),
-    (_rnn(initial=True), "do not include the initial state"),
-    (lambda x, k, r, b: None, "returned None"),
-    (lambda x, k, r, b: {"states": 1}, "expected a numpy array"),
-    (lambda x, k, r, b: np.zeros((2, 2)), "expected (T, units) = (7, 3)"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_rnn(activation=lambda z: z), "without the tanh"),
+        (_rnn(activation=lambda z: np.maximum(z, 0)), "ReLU instead of tanh"),
+        (_rnn(transpose=True), "recurrent_kernel transposed"),
+        (_rnn(with_bias=False), "without the bias"),
+        (_rnn(keep=-1), "only the last state"),
+        (_rnn(initial=True), "do not include the initial state"),
+        (lambda x, k, r, b: None, "returned None"),
+        (lambda x, k, r, b: {"states": 1}, "expected a numpy array"),
+        (lambda x, k, r, b: np.zeros((2, 2)), "expected (T, units) = (7, 3)"),
+    ],
+)
 def test_rnn_forward_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_rnn_forward(wrong)
@@ -118,11 +125,13 @@ def test_jacobian_norms(capsys):
     checks.check_jacobian_norms(jacobian_norms_ok)
     assert "visible checks passed" in capsys.readouterr().out
     with pytest.raises(CheckFailure, match="Frobenius"):
-        checks.check_jacobian_norms(lambda W, n: np.array(
-            [np.linalg.norm(np.linalg.matrix_power(W, t)) for t in range(1, n + 1)]))
+        checks.check_jacobian_norms(
+            lambda W, n: np.array([np.linalg.norm(np.linalg.matrix_power(W, t)) for t in range(1, n + 1)])
+        )
     with pytest.raises(CheckFailure, match="start at t = 1"):
-        checks.check_jacobian_norms(lambda W, n: np.array(
-            [np.linalg.norm(np.linalg.matrix_power(W, t), 2) for t in range(0, n + 1)]))
+        checks.check_jacobian_norms(
+            lambda W, n: np.array([np.linalg.norm(np.linalg.matrix_power(W, t), 2) for t in range(0, n + 1)])
+        )
     with pytest.raises(CheckFailure, match="norm raised to a power"):
         checks.check_jacobian_norms(lambda W, n: np.linalg.norm(W, 2) ** np.arange(1, n + 1))
 
@@ -180,15 +189,20 @@ def test_clip_by_value(capsys):
 def _memory_model(layer, *, return_sequences=False, activation="sigmoid"):
     def build(seq_len, num_features, num_units):
         kwargs = {"return_sequences": return_sequences}
-        return keras.Sequential([keras.Input(shape=(seq_len, num_features)),
-                                 layer(num_units, **kwargs), keras.layers.Dense(1, activation=activation)])
+        return keras.Sequential(
+            [
+                keras.Input(shape=(seq_len, num_features)),
+                layer(num_units, **kwargs),
+                keras.layers.Dense(1, activation=activation),
+            ]
+        )
+
     return build
 
 
 def test_memory_model(capsys):
     checks.check_memory_model(_memory_model(keras.layers.LSTM))
-    checks.check_memory_model(_memory_model(keras.layers.GRU), seq_len=12, num_features=3, num_units=5,
-                              visible=False)
+    checks.check_memory_model(_memory_model(keras.layers.GRU), seq_len=12, num_features=3, num_units=5, visible=False)
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
     with pytest.raises(CheckFailure, match="needs a gated cell"):

@@ -21,8 +21,13 @@ def vectorizer_ok(texts, num_words, maxlen):
 
 def vectorizer_other_style(texts, num_words, maxlen):
     """Spelled-out defaults, adapted on a tf.data pipeline in batches."""
-    layer = L.TextVectorization(max_tokens=num_words, standardize="lower_and_strip_punctuation",
-                                split="whitespace", output_sequence_length=maxlen, pad_to_max_tokens=False)
+    layer = L.TextVectorization(
+        max_tokens=num_words,
+        standardize="lower_and_strip_punctuation",
+        split="whitespace",
+        output_sequence_length=maxlen,
+        pad_to_max_tokens=False,
+    )
     layer.adapt(tf.data.Dataset.from_tensor_slices(texts).batch(7))
     return layer
 
@@ -34,6 +39,7 @@ def _vectorizer(**overrides):
         layer = L.TextVectorization(**kwargs)
         layer.adapt(texts)
         return layer
+
     return make
 
 
@@ -54,16 +60,19 @@ def _adapted_on_half(texts, num_words, maxlen):
     return vectorizer_ok(texts[: len(texts) // 4], num_words, maxlen)
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_vectorizer(output_sequence_length=None), "pass output_sequence_length=maxlen"),
-    (lambda t, n, m: vectorizer_ok(t, n + 2, m), "max_tokens counts every index"),
-    (_not_adapted, "it was not adapted"),
-    (_vectorizer(standardize=None), "standardize='lower_and_strip_punctuation'"),
-    (_adapted_on_half, "vocabulary differs from the expected one"),
-    (lambda t, n, m: vectorizer_ok(t, n, m)(t), "the adapted keras.layers.TextVectorization layer itself"),
-    (lambda t, n, m: {"vocabulary": []}, "expected a keras.layers.TextVectorization"),
-    (_vectorizer(output_sequence_length=None, output_mode="multi_hot"), "output_mode='int'"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_vectorizer(output_sequence_length=None), "pass output_sequence_length=maxlen"),
+        (lambda t, n, m: vectorizer_ok(t, n + 2, m), "max_tokens counts every index"),
+        (_not_adapted, "it was not adapted"),
+        (_vectorizer(standardize=None), "standardize='lower_and_strip_punctuation'"),
+        (_adapted_on_half, "vocabulary differs from the expected one"),
+        (lambda t, n, m: vectorizer_ok(t, n, m)(t), "the adapted keras.layers.TextVectorization layer itself"),
+        (lambda t, n, m: {"vocabulary": []}, "expected a keras.layers.TextVectorization"),
+        (_vectorizer(output_sequence_length=None, output_mode="multi_hot"), "output_mode='int'"),
+    ],
+)
 def test_vectorizer_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_vectorizer(wrong)
@@ -87,8 +96,18 @@ def lstm_functional(num_words, embedding_dim, num_units, num_layers):
     return keras.Model(inputs, L.Dense(1, activation="sigmoid")(x))
 
 
-def _lstm(*, layer=L.LSTM, return_sequences="auto", head=("sigmoid", 1), embedding=True,
-          embedding_dim_delta=0, units_delta=0, extra_dense=False, frozen=False, name=None):
+def _lstm(
+    *,
+    layer=L.LSTM,
+    return_sequences="auto",
+    head=("sigmoid", 1),
+    embedding=True,
+    embedding_dim_delta=0,
+    units_delta=0,
+    extra_dense=False,
+    frozen=False,
+    name=None,
+):
     def build(num_words, embedding_dim, num_units, num_layers):
         layers = [keras.Input(shape=(None,), dtype="int32")]
         if embedding:
@@ -106,34 +125,39 @@ def _lstm(*, layer=L.LSTM, return_sequences="auto", head=("sigmoid", 1), embeddi
             for lyr in model.layers:
                 lyr.trainable = False
         return model
+
     return build
 
 
 @pytest.mark.parametrize("solution", [models.build_lstm_classifier, lstm_functional])
 def test_lstm_classifier_accepts_correct_solutions(solution, capsys):
     checks.check_lstm_classifier(solution)
-    checks.check_lstm_classifier(solution, num_words=30, embedding_dim=5, num_units=4, layer_counts=(3,),
-                                 seed=2, visible=False)
+    checks.check_lstm_classifier(
+        solution, num_words=30, embedding_dim=5, num_units=4, layer_counts=(3,), seed=2, visible=False
+    )
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_lstm(return_sequences=False), "needs return_sequences=True"),
-    (_lstm(return_sequences=True), "has return_sequences=True"),
-    (_lstm(head=("softmax", 1)), "softmax over one unit always outputs exactly 1.0"),
-    (_lstm(head=("softmax", 2)), "expected (batch, 1) = (16, 1)"),
-    (_lstm(head=("relu", 1)), "activation is relu; expected sigmoid"),
-    (_lstm(layer=L.GRU), "is a GRU; expected LSTM"),
-    (_lstm(layer=L.SimpleRNN), "is a SimpleRNN; expected LSTM"),
-    (_lstm(embedding=False), "has no Embedding layer"),
-    (_lstm(embedding_dim_delta=1), "output_dim=9; expected embedding_dim = 8"),
-    (_lstm(units_delta=2), "has 8 units; expected num_units = 6"),
-    (_lstm(extra_dense=True), "parameters; the specified model has"),
-    (_lstm(frozen=True), "no trainable weights"),
-    (_lstm(name="output layer"), "contains a space"),
-    (lambda *a: "model", "expected a keras.Model"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_lstm(return_sequences=False), "needs return_sequences=True"),
+        (_lstm(return_sequences=True), "has return_sequences=True"),
+        (_lstm(head=("softmax", 1)), "softmax over one unit always outputs exactly 1.0"),
+        (_lstm(head=("softmax", 2)), "expected (batch, 1) = (16, 1)"),
+        (_lstm(head=("relu", 1)), "activation is relu; expected sigmoid"),
+        (_lstm(layer=L.GRU), "is a GRU; expected LSTM"),
+        (_lstm(layer=L.SimpleRNN), "is a SimpleRNN; expected LSTM"),
+        (_lstm(embedding=False), "has no Embedding layer"),
+        (_lstm(embedding_dim_delta=1), "output_dim=9; expected embedding_dim = 8"),
+        (_lstm(units_delta=2), "has 8 units; expected num_units = 6"),
+        (_lstm(extra_dense=True), "parameters; the specified model has"),
+        (_lstm(frozen=True), "no trainable weights"),
+        (_lstm(name="output layer"), "contains a space"),
+        (lambda *a: "model", "expected a keras.Model"),
+    ],
+)
 def test_lstm_classifier_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_lstm_classifier(wrong)
@@ -158,32 +182,43 @@ def dropout_functional(num_words, embedding_dim, num_units, dropout_rate):
 
 def _dropout(dropout=True, recurrent=True, layer=True, layer_rate=None):
     def build(num_words, embedding_dim, num_units, dropout_rate):
-        layers = [keras.Input(shape=(None,), dtype="int32"), L.Embedding(num_words, embedding_dim),
-                  L.LSTM(num_units, dropout=dropout_rate if dropout else 0.0,
-                         recurrent_dropout=dropout_rate if recurrent else 0.0)]
+        layers = [
+            keras.Input(shape=(None,), dtype="int32"),
+            L.Embedding(num_words, embedding_dim),
+            L.LSTM(
+                num_units,
+                dropout=dropout_rate if dropout else 0.0,
+                recurrent_dropout=dropout_rate if recurrent else 0.0,
+            ),
+        ]
         if layer:
             layers.append(L.Dropout(dropout_rate if layer_rate is None else layer_rate))
         layers.append(L.Dense(1, activation="sigmoid"))
         return keras.Sequential(layers)
+
     return build
 
 
 @pytest.mark.parametrize("solution", [models.build_dropout_classifier, dropout_functional])
 def test_dropout_classifier_accepts_correct_solutions(solution, capsys):
     checks.check_dropout_classifier(solution)
-    checks.check_dropout_classifier(solution, num_words=35, embedding_dim=4, num_units=7, dropout_rate=0.45,
-                                    seed=3, visible=False)
+    checks.check_dropout_classifier(
+        solution, num_words=35, embedding_dim=4, num_units=7, dropout_rate=0.45, seed=3, visible=False
+    )
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_dropout(recurrent=False), "recurrent_dropout=0; expected dropout_rate = 0.3"),
-    (_dropout(dropout=False), "has dropout=0; expected dropout_rate = 0.3"),
-    (_dropout(layer=False), "no Dropout layer after the LSTM"),
-    (_dropout(layer_rate=0.5), "rate=0.5; expected dropout_rate = 0.3"),
-    (lambda n, e, u, r: models.build_lstm_classifier(n, e, u, 2), "2 recurrent layer(s); expected 1"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_dropout(recurrent=False), "recurrent_dropout=0; expected dropout_rate = 0.3"),
+        (_dropout(dropout=False), "has dropout=0; expected dropout_rate = 0.3"),
+        (_dropout(layer=False), "no Dropout layer after the LSTM"),
+        (_dropout(layer_rate=0.5), "rate=0.5; expected dropout_rate = 0.3"),
+        (lambda n, e, u, r: models.build_lstm_classifier(n, e, u, 2), "2 recurrent layer(s); expected 1"),
+    ],
+)
 def test_dropout_classifier_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_dropout_classifier(wrong)
@@ -210,13 +245,16 @@ def test_best_epoch_accepts_correct_solutions(solution, capsys):
     assert "visible checks passed" in out and "hidden test passed" in out
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (lambda h: int(np.argmin(h["val_loss"])), "epochs are counted from 1"),
-    (lambda h: int(np.argmin(h["loss"])) + 1, "where the *training* loss is lowest"),
-    (lambda h: int(np.argmax(h["val_loss"])) + 1, "where the validation loss is highest"),
-    (lambda h: float(np.min(h["val_loss"])), "expected a whole number"),
-    (lambda h: None, "returned None"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda h: int(np.argmin(h["val_loss"])), "epochs are counted from 1"),
+        (lambda h: int(np.argmin(h["loss"])) + 1, "where the *training* loss is lowest"),
+        (lambda h: int(np.argmax(h["val_loss"])) + 1, "where the validation loss is highest"),
+        (lambda h: float(np.min(h["val_loss"])), "expected a whole number"),
+        (lambda h: None, "returned None"),
+    ],
+)
 def test_best_epoch_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_best_epoch(wrong)
@@ -236,11 +274,14 @@ def test_diagnoses_visible_checks_form_and_hidden_grades(capsys, fails_with):
         checks.check_diagnoses(wrong, visible=False)
 
 
-@pytest.mark.parametrize("wrong, message", [
-    ({"A": "overfitting", "B": "underfitting"}, "expected exactly 'A', 'B' and 'C'"),
-    ({**RIGHT, "C": "fine"}, "expected one of ['overfitting', 'underfitting', 'good fit']"),
-    (["overfitting"], "expected a dict"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        ({"A": "overfitting", "B": "underfitting"}, "expected exactly 'A', 'B' and 'C'"),
+        ({**RIGHT, "C": "fine"}, "expected one of ['overfitting', 'underfitting', 'good fit']"),
+        (["overfitting"], "expected a dict"),
+    ],
+)
 def test_diagnoses_rejects_malformed_answers(wrong, message, fails_with):
     with fails_with(message):
         checks.check_diagnoses(wrong)
@@ -268,83 +309,112 @@ def conv_functional(embedding_matrix, filters, kernel_size, pool_size, num_units
     return keras.Model(inputs, L.Dense(1, activation="sigmoid")(x))
 
 
-def _conv(order=("conv", "pool"), glove=True, trainable=True, padding="valid", activation="relu",
-          slide_keyword=False):
+def _conv(order=("conv", "pool"), glove=True, trainable=True, padding="valid", activation="relu", slide_keyword=False):
     def build(matrix, filters, kernel_size, pool_size, num_units):
         init = keras.initializers.Constant(matrix) if glove else "uniform"
-        parts = {"conv": lambda: (L.Conv1D(num_filters=filters, kernel_size=kernel_size) if slide_keyword
-                                  else L.Conv1D(filters, kernel_size, activation=activation, padding=padding)),
-                 "pool": lambda: L.MaxPooling1D(pool_size)}
-        layers = [keras.Input(shape=(None,), dtype="int32"),
-                  L.Embedding(*matrix.shape, embeddings_initializer=init, trainable=trainable)]
+        parts = {
+            "conv": lambda: (
+                L.Conv1D(num_filters=filters, kernel_size=kernel_size)
+                if slide_keyword
+                else L.Conv1D(filters, kernel_size, activation=activation, padding=padding)
+            ),
+            "pool": lambda: L.MaxPooling1D(pool_size),
+        }
+        layers = [
+            keras.Input(shape=(None,), dtype="int32"),
+            L.Embedding(*matrix.shape, embeddings_initializer=init, trainable=trainable),
+        ]
         layers += [parts[p]() for p in order]
         layers += [L.LSTM(num_units), L.Dense(1, activation="sigmoid")]
         return keras.Sequential(layers)
+
     return build
 
 
 @pytest.mark.parametrize("solution", [models.build_conv_lstm, conv_functional])
 def test_conv_lstm_accepts_correct_solutions(solution, capsys):
     checks.check_conv_lstm(solution)
-    checks.check_conv_lstm(solution, num_words=25, embedding_dim=3, filters=6, kernel_size=5, pool_size=3,
-                           num_units=4, seq_len=23, seed=5, visible=False)
+    checks.check_conv_lstm(
+        solution,
+        num_words=25,
+        embedding_dim=3,
+        filters=6,
+        kernel_size=5,
+        pool_size=3,
+        num_units=4,
+        seq_len=23,
+        seed=5,
+        visible=False,
+    )
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_conv(slide_keyword=True), "the keyword is filters="),
-    (_conv(order=("conv",)), "no MaxPooling1D layer"),
-    (_conv(order=("pool",)), "no Conv1D layer"),
-    (_conv(order=("pool", "conv")), "expected Embedding -> Conv1D -> MaxPooling1D -> LSTM -> Dense"),
-    (_conv(glove=False), "initial weights are not embedding_matrix"),
-    (_conv(trainable=False), "trainable=False"),
-    (_conv(padding="same"), "the pooled sequence has 8 steps"),
-    (_conv(activation=None), "activation is linear; expected relu"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_conv(slide_keyword=True), "the keyword is filters="),
+        (_conv(order=("conv",)), "no MaxPooling1D layer"),
+        (_conv(order=("pool",)), "no Conv1D layer"),
+        (_conv(order=("pool", "conv")), "expected Embedding -> Conv1D -> MaxPooling1D -> LSTM -> Dense"),
+        (_conv(glove=False), "initial weights are not embedding_matrix"),
+        (_conv(trainable=False), "trainable=False"),
+        (_conv(padding="same"), "the pooled sequence has 8 steps"),
+        (_conv(activation=None), "activation is linear; expected relu"),
+    ],
+)
 def test_conv_lstm_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_conv_lstm(wrong)
 
 
 # ---------------------------------------------------------------- build_example_model
-def _example(lstm_rs=True, gru_rs=False, head="sigmoid", trainable=False, gru_dropout=True, name="gru_layer",
-             half=True):
+def _example(
+    lstm_rs=True, gru_rs=False, head="sigmoid", trainable=False, gru_dropout=True, name="gru_layer", half=True
+):
     def build(matrix, num_units, dropout_rate):
-        return keras.Sequential([
-            keras.Input(shape=(None,), dtype="int32"),
-            L.Embedding(*matrix.shape, embeddings_initializer=keras.initializers.Constant(matrix),
-                        trainable=trainable),
-            L.Dense(num_units, activation="relu"),
-            L.Dropout(dropout_rate),
-            L.LSTM(num_units, return_sequences=lstm_rs, dropout=dropout_rate),
-            L.GRU(num_units, return_sequences=gru_rs, dropout=dropout_rate if gru_dropout else 0.0, name=name),
-            L.Dense(num_units, activation="relu"),
-            L.Dropout(dropout_rate),
-            L.Dense(num_units // 2 if half else num_units, activation="relu"),
-            L.Dense(1, activation=head),
-        ])
+        return keras.Sequential(
+            [
+                keras.Input(shape=(None,), dtype="int32"),
+                L.Embedding(
+                    *matrix.shape, embeddings_initializer=keras.initializers.Constant(matrix), trainable=trainable
+                ),
+                L.Dense(num_units, activation="relu"),
+                L.Dropout(dropout_rate),
+                L.LSTM(num_units, return_sequences=lstm_rs, dropout=dropout_rate),
+                L.GRU(num_units, return_sequences=gru_rs, dropout=dropout_rate if gru_dropout else 0.0, name=name),
+                L.Dense(num_units, activation="relu"),
+                L.Dropout(dropout_rate),
+                L.Dense(num_units // 2 if half else num_units, activation="relu"),
+                L.Dense(1, activation=head),
+            ]
+        )
+
     return build
 
 
 def test_example_model_accepts_correct_solutions(capsys):
     checks.check_example_model(models.build_example_model)
-    checks.check_example_model(_example(), num_words=33, embedding_dim=5, num_units=12, dropout_rate=0.4,
-                               seed=4, visible=False)
+    checks.check_example_model(
+        _example(), num_words=33, embedding_dim=5, num_units=12, dropout_rate=0.4, seed=4, visible=False
+    )
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (_example(lstm_rs=False), "needs return_sequences=True"),
-    (_example(gru_rs=True), "the last recurrent layer (GRU) has return_sequences=True"),
-    (_example(head="softmax"), "softmax over one unit always outputs exactly 1.0"),
-    (_example(trainable=True), "keeps GloVe frozen (trainable=False)"),
-    (_example(gru_dropout=False), "the GRU has dropout=0"),
-    (_example(name="gru layer"), "contains a space"),
-    (_example(half=False), "the Dense layers have [8, 8, 8, 1] units; expected [8, 8, 4, 1]"),
-    (lambda m, u, r: models.build_conv_lstm(m, 4, 3, 2, u), "Embedding has trainable=True"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_example(lstm_rs=False), "needs return_sequences=True"),
+        (_example(gru_rs=True), "the last recurrent layer (GRU) has return_sequences=True"),
+        (_example(head="softmax"), "softmax over one unit always outputs exactly 1.0"),
+        (_example(trainable=True), "keeps GloVe frozen (trainable=False)"),
+        (_example(gru_dropout=False), "the GRU has dropout=0"),
+        (_example(name="gru layer"), "contains a space"),
+        (_example(half=False), "the Dense layers have [8, 8, 8, 1] units; expected [8, 8, 4, 1]"),
+        (lambda m, u, r: models.build_conv_lstm(m, 4, 3, 2, u), "Embedding has trainable=True"),
+    ],
+)
 def test_example_model_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_example_model(wrong)

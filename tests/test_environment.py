@@ -40,5 +40,7 @@ def test_environment_yml_agrees_with_pyproject():
 
 def test_tensorflow_pins_match_across_platforms():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    versions = {dep.split(";")[0].split("==")[1] for dep in deps if dep.startswith(("tensorflow==", "tensorflow-cpu=="))}
+    versions = {
+        dep.split(";")[0].split("==")[1] for dep in deps if dep.startswith(("tensorflow==", "tensorflow-cpu=="))
+    }
     assert versions == {"2.21.0"}

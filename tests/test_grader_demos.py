@@ -7,27 +7,42 @@ import json
 import pytest
 
 from rnncourse import course
-from rnncourse.grader.demos import (DEMO_TAG, SKIPPED_SOURCE, defined_names, demo_dependencies, read_names,
-                                    skip_demonstrations)
+from rnncourse.grader.demos import (
+    DEMO_TAG,
+    SKIPPED_SOURCE,
+    defined_names,
+    demo_dependencies,
+    read_names,
+    skip_demonstrations,
+)
 
 
 def _cell(source: str, demo: bool = False) -> dict:
-    return {"cell_type": "code", "source": source, "outputs": [], "execution_count": None,
-            "metadata": {"tags": [DEMO_TAG]} if demo else {}}
+    return {
+        "cell_type": "code",
+        "source": source,
+        "outputs": [],
+        "execution_count": None,
+        "metadata": {"tags": [DEMO_TAG]} if demo else {},
+    }
 
 
 def test_defined_names_are_module_level_bindings():
-    source = "import numpy as np\nfrom os import path as p\nx = 1\ndef f():\n    y = 2\nclass C: pass\nfor i in []: pass"
+    source = (
+        "import numpy as np\nfrom os import path as p\nx = 1\ndef f():\n    y = 2\nclass C: pass\nfor i in []: pass"
+    )
     assert defined_names(source) == {"np", "p", "x", "f", "C", "i"}
 
 
 def test_read_names_sees_globals_in_functions_but_not_locals_or_own_names():
-    source = ("x = 1\n"
-              "def f(a, b=default_size):\n"
-              "    model = make(a)\n"
-              "    def g():\n        return model + histories\n"
-              "    return g() + x\n"
-              "print(total)\n")
+    source = (
+        "x = 1\n"
+        "def f(a, b=default_size):\n"
+        "    model = make(a)\n"
+        "    def g():\n        return model + histories\n"
+        "    return g() + x\n"
+        "print(total)\n"
+    )
     reads = read_names(source)
     assert {"default_size", "make", "histories", "total", "print"} <= reads
     assert not {"x", "f", "a", "b", "model", "g"} & reads
@@ -47,8 +62,11 @@ def test_dependencies_follow_cell_order():
 
 
 def test_markdown_and_demo_cells_are_not_readers():
-    cells = [_cell("h = 1", demo=True), {"cell_type": "markdown", "source": "print(h)", "metadata": {}},
-             _cell("print(h)", demo=True)]
+    cells = [
+        _cell("h = 1", demo=True),
+        {"cell_type": "markdown", "source": "print(h)", "metadata": {}},
+        _cell("print(h)", demo=True),
+    ]
     assert demo_dependencies(cells) == {}
 
 
@@ -70,8 +88,7 @@ def test_no_lesson_cell_depends_on_a_demonstration(lesson):
     """Every untagged cell of the solution (answers and tests included) runs without the demos."""
     nb = json.loads(course.solution_path(lesson).read_text(encoding="utf-8"))
     dependencies = demo_dependencies(nb["cells"])
-    assert dependencies == {}, {i: (sorted(names), nb["cells"][i]["source"][:60])
-                                for i, names in dependencies.items()}
+    assert dependencies == {}, {i: (sorted(names), nb["cells"][i]["source"][:60]) for i, names in dependencies.items()}
 
 
 @pytest.mark.parametrize("lesson", course.LESSON_IDS)

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rnncourse.grader.export import (CANVAS_POINTS_POSSIBLE, CANVAS_STUDENT_COLUMNS, ExportError, export_grades,
-                                     number)
+from rnncourse.grader.export import CANVAS_POINTS_POSSIBLE, CANVAS_STUDENT_COLUMNS, ExportError, export_grades, number
 
 GRADIENTS, GRU = "01_gradients", "02_gru_lstm"
 BOB = 'o\'brien, "bob"'  # a comma and quotes: must survive CSV quoting
@@ -99,9 +98,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         writer.writerow(["student_id", "lesson", "score", "max_score", "status", "message"])
         writer.writerows(GRADES_CSV)
     (out / "nbgrader_config.py").write_text(
-        'c = get_config()  # noqa: F821\n'
+        "c = get_config()  # noqa: F821\n"
         'c.CourseDirectory.course_id = "rnn-language-modeling-ch2"\n'
-        f'c.CourseDirectory.db_url = {db_url!r}\n', encoding="utf-8")
+        f"c.CourseDirectory.db_url = {db_url!r}\n",
+        encoding="utf-8",
+    )
     return out
 
 
@@ -119,10 +120,19 @@ def test_wide_export_column_by_column(run: Path, tmp_path: Path) -> None:
     path = export_grades(run, "wide", tmp_path / "wide.csv", log=notes.append)
     assert path == tmp_path / "wide.csv"
     rows = _read(path)
-    assert rows[0] == ["student_id",
-                       GRADIENTS, f"{GRADIENTS} possible", f"{GRADIENTS} status", f"{GRADIENTS} hand grading",
-                       GRU, f"{GRU} possible", f"{GRU} status", f"{GRU} hand grading",
-                       "total", "total possible"]  # lessons without any row (03, 04) have no columns
+    assert rows[0] == [
+        "student_id",
+        GRADIENTS,
+        f"{GRADIENTS} possible",
+        f"{GRADIENTS} status",
+        f"{GRADIENTS} hand grading",
+        GRU,
+        f"{GRU} possible",
+        f"{GRU} status",
+        f"{GRU} hand grading",
+        "total",
+        "total possible",
+    ]  # lessons without any row (03, 04) have no columns
     columns = _by_column(rows)
     expected = {
         "student_id": ["alice", "carol", "dave", "erin", "frank", BOB],
@@ -183,17 +193,25 @@ def test_default_output_path_and_the_gradebook_is_not_modified(run: Path) -> Non
 
 def _db_path(out: Path) -> str:
     line = next(x for x in (out / "nbgrader_config.py").read_text().splitlines() if "db_url" in x)
-    return line.split("'")[1][len("sqlite:///"):]
+    return line.split("'")[1][len("sqlite:///") :]
 
 
 def test_number_formatting() -> None:
-    assert [number(x) for x in (0, 3.0, 4.5, 0.1 + 0.2, 1e6, -0.0, 2.125)] == ["0", "3", "4.5", "0.3", "1000000",
-                                                                              "0", "2.125"]
+    assert [number(x) for x in (0, 3.0, 4.5, 0.1 + 0.2, 1e6, -0.0, 2.125)] == [
+        "0",
+        "3",
+        "4.5",
+        "0.3",
+        "1000000",
+        "0",
+        "2.125",
+    ]
 
 
 def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rnncourse.grader.export", *map(str, args)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "rnncourse.grader.export", *map(str, args)], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_writes_the_default_file(run: Path, tmp_path: Path) -> None:
@@ -219,15 +237,19 @@ def _assert_clear_error(proc: subprocess.CompletedProcess[str], *parts: str) -> 
 def test_cli_errors_are_one_line_with_exit_code_2(run: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    _assert_clear_error(_cli(empty, "--format", "canvas"), f"{empty / 'grades.csv'} does not exist",
-                        "run make grade first")
+    _assert_clear_error(
+        _cli(empty, "--format", "canvas"), f"{empty / 'grades.csv'} does not exist", "run make grade first"
+    )
     _assert_clear_error(_cli(run, "--format", "moodle"), "unknown format 'moodle'", "canvas, wide")
 
     no_db = tmp_path / "no-db"
     no_db.mkdir()
     (no_db / "grades.csv").write_bytes((run / "grades.csv").read_bytes())  # no config: OUT/gradebook.db
-    _assert_clear_error(_cli(no_db, "--format", "wide"),
-                        f"cannot open the gradebook sqlite:///{no_db / 'gradebook.db'}", "does not exist")
+    _assert_clear_error(
+        _cli(no_db, "--format", "wide"),
+        f"cannot open the gradebook sqlite:///{no_db / 'gradebook.db'}",
+        "does not exist",
+    )
 
     garbage = no_db / "gradebook.db"
     garbage.write_text("this is not a database\n" * 100)

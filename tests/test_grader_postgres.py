@@ -56,8 +56,20 @@ def postgres_url():
     port = random.randint(20000, 60000)  # names the socket file; nothing listens on TCP
     proc = _run([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"], as_postgres)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    proc = _run([str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "server.log"), "-o",
-                 f"-k {sockets} -p {port} -c listen_addresses=''", "start"], as_postgres)
+    proc = _run(
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(root / "server.log"),
+            "-o",
+            f"-k {sockets} -p {port} -c listen_addresses=''",
+            "start",
+        ],
+        as_postgres,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:] + (root / "server.log").read_text()[-2000:]
     try:
         yield f"postgresql+psycopg://postgres@/postgres?host={sockets}&port={port}"

@@ -41,16 +41,30 @@ def _attacks(subs: Path, out: Path, port: int) -> dict[str, str]:
     """Attack code by name; each is appended to the (correct) rnn_forward answer."""
     root = course.PROJECT_ROOT
     work = out / ".work"
-    writes = [subs / "correct" / f"{LESSON}.ipynb", subs / f"pwned_{TAG}.txt", root / "rnncourse" / f"pwned_{TAG}.py",
-              root / "solutions" / f"pwned_{TAG}.txt", out / f"pwned_{TAG}.txt", out / "grades.csv",
-              work / "worker-0" / "autograder" / f"pwned_{TAG}.txt"]
-    reads = [root / "solutions" / LESSON / f"{LESSON}.ipynb", work / "template" / "solutions" / LESSON / f"{LESSON}.ipynb",
-             work / "worker-0" / "solutions" / LESSON / f"{LESSON}.ipynb", root / "pyproject.toml",
-             subs / "correct" / f"{LESSON}.ipynb"]
-    gradebooks = [out / "gradebook.db", work / "worker-0" / "autograder" / "gradebook.db",
-                  work / "worker-1" / "autograder" / "gradebook.db", work / "instructor" / "autograder" / "gradebook.db"]
+    writes = [
+        subs / "correct" / f"{LESSON}.ipynb",
+        subs / f"pwned_{TAG}.txt",
+        root / "rnncourse" / f"pwned_{TAG}.py",
+        root / "solutions" / f"pwned_{TAG}.txt",
+        out / f"pwned_{TAG}.txt",
+        out / "grades.csv",
+        work / "worker-0" / "autograder" / f"pwned_{TAG}.txt",
+    ]
+    reads = [
+        root / "solutions" / LESSON / f"{LESSON}.ipynb",
+        work / "template" / "solutions" / LESSON / f"{LESSON}.ipynb",
+        work / "worker-0" / "solutions" / LESSON / f"{LESSON}.ipynb",
+        root / "pyproject.toml",
+        subs / "correct" / f"{LESSON}.ipynb",
+    ]
+    gradebooks = [
+        out / "gradebook.db",
+        work / "worker-0" / "autograder" / "gradebook.db",
+        work / "worker-1" / "autograder" / "gradebook.db",
+        work / "instructor" / "autograder" / "gradebook.db",
+    ]
     return {
-        "write": f'''
+        "write": f"""
 import numpy as _np
 for _target in {[str(p) for p in writes]!r}:
     try:
@@ -58,16 +72,16 @@ for _target in {[str(p) for p in writes]!r}:
         print("ATTACK-OK write", _target)
     except Exception as _e:
         print("ATTACK-BLOCKED write", _target, type(_e).__name__)
-''',
-        "read": f'''
+""",
+        "read": f"""
 import numpy as _np
 for _source in {[str(p) for p in reads]!r}:
     try:
         print("ATTACK-OK read", _source, _np.fromfile(_source, dtype=_np.uint8).size)
     except Exception as _e:
         print("ATTACK-BLOCKED read", _source, type(_e).__name__)
-''',
-        "gradebook": f'''
+""",
+        "gradebook": f"""
 import sqlalchemy as _sa
 for _db in {[str(p) for p in gradebooks]!r}:
     try:
@@ -76,7 +90,7 @@ for _db in {[str(p) for p in gradebooks]!r}:
         print("ATTACK-OK gradebook", _db, _n)
     except Exception as _e:
         print("ATTACK-BLOCKED gradebook", _db, type(_e).__name__)
-''',
+""",
         "detached": f'''
 import psutil as _ps
 _later = """
@@ -96,14 +110,14 @@ try:
 except Exception as _e:
     print("ATTACK-BLOCKED detached", type(_e).__name__)
 ''',
-        "tcp": f'''
+        "tcp": f"""
 import urllib.request as _u
 try:
     _u.urlopen("http://127.0.0.1:{port}/{TAG}", timeout=5)
     print("ATTACK-OK tcp")
 except Exception as _e:
     print("ATTACK-BLOCKED tcp", type(_e).__name__)
-''',
+""",
         "processes": f'''
 import psutil as _ps
 _procs = []
@@ -117,7 +131,7 @@ for _p in _procs:
     _p.kill()
     _p.wait()
 ''',
-        "memory": '''
+        "memory": """
 import numpy as _np
 try:
     _big = _np.ones(int(8e9 / 8))
@@ -125,8 +139,8 @@ try:
     del _big
 except MemoryError as _e:
     print("ATTACK-BLOCKED memory", type(_e).__name__)
-''',
-        "filesize": '''
+""",
+        "filesize": """
 import numpy as _np
 try:
     _np.zeros(16 * 2**20 // 8).tofile("big.bin")  # 16 MB against an 8 MB limit
@@ -140,7 +154,7 @@ try:
     print("ATTACK-OK tmpfill")
 except OSError as _e:
     print("ATTACK-BLOCKED tmpfill", type(_e).__name__)
-''',
+""",
     }
 
 
@@ -148,9 +162,11 @@ def _colab(nb: dict) -> dict:
     """The notebook as Google Colab saves it: nbformat 4.0, no cell ids, Colab metadata."""
     nb = copy.deepcopy(nb)
     nb["nbformat_minor"] = 0
-    nb["metadata"] = {"colab": {"provenance": [], "name": f"{LESSON}.ipynb"},
-                      "kernelspec": {"name": "python3", "display_name": "Python 3"},
-                      "language_info": {"name": "python"}}
+    nb["metadata"] = {
+        "colab": {"provenance": [], "name": f"{LESSON}.ipynb"},
+        "kernelspec": {"name": "python3", "display_name": "Python 3"},
+        "language_info": {"name": "python"},
+    }
     for index, cell in enumerate(nb["cells"]):
         cell.pop("id", None)
         cell["metadata"]["id"] = f"colab{index:04d}"
@@ -162,15 +178,19 @@ def _student(answers: dict[str, str]) -> dict:
 
 
 def _tree_digest(root: Path, folders=("")) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 def _course_digest() -> dict[str, str]:
     state = {}
     for folder in ("solutions", "lessons", "rnncourse", "autograder", "data"):
-        state.update({f"{folder}/{k}": v for k, v in _tree_digest(course.PROJECT_ROOT / folder).items()
-                      if not k.endswith(".db")})
+        state.update(
+            {f"{folder}/{k}": v for k, v in _tree_digest(course.PROJECT_ROOT / folder).items() if not k.endswith(".db")}
+        )
     return state
 
 
@@ -244,9 +264,17 @@ def attacked(tmp_path_factory):
     for name in (f"pwned_{TAG}.py", f"pwned_{TAG}.txt"):
         for folder in ("rnncourse", "solutions"):
             (course.PROJECT_ROOT / folder / name).unlink(missing_ok=True)
-    return {"rows": {r["student_id"]: r for r in rows}, "subs": subs, "out": out, "subs_before": subs_before,
-            "course_before": course_before, "course_after": _course_digest(), "leftovers": leftovers,
-            "connections": listener.connections, "attacks": attacks}
+    return {
+        "rows": {r["student_id"]: r for r in rows},
+        "subs": subs,
+        "out": out,
+        "subs_before": subs_before,
+        "course_before": course_before,
+        "course_after": _course_digest(),
+        "leftovers": leftovers,
+        "connections": listener.connections,
+        "attacks": attacks,
+    }
 
 
 def _outputs(out: Path, student: str) -> str:
@@ -266,8 +294,13 @@ def test_every_attack_is_blocked(attacked):
 
 def test_attackers_get_what_the_tests_gave_and_honest_rows_keep_their_scores(attacked):
     rows = attacked["rows"]
-    expected = {"correct": FULL, "wrong_rnn": 20, "colab": FULL, "bom": FULL,
-                **{f"attack_{name}": FULL for name in attacked["attacks"]}}
+    expected = {
+        "correct": FULL,
+        "wrong_rnn": 20,
+        "colab": FULL,
+        "bom": FULL,
+        **{f"attack_{name}": FULL for name in attacked["attacks"]},
+    }
     got = {student: float(rows[student]["score"]) for student in expected}
     assert got == expected
     for student in ("correct", "wrong_rnn", "colab", "bom"):
@@ -304,8 +337,9 @@ def test_no_process_started_by_a_submission_survives(attacked):
 def test_scratch_folders_are_removed(attacked):
     import tempfile
 
-    assert not [p for p in Path(tempfile.gettempdir()).glob("rnncourse-grading-*") if p.is_dir()
-                and any(p.iterdir())], "a grading scratch folder was left behind"
+    assert not [
+        p for p in Path(tempfile.gettempdir()).glob("rnncourse-grading-*") if p.is_dir() and any(p.iterdir())
+    ], "a grading scratch folder was left behind"
 
 
 def test_without_the_sandbox_every_row_says_so(tmp_path):

@@ -152,8 +152,15 @@ def test_compile_and_fit_and_evaluate_on_a_tiny_task():
     x_test = _tokens(batch=20, steps=6, seed=2)
     y_test = (x_test[:, -1] % 2).astype(np.int64)
     model = models.compile_classifier(models.build_lstm_classifier(30, 4, 3, 1), learning_rate=0.01)
-    result = models.fit_and_evaluate(model, (x, y), (x_test, y_test), epochs=2, batch_size=16,
-                                     validation_data=(x, y), callbacks=[models.early_stopping(patience=1)])
+    result = models.fit_and_evaluate(
+        model,
+        (x, y),
+        (x_test, y_test),
+        epochs=2,
+        batch_size=16,
+        validation_data=(x, y),
+        callbacks=[models.early_stopping(patience=1)],
+    )
     assert result.params == model.count_params()
     assert result.train_seconds > 0
     # Loss and accuracy are the trained model's on the test set (not the training or validation set).
@@ -176,9 +183,19 @@ def test_benchmark_variants_rejects_unknown_names():
 
 @pytest.mark.slow
 def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env, monkeypatch):
-    sizes = {"num_train": 64, "num_test": 32, "num_words": 300, "maxlen": 24, "epochs": 1,
-             "study_num_train": 32, "num_val": 16, "study_maxlen": 12, "study_epochs": 1,
-             "short_maxlen": 8, "small_num_words": 100}
+    sizes = {
+        "num_train": 64,
+        "num_test": 32,
+        "num_words": 300,
+        "maxlen": 24,
+        "epochs": 1,
+        "study_num_train": 32,
+        "num_val": 16,
+        "study_maxlen": 12,
+        "study_epochs": 1,
+        "short_maxlen": 8,
+        "small_num_words": 100,
+    }
     runs = []  # (trained model, test set) of every fit_and_evaluate call
     fit_and_evaluate = models.fit_and_evaluate
 
@@ -207,10 +224,14 @@ def test_the_notebook_uses_the_benchmarked_hyperparameters():
     path = course.solution_path("04_sentiment")
     if not path.exists():
         pytest.skip("lesson 04 is not there yet")
-    source = "\n".join("".join(cell["source"]) for cell in json.loads(path.read_text())["cells"]
-                       if cell["cell_type"] == "code")
+    source = "\n".join(
+        "".join(cell["source"]) for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "code"
+    )
     for name, value in models.HYPERPARAMETERS.items():
-        assigned = [ast.literal_eval(match) for match in
-                    re.findall(rf"^{name} = ([^#\n]+?)\s*(?:#.*)?$", source, flags=re.MULTILINE)]
+        assigned = [
+            ast.literal_eval(match)
+            for match in re.findall(rf"^{name} = ([^#\n]+?)\s*(?:#.*)?$", source, flags=re.MULTILINE)
+        ]
         assert assigned == [value], (
-            f"the notebook assigns {name} = {assigned}; rnncourse.models.HYPERPARAMETERS has {value}")
+            f"the notebook assigns {name} = {assigned}; rnncourse.models.HYPERPARAMETERS has {value}"
+        )

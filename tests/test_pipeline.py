@@ -10,7 +10,12 @@ import pytest
 from rnncourse import course
 from rnncourse.grader import Settings, grade_folder
 
-EXPECTED_LESSONS = ["01_gradients", "02_gru_lstm", "03_embeddings", "04_sentiment"]  # grows as lessons land; an empty solutions/ fails here
+EXPECTED_LESSONS = [
+    "01_gradients",
+    "02_gru_lstm",
+    "03_embeddings",
+    "04_sentiment",
+]  # grows as lessons land; an empty solutions/ fails here
 
 
 def test_expected_lessons_exist():
@@ -31,7 +36,8 @@ def test_lessons_are_exactly_what_make_lessons_produces(tmp_path):
         committed = course.lesson_path(path.parent.name)
         assert committed.exists(), f"{committed} is missing: run `make lessons` and commit it"
         assert _load(committed) == _load(path), (
-            f"{committed} differs from what `make lessons` builds from solutions/: run `make lessons`")
+            f"{committed} differs from what `make lessons` builds from solutions/: run `make lessons`"
+        )
     extra = sorted(p.name for p in course.LESSONS_DIR.iterdir() if p.is_dir()) if course.LESSONS_DIR.exists() else []
     assert extra == course.available_lessons(), f"lessons/ holds folders without a source: {extra}"
 
@@ -90,17 +96,23 @@ def test_autograder_full_marks_for_the_reference_and_zero_for_the_untouched_note
         reference, blank = by_key[("reference", lesson)], by_key[("blank", lesson)]
         assert float(reference["max_score"]) > 0
         assert (reference["status"], reference["score"]) == ("graded", reference["max_score"]), reference
-        assert (blank["status"], float(blank["score"]), blank["max_score"]) == ("graded", 0.0, reference["max_score"]), blank
+        assert (blank["status"], float(blank["score"]), blank["max_score"]) == (
+            "graded",
+            0.0,
+            reference["max_score"],
+        ), blank
 
 
 @pytest.mark.parametrize("lesson", course.available_lessons())
 def test_solutions_carry_fast_mode_outputs_for_nbval(lesson):
     """nbval compares stored outputs; a solution saved without them would make that check vacuous."""
     nb = _load(course.solution_path(lesson))
-    tests = [c for c in nb["cells"] if c["cell_type"] == "code"
-             and c["metadata"].get("nbgrader", {}).get("grade")]
-    missing = [c["metadata"]["nbgrader"]["grade_id"] for c in tests
-               if "\u2714" not in "".join("".join(o.get("text", "")) for o in c.get("outputs", []))]
+    tests = [c for c in nb["cells"] if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get("grade")]
+    missing = [
+        c["metadata"]["nbgrader"]["grade_id"]
+        for c in tests
+        if "\u2714" not in "".join("".join(o.get("text", "")) for o in c.get("outputs", []))
+    ]
     assert not missing, f"{lesson}: run `make solutions-outputs`; no stored pass line in {missing}"
     assert "fast mode" in json.dumps(nb["cells"][1].get("outputs", [])), "outputs must come from fast mode"
 

@@ -45,11 +45,14 @@ def test_pca_project_matches_the_eigenvectors_of_the_covariance_and_fixes_the_si
     np.testing.assert_allclose(pca_project(-x, 3)[:, 0], -coords[:, 0], rtol=1e-7, atol=1e-9)
 
 
-@pytest.mark.parametrize("bad, kwargs, message", [
-    (np.zeros(5), {}, "at least two rows"),
-    (np.zeros((1, 5)), {}, "at least two rows"),
-    (np.zeros((4, 3)), {"num_components": 4}, "between 1 and 3"),
-])
+@pytest.mark.parametrize(
+    "bad, kwargs, message",
+    [
+        (np.zeros(5), {}, "at least two rows"),
+        (np.zeros((1, 5)), {}, "at least two rows"),
+        (np.zeros((4, 3)), {"num_components": 4}, "between 1 and 3"),
+    ],
+)
 def test_pca_project_rejects_bad_input(bad, kwargs, message):
     with pytest.raises(ValueError, match=message):
         pca_project(bad, **kwargs)

@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from rnncourse import course
 from rnncourse.grader import sandbox
 from rnncourse.grader.core import MAX_MESSAGE, _message
@@ -20,7 +19,7 @@ from rnncourse.grader.prepare import Submission, load_notebook, rebuild
 
 LIMITS = sandbox.Limits(memory_gb=2.0, max_processes=64, file_size_mb=4, cpu_seconds=30, tmp_mb=8)
 
-PROBE = r'''
+PROBE = r"""
 import json, os, resource, socket
 report = {"pid": os.getpid(), "uid": os.getuid(), "cwd": os.getcwd(), "env": dict(os.environ),
           "limits": {name: resource.getrlimit(getattr(resource, name))[0]
@@ -42,13 +41,15 @@ def can_write(path):
         return False
 report["read"] = {p: can_read(p) for p in json.loads(os.environ["PROBE_READ"])}
 report["write"] = {p: can_write(p) for p in json.loads(os.environ["PROBE_WRITE"])}
-report["listdir"] = {p: sorted(os.listdir(p)) if os.path.isdir(p) else None for p in json.loads(os.environ["PROBE_LIST"])}
+listed = json.loads(os.environ["PROBE_LIST"])
+report["listdir"] = {p: sorted(os.listdir(p)) if os.path.isdir(p) else None for p in listed}
 print(json.dumps(report))
-'''
+"""
 
 
-def _run(tmp_path: Path, code: str, env_extra: dict[str, str] | None = None, hidden=(), limits=LIMITS,
-         timeout: int = 60) -> subprocess.CompletedProcess[str]:
+def _run(
+    tmp_path: Path, code: str, env_extra: dict[str, str] | None = None, hidden=(), limits=LIMITS, timeout: int = 60
+) -> subprocess.CompletedProcess[str]:
     scratch = tmp_path / "scratch"
     scratch.mkdir(exist_ok=True)
     env = {**sandbox.kernel_env(scratch, {}), **(env_extra or {})}
@@ -62,8 +63,11 @@ def _run(tmp_path: Path, code: str, env_extra: dict[str, str] | None = None, hid
 
 
 def _probe(tmp_path: Path, read=(), write=(), listdir=(), **kwargs) -> dict:
-    extra = {"PROBE_READ": json.dumps([str(p) for p in read]), "PROBE_WRITE": json.dumps([str(p) for p in write]),
-             "PROBE_LIST": json.dumps([str(p) for p in listdir])}
+    extra = {
+        "PROBE_READ": json.dumps([str(p) for p in read]),
+        "PROBE_WRITE": json.dumps([str(p) for p in write]),
+        "PROBE_LIST": json.dumps([str(p) for p in listdir]),
+    }
     proc = _run(tmp_path, PROBE, extra, **kwargs)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout)
@@ -76,20 +80,36 @@ def test_the_sandbox_starts_here():
 def test_a_sandboxed_process_sees_only_what_it_needs(tmp_path, monkeypatch):
     monkeypatch.setenv("RNNCOURSE_TEST_SECRET", "instructor-only")
     root = course.PROJECT_ROOT
-    report = _probe(tmp_path,
-                    read=[root / "rnncourse" / "checks" / "__init__.py", root / "solutions" / "01_gradients" / "01_gradients.ipynb",
-                          root / "pyproject.toml", root / "lessons" / "01_gradients" / "01_gradients.ipynb",
-                          Path.home() / ".bashrc", "/etc/shadow"],
-                    write=[tmp_path / "scratch" / "mine.txt", "/tmp/private.txt", root / "rnncourse" / "x.py",
-                           root / "data" / "x.txt", "/usr/x", tmp_path / "outside.txt"],
-                    listdir=[root, Path.home()])
+    report = _probe(
+        tmp_path,
+        read=[
+            root / "rnncourse" / "checks" / "__init__.py",
+            root / "solutions" / "01_gradients" / "01_gradients.ipynb",
+            root / "pyproject.toml",
+            root / "lessons" / "01_gradients" / "01_gradients.ipynb",
+            Path.home() / ".bashrc",
+            "/etc/shadow",
+        ],
+        write=[
+            tmp_path / "scratch" / "mine.txt",
+            "/tmp/private.txt",
+            root / "rnncourse" / "x.py",
+            root / "data" / "x.txt",
+            "/usr/x",
+            tmp_path / "outside.txt",
+        ],
+        listdir=[root, Path.home()],
+    )
     assert report["pid"] == 2 and report["uid"] == sandbox.SANDBOX_UID  # own pid namespace, not root
     assert report["interfaces"] == ["lo"]  # no network but its own loopback
-    assert report["read"] == {str(root / "rnncourse" / "checks" / "__init__.py"): True,
-                              str(root / "solutions" / "01_gradients" / "01_gradients.ipynb"): False,
-                              str(root / "pyproject.toml"): False,
-                              str(root / "lessons" / "01_gradients" / "01_gradients.ipynb"): False,
-                              str(Path.home() / ".bashrc"): False, "/etc/shadow": False}
+    assert report["read"] == {
+        str(root / "rnncourse" / "checks" / "__init__.py"): True,
+        str(root / "solutions" / "01_gradients" / "01_gradients.ipynb"): False,
+        str(root / "pyproject.toml"): False,
+        str(root / "lessons" / "01_gradients" / "01_gradients.ipynb"): False,
+        str(Path.home() / ".bashrc"): False,
+        "/etc/shadow": False,
+    }
     assert report["write"][str(tmp_path / "scratch" / "mine.txt")] and report["write"]["/tmp/private.txt"]
     assert not any(report["write"][str(p)] for p in (root / "rnncourse" / "x.py", root / "data" / "x.txt", "/usr/x"))
     # tmp_path/outside.txt lands in the sandbox's private /tmp, if anywhere: never on the host
@@ -103,10 +123,10 @@ def test_a_sandboxed_process_sees_only_what_it_needs(tmp_path, monkeypatch):
 
 def test_limits_apply_inside(tmp_path):
     report = _probe(tmp_path)
-    assert report["limits"]["RLIMIT_AS"] == 2 * 1024 ** 3
-    assert report["limits"]["RLIMIT_FSIZE"] == 4 * 1024 ** 2
+    assert report["limits"]["RLIMIT_AS"] == 2 * 1024**3
+    assert report["limits"]["RLIMIT_FSIZE"] == 4 * 1024**2
     assert report["limits"]["RLIMIT_CPU"] == 30
-    code = r'''
+    code = r"""
 import os, time
 children = []
 try:
@@ -121,14 +141,14 @@ except OSError:
 print(len(children))
 for pid in children:
     os.kill(pid, 9)
-'''
+"""
     proc = _run(tmp_path, code)
     assert proc.returncode == 0, proc.stderr
     assert 0 < int(proc.stdout) < LIMITS.max_processes  # stopped at the process limit, not at 200
 
 
 def test_a_big_file_and_a_full_tmp_fail(tmp_path):
-    code = r'''
+    code = r"""
 try:
     open("big", "wb").write(b"x" * 8 * 2**20)
     print("wrote big")
@@ -141,7 +161,7 @@ try:
     print("filled tmp")
 except OSError as e:
     print("tmp", e.errno)
-'''
+"""
     proc = _run(tmp_path, code)
     import errno
 
@@ -178,8 +198,9 @@ def test_hidden_folders_inside_a_readable_one_are_empty(tmp_path, monkeypatch):
     (data_dir / "secret" / "answers.txt").write_text("42")
     (data_dir / "public.txt").write_text("ok")
     monkeypatch.setenv("RNNCOURSE_DATA_DIR", str(data_dir))  # a readable folder of the instructor's choice
-    report = _probe(tmp_path, read=[data_dir / "public.txt", data_dir / "secret" / "answers.txt"],
-                    hidden=[data_dir / "secret"])
+    report = _probe(
+        tmp_path, read=[data_dir / "public.txt", data_dir / "secret" / "answers.txt"], hidden=[data_dir / "secret"]
+    )
     assert report["read"] == {str(data_dir / "public.txt"): True, str(data_dir / "secret" / "answers.txt"): False}
 
 
@@ -194,13 +215,39 @@ def test_without_user_namespaces_the_grader_stops_with_the_reason_and_the_fix(tm
     """The grader runs where user namespaces are off (inside bwrap --disable-userns): it says why, grades nothing."""
     (tmp_path / "subs" / "alice").mkdir(parents=True)
     (tmp_path / "subs" / "alice" / "01_gradients.ipynb").write_text(
-        json.dumps(course.reference_submission("01_gradients")), encoding="utf-8")
+        json.dumps(course.reference_submission("01_gradients")), encoding="utf-8"
+    )
     bwrap = sandbox.find_bwrap()
     assert bwrap is not None
-    no_userns = [bwrap, "--bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-user", "--disable-userns", "--"]
-    proc = subprocess.run([*no_userns, sys.executable, "-m", "rnncourse.grader", str(tmp_path / "subs"), "--out",
-                           str(tmp_path / "out"), "--no-progress"], capture_output=True, text=True, timeout=300,
-                          cwd=course.PROJECT_ROOT)
+    no_userns = [
+        bwrap,
+        "--bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--unshare-user",
+        "--disable-userns",
+        "--",
+    ]
+    proc = subprocess.run(
+        [
+            *no_userns,
+            sys.executable,
+            "-m",
+            "rnncourse.grader",
+            str(tmp_path / "subs"),
+            "--out",
+            str(tmp_path / "out"),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=course.PROJECT_ROOT,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     message = proc.stderr.strip()
     assert message.startswith("error: the grading sandbox (bubblewrap) cannot start here: ")
@@ -210,8 +257,9 @@ def test_without_user_namespaces_the_grader_stops_with_the_reason_and_the_fix(tm
 
 
 def test_the_limits_script_refuses_bad_usage():
-    proc = subprocess.run([sys.executable, "-I", str(sandbox.LIMITS_SCRIPT), "--bogus", "1", "--", "true"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-I", str(sandbox.LIMITS_SCRIPT), "--bogus", "1", "--", "true"], capture_output=True, text=True
+    )
     assert proc.returncode != 0 and "unknown option --bogus" in proc.stderr
 
 
@@ -250,8 +298,16 @@ def test_a_cell_a_colab_student_really_added_still_runs_and_is_scanned(tmp_path)
     nb = course.reference_submission("01_gradients")
     for cell in nb["cells"]:
         cell.pop("id", None)
-    nb["cells"].insert(3, {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                           "source": "import os\nprint(os.getcwd())"})
+    nb["cells"].insert(
+        3,
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "import os\nprint(os.getcwd())",
+        },
+    )
     path = tmp_path / "01_gradients.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     sub = Submission("dave", "01_gradients", path)
@@ -282,8 +338,13 @@ def test_stripped_metadata_is_one_short_note(tmp_path):
 
 def test_an_older_copy_of_the_lesson_text_is_a_note_not_a_flag(tmp_path):
     nb = course.reference_submission("01_gradients")
-    text_cells = [c for c in nb["cells"] if c["cell_type"] == "markdown"
-                  and c["metadata"].get("nbgrader", {}).get("grade_id") and not c["metadata"]["nbgrader"].get("solution")]
+    text_cells = [
+        c
+        for c in nb["cells"]
+        if c["cell_type"] == "markdown"
+        and c["metadata"].get("nbgrader", {}).get("grade_id")
+        and not c["metadata"]["nbgrader"].get("solution")
+    ]
     for cell in text_cells[:2]:
         cell["source"] = "An older wording of this section."
     path = tmp_path / "01_gradients.ipynb"
@@ -291,6 +352,8 @@ def test_an_older_copy_of_the_lesson_text_is_a_note_not_a_flag(tmp_path):
     sub = Submission("frank", "01_gradients", path)
     graded = rebuild(sub, _release(), {"01_gradients": _release()})
     assert sub.flags == []
-    assert sub.notes == ["2 locked text cell(s) differ from the current release (an older copy of the lesson?); "
-                         "the release's text was used"]
+    assert sub.notes == [
+        "2 locked text cell(s) differ from the current release (an older copy of the lesson?); "
+        "the release's text was used"
+    ]
     assert "An older wording of this section." not in json.dumps(graded)

@@ -9,28 +9,73 @@ or raises :class:`CheckFailure` saying what was expected, what was got, and a hi
 Hidden test cells call the same checks with other inputs and ``visible=False``.
 """
 
-from ._core import CheckFailure, PASS_HIDDEN, PASS_VISIBLE
-from .gradients import (check_clip_by_norm, check_clip_by_value, check_input_gradient_norms,
-                        check_jacobian_norms, check_memory_model, check_memory_results,
-                        check_rnn_forward, check_scale_to_spectral_radius)
-from .sentiment import (DIAGNOSIS_CHOICES, check_best_epoch, check_conv_lstm, check_diagnoses,
-                        check_dropout_classifier, check_example_model, check_lstm_classifier,
-                        check_vectorizer, diagnosis_examples)
+from ._core import PASS_HIDDEN, PASS_VISIBLE, CheckFailure
 from .cells import check_gru_step, check_lstm_step, check_param_counts, check_stacked_model
-from .embeddings import (check_analogy, check_classifier, check_cosine_similarities, check_embedding_costs,
-                         check_embedding_lookup, check_filter_glove, check_get_glove_vectors, check_most_similar,
-                         check_transfer_results)
+from .embeddings import (
+    check_analogy,
+    check_classifier,
+    check_cosine_similarities,
+    check_embedding_costs,
+    check_embedding_lookup,
+    check_filter_glove,
+    check_get_glove_vectors,
+    check_most_similar,
+    check_transfer_results,
+)
+from .gradients import (
+    check_clip_by_norm,
+    check_clip_by_value,
+    check_input_gradient_norms,
+    check_jacobian_norms,
+    check_memory_model,
+    check_memory_results,
+    check_rnn_forward,
+    check_scale_to_spectral_radius,
+)
+from .sentiment import (
+    DIAGNOSIS_CHOICES,
+    check_best_epoch,
+    check_conv_lstm,
+    check_diagnoses,
+    check_dropout_classifier,
+    check_example_model,
+    check_lstm_classifier,
+    check_vectorizer,
+    diagnosis_examples,
+)
 
 __all__ = [
-    "CheckFailure", "PASS_HIDDEN", "PASS_VISIBLE",
-    "check_rnn_forward", "check_scale_to_spectral_radius", "check_jacobian_norms",
-    "check_input_gradient_norms", "check_clip_by_norm", "check_clip_by_value",
-    "check_memory_model", "check_memory_results",
-    "check_vectorizer", "check_lstm_classifier", "check_dropout_classifier", "check_best_epoch",
-    "check_diagnoses", "diagnosis_examples", "DIAGNOSIS_CHOICES", "check_conv_lstm",
+    "CheckFailure",
+    "PASS_HIDDEN",
+    "PASS_VISIBLE",
+    "check_rnn_forward",
+    "check_scale_to_spectral_radius",
+    "check_jacobian_norms",
+    "check_input_gradient_norms",
+    "check_clip_by_norm",
+    "check_clip_by_value",
+    "check_memory_model",
+    "check_memory_results",
+    "check_vectorizer",
+    "check_lstm_classifier",
+    "check_dropout_classifier",
+    "check_best_epoch",
+    "check_diagnoses",
+    "diagnosis_examples",
+    "DIAGNOSIS_CHOICES",
+    "check_conv_lstm",
     "check_example_model",
-    "check_lstm_step", "check_gru_step", "check_param_counts", "check_stacked_model",
-    "check_embedding_costs", "check_embedding_lookup", "check_cosine_similarities", "check_most_similar",
-    "check_analogy", "check_get_glove_vectors", "check_filter_glove", "check_classifier",
+    "check_lstm_step",
+    "check_gru_step",
+    "check_param_counts",
+    "check_stacked_model",
+    "check_embedding_costs",
+    "check_embedding_lookup",
+    "check_cosine_similarities",
+    "check_most_similar",
+    "check_analogy",
+    "check_get_glove_vectors",
+    "check_filter_glove",
+    "check_classifier",
     "check_transfer_results",
 ]

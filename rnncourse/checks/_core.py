@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, NoReturn, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -44,13 +45,17 @@ def call_student(fn: Any, *args: Any, name: str, **kwargs: Any) -> Any:
     """Call the student's ``fn`` and turn any exception into specific feedback."""
     __tracebackhide__ = True
     if not callable(fn):
-        fail(f"{name} is not a function (got {type(fn).__name__}).",
-             hint=f"define it with `def {name}(...):` and run that cell first.")
+        fail(
+            f"{name} is not a function (got {type(fn).__name__}).",
+            hint=f"define it with `def {name}(...):` and run that cell first.",
+        )
     try:
         return fn(*args, **kwargs)
     except NotImplementedError:
-        problem = (f"{name} is not implemented yet: it still raises NotImplementedError.",
-                   "replace `raise NotImplementedError()` with your code and run that cell again.")
+        problem = (
+            f"{name} is not implemented yet: it still raises NotImplementedError.",
+            "replace `raise NotImplementedError()` with your code and run that cell again.",
+        )
     except CheckFailure:
         raise
     except Exception as exc:  # noqa: BLE001  (any student error becomes feedback)
@@ -58,9 +63,11 @@ def call_student(fn: Any, *args: Any, name: str, **kwargs: Any) -> Any:
         first = summary[0] if summary else ""
         if len(first) > 300:
             first = first[:300] + "..."
-        problem = (f"{name} raised {type(exc).__name__}: {first}",
-                   "run your function on the small example in the exercise text and print "
-                   "the shapes of the intermediate arrays.")
+        problem = (
+            f"{name} raised {type(exc).__name__}: {first}",
+            "run your function on the small example in the exercise text and print "
+            "the shapes of the intermediate arrays.",
+        )
     # Raised outside the `except` blocks, so the student sees one message, not a chained traceback.
     fail(problem[0], hint=problem[1])
 
@@ -74,6 +81,7 @@ def as_array(value: Any, *, name: str, dtype: type = np.float64) -> np.ndarray:
     __tracebackhide__ = True
     if value is None:
         fail(f"{name} returned None.", hint="did you forget the `return` statement?")
+    raw: Any
     if isinstance(value, np.ndarray):
         raw = value
     elif isinstance(value, (list, tuple, numbers.Number, np.generic)):
@@ -83,16 +91,21 @@ def as_array(value: Any, *, name: str, dtype: type = np.float64) -> np.ndarray:
         if not isinstance(raw, np.ndarray) and not isinstance(raw, np.generic):
             fail(f"{name} returned a {type(value).__name__} that could not be read as numbers.")
     else:
-        fail(f"{name} returned a {type(value).__name__}; expected a numpy array.",
-             hint="return a numpy array (np.asarray(...)), not another kind of object.")
+        fail(
+            f"{name} returned a {type(value).__name__}; expected a numpy array.",
+            hint="return a numpy array (np.asarray(...)), not another kind of object.",
+        )
     error = ""
+    arr: np.ndarray | None = None
     try:
         arr = np.array(raw, dtype=dtype, copy=True)
     except (TypeError, ValueError) as exc:
         error = str(exc)
     if error:  # raised outside the except block: one message, no chained traceback
-        fail(f"{name} returned something that is not an array of numbers ({error}).",
-             hint="return a numpy array of floats.")
+        fail(
+            f"{name} returned something that is not an array of numbers ({error}).",
+            hint="return a numpy array of floats.",
+        )
     # A plain ndarray subclass could override methods; keep only the base class.
     return np.asarray(arr).view(np.ndarray)
 
@@ -102,8 +115,7 @@ def _is_tensor(value: Any) -> bool:
     return module.startswith(("tensorflow", "keras", "jax")) and hasattr(value, "shape")
 
 
-def expect_shape(arr: np.ndarray, expected: Sequence[int], *, name: str, meaning: str,
-                 hint: str | None = None) -> None:
+def expect_shape(arr: np.ndarray, expected: Sequence[int], *, name: str, meaning: str, hint: str | None = None) -> None:
     """Fail unless ``arr.shape == expected``; ``meaning`` names the dimensions, e.g. '(T, units)'."""
     __tracebackhide__ = True
     got = tuple(int(d) for d in arr.shape)
@@ -120,8 +132,16 @@ def expect_finite(arr: np.ndarray, *, name: str, hint: str | None = None) -> Non
         fail(f"{name} returned {int(bad.sum())} NaN or infinite value(s).", hint=hint)
 
 
-def expect_close(arr: np.ndarray, expected: np.ndarray, *, name: str, rtol: float = 1e-5,
-                 atol: float = 1e-6, hint: str | None = None, what: str = "values") -> None:
+def expect_close(
+    arr: np.ndarray,
+    expected: np.ndarray,
+    *,
+    name: str,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    hint: str | None = None,
+    what: str = "values",
+) -> None:
     """Fail unless ``arr`` matches ``expected`` within tolerances; report the worst entry."""
     __tracebackhide__ = True
     expected = np.asarray(expected, dtype=np.float64)
@@ -135,8 +155,11 @@ def expect_close(arr: np.ndarray, expected: np.ndarray, *, name: str, rtol: floa
         got_v = float(arr[idx]) if arr.ndim else float(arr)
         want_v = float(expected[idx]) if arr.ndim else float(expected)
         where = f" at index {tuple(int(i) for i in idx)}" if arr.ndim else ""
-        fail(f"{name}: {int(bad.sum())} of {arr.size} {what} differ from the expected ones; "
-             f"the largest gap is{where}: got {got_v:.6g}, expected {want_v:.6g}.", hint=hint)
+        fail(
+            f"{name}: {int(bad.sum())} of {arr.size} {what} differ from the expected ones; "
+            f"the largest gap is{where}: got {got_v:.6g}, expected {want_v:.6g}.",
+            hint=hint,
+        )
 
 
 def as_float(value: Any, *, name: str) -> float:

@@ -11,15 +11,24 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from ._core import (as_array, as_float, as_int, call_student, expect_close, expect_finite, expect_shape,
-                    fail, report_pass)
+from ._core import (
+    as_array,
+    as_float,
+    as_int,
+    call_student,
+    expect_close,
+    expect_finite,
+    expect_shape,
+    fail,
+    report_pass,
+)
 
 BYTES_PER_FLOAT32 = 4
 _SIM_TOL = 1e-5  # the reference ranks in float32; a student may compute in float64
@@ -35,20 +44,29 @@ def keras_embedding_param_count(vocab_size: int, embedding_dim: int) -> int:
     return int(layer.count_params())
 
 
-def check_embedding_costs(embedding_costs: Callable[..., Any], *, num_tokens: int = 6400,
-                          vocab_size: int = 100_000, embedding_dim: int = 300,
-                          visible: bool = True) -> None:
+def check_embedding_costs(
+    embedding_costs: Callable[..., Any],
+    *,
+    num_tokens: int = 6400,
+    vocab_size: int = 100_000,
+    embedding_dim: int = 300,
+    visible: bool = True,
+) -> None:
     """``embedding_costs(num_tokens, vocab_size, embedding_dim)`` -> (one-hot bytes, embedded bytes, parameters)."""
     __tracebackhide__ = True
     name = "embedding_costs"
     result = call_student(embedding_costs, num_tokens, vocab_size, embedding_dim, name=name)
     if result is None:
-        fail(f"{name} returned None; expected a tuple of three whole numbers.",
-             hint="end with `return one_hot_bytes, embedded_bytes, num_parameters`.")
+        fail(
+            f"{name} returned None; expected a tuple of three whole numbers.",
+            hint="end with `return one_hot_bytes, embedded_bytes, num_parameters`.",
+        )
     if not isinstance(result, (tuple, list)) or len(result) != 3:
         kind = type(result).__name__ + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
-        fail(f"{name} returned a {kind}; expected a tuple of three whole numbers "
-             "(one_hot_bytes, embedded_bytes, num_parameters).")
+        fail(
+            f"{name} returned a {kind}; expected a tuple of three whole numbers "
+            "(one_hot_bytes, embedded_bytes, num_parameters)."
+        )
     labels = ("one_hot_bytes", "embedded_bytes", "num_parameters")
     got = [as_int(value, name=f"{name}(...)[{i}] ({label})") for i, (value, label) in enumerate(zip(result, labels))]
     one_hot, embedded, params = got
@@ -60,27 +78,40 @@ def check_embedding_costs(embedding_costs: Callable[..., Any], *, num_tokens: in
         fail(f"internal: Keras counts {keras_params} parameters, the formula {want_params}.")
 
     if (one_hot, embedded) == (want_embedded, want_one_hot):
-        fail(f"{name}: the two memory sizes are swapped.",
-             hint="the one-hot batch has vocab_size numbers per token, the embedded batch embedding_dim.")
-    for value, want, label, per_token in ((one_hot, want_one_hot, "one_hot_bytes", "vocab_size"),
-                                          (embedded, want_embedded, "embedded_bytes", "embedding_dim")):
+        fail(
+            f"{name}: the two memory sizes are swapped.",
+            hint="the one-hot batch has vocab_size numbers per token, the embedded batch embedding_dim.",
+        )
+    for value, want, label, per_token in (
+        (one_hot, want_one_hot, "one_hot_bytes", "vocab_size"),
+        (embedded, want_embedded, "embedded_bytes", "embedding_dim"),
+    ):
         if value == want:
             continue
-        hints = {want * 2: "that is float64 (8 bytes per number); Keras computes in float32, 4 bytes.",
-                 want * 8: "that is bits; the question asks for bytes (8 bits each).",
-                 want // BYTES_PER_FLOAT32: "that is the number of values; each float32 takes 4 bytes.",
-                 want // num_tokens: "that is one token only; multiply by num_tokens."}
-        fail(f"{name}: {label} = {value:,}; expected num_tokens * {per_token} * 4 = {want:,}.",
-             hint=hints.get(value, f"a float32 batch of shape (num_tokens, {per_token}) takes "
-                                   f"num_tokens * {per_token} * 4 bytes."))
+        hints = {
+            want * 2: "that is float64 (8 bytes per number); Keras computes in float32, 4 bytes.",
+            want * 8: "that is bits; the question asks for bytes (8 bits each).",
+            want // BYTES_PER_FLOAT32: "that is the number of values; each float32 takes 4 bytes.",
+            want // num_tokens: "that is one token only; multiply by num_tokens.",
+        }
+        fail(
+            f"{name}: {label} = {value:,}; expected num_tokens * {per_token} * 4 = {want:,}.",
+            hint=hints.get(
+                value, f"a float32 batch of shape (num_tokens, {per_token}) takes num_tokens * {per_token} * 4 bytes."
+            ),
+        )
     if params != want_params:
-        hints = {want_params + embedding_dim: "an Embedding layer has no bias, and its input_dim is vocab_size "
-                                              "itself (indices 0 .. vocab_size - 1): it holds only the "
-                                              "(vocab_size, embedding_dim) matrix.",
-                 want_params * BYTES_PER_FLOAT32: "that is bytes; the question asks for the number of parameters."}
-        fail(f"{name}: num_parameters = {params:,}; expected {want_params:,}, the count_params() of "
-             f"keras.layers.Embedding({vocab_size}, {embedding_dim}).",
-             hint=hints.get(params, "one row of embedding_dim numbers per word of the vocabulary."))
+        hints = {
+            want_params + embedding_dim: "an Embedding layer has no bias, and its input_dim is vocab_size "
+            "itself (indices 0 .. vocab_size - 1): it holds only the "
+            "(vocab_size, embedding_dim) matrix.",
+            want_params * BYTES_PER_FLOAT32: "that is bytes; the question asks for the number of parameters.",
+        }
+        fail(
+            f"{name}: num_parameters = {params:,}; expected {want_params:,}, the count_params() of "
+            f"keras.layers.Embedding({vocab_size}, {embedding_dim}).",
+            hint=hints.get(params, "one row of embedding_dim numbers per word of the vocabulary."),
+        )
     report_pass(name, visible=visible, detail="matches the arithmetic and Keras's count_params()")
 
 
@@ -90,8 +121,9 @@ def keras_embedding_output(indices: np.ndarray, weights: np.ndarray) -> np.ndarr
     import keras
 
     vocab_size, embedding_dim = weights.shape
-    layer = keras.layers.Embedding(vocab_size, embedding_dim,
-                                   embeddings_initializer=keras.initializers.Constant(weights.astype(np.float32)))
+    layer = keras.layers.Embedding(
+        vocab_size, embedding_dim, embeddings_initializer=keras.initializers.Constant(weights.astype(np.float32))
+    )
     return np.asarray(layer(np.asarray(indices, dtype=np.int32)), dtype=np.float64)
 
 
@@ -105,9 +137,15 @@ def _lookup_inputs(seed: int, vocab_size: int, embedding_dim: int, shape: tuple[
     return indices, weights
 
 
-def check_embedding_lookup(embedding_lookup: Callable[..., Any], *, seed: int = 0, vocab_size: int = 10,
-                           embedding_dim: int = 4, shapes: Sequence[tuple[int, ...]] = ((3, 5), (6,)),
-                           visible: bool = True) -> None:
+def check_embedding_lookup(
+    embedding_lookup: Callable[..., Any],
+    *,
+    seed: int = 0,
+    vocab_size: int = 10,
+    embedding_dim: int = 4,
+    shapes: Sequence[tuple[int, ...]] = ((3, 5), (6,)),
+    visible: bool = True,
+) -> None:
     """Compare ``embedding_lookup(indices, weights)`` with ``keras.layers.Embedding`` holding ``weights``."""
     __tracebackhide__ = True
     name = "embedding_lookup"
@@ -117,34 +155,52 @@ def check_embedding_lookup(embedding_lookup: Callable[..., Any], *, seed: int = 
         want_shape = indices.shape + (embedding_dim,)
         meaning = "indices.shape + (embedding_dim,)"
         if got.shape == (embedding_dim,) + indices.shape and embedding_dim != indices.shape[0]:
-            fail(f"{name} returned shape {got.shape}; expected {meaning} = {want_shape}.",
-                 hint="each row of weights is one word's vector: weights has shape (vocab_size, "
-                      "embedding_dim), so select rows (weights[indices]), not columns.")
+            fail(
+                f"{name} returned shape {got.shape}; expected {meaning} = {want_shape}.",
+                hint="each row of weights is one word's vector: weights has shape (vocab_size, "
+                "embedding_dim), so select rows (weights[indices]), not columns.",
+            )
         if got.shape == indices.shape + (vocab_size,) and vocab_size != embedding_dim:
-            fail(f"{name} returned shape {got.shape}: the one-hot vectors themselves; expected {meaning} "
-                 f"= {want_shape}.", hint="multiply the one-hot vectors by weights: one_hot @ weights.")
+            fail(
+                f"{name} returned shape {got.shape}: the one-hot vectors themselves; expected {meaning} "
+                f"= {want_shape}.",
+                hint="multiply the one-hot vectors by weights: one_hot @ weights.",
+            )
         if got.shape == (indices.size, embedding_dim) and indices.ndim > 1:
-            fail(f"{name} returned shape {got.shape}; expected {meaning} = {want_shape}.",
-                 hint="keep the shape of indices: reshape the result to indices.shape + (embedding_dim,).")
-        expect_shape(got, want_shape, name=name, meaning=meaning,
-                     hint="one vector of length embedding_dim for every index.")
+            fail(
+                f"{name} returned shape {got.shape}; expected {meaning} = {want_shape}.",
+                hint="keep the shape of indices: reshape the result to indices.shape + (embedding_dim,).",
+            )
+        expect_shape(
+            got, want_shape, name=name, meaning=meaning, hint="one vector of length embedding_dim for every index."
+        )
         expect_finite(got, name=name)
         expected = keras_embedding_output(indices, weights)
         if not np.allclose(got, expected, rtol=1e-5, atol=1e-6):
             variants = {
                 "the rows of weights shifted by one (index i read row i - 1)": weights[indices - 1],
-                "the rows of weights shifted by one (index i read row i + 1)": weights[np.minimum(indices + 1, vocab_size - 1)],
+                "the rows of weights shifted by one (index i read row i + 1)": weights[
+                    np.minimum(indices + 1, vocab_size - 1)
+                ],
             }
             if vocab_size == embedding_dim:
                 variants["the transposed matrix (columns of weights instead of rows)"] = weights.T[indices]
             for label, variant in variants.items():
                 if np.allclose(got, variant, rtol=1e-5, atol=1e-6):
-                    fail(f"{name} matches a lookup with {label}, not keras.layers.Embedding.",
-                         hint="index i selects row i of weights (index 0 is row 0): weights[indices], or "
-                              "one_hot(indices, vocab_size) @ weights.")
-            expect_close(got, expected, name=name, rtol=1e-5, atol=1e-6, what="vector entries",
-                         hint="index i selects row i of weights: weights[indices], or "
-                              "one_hot(indices, vocab_size) @ weights.")
+                    fail(
+                        f"{name} matches a lookup with {label}, not keras.layers.Embedding.",
+                        hint="index i selects row i of weights (index 0 is row 0): weights[indices], or "
+                        "one_hot(indices, vocab_size) @ weights.",
+                    )
+            expect_close(
+                got,
+                expected,
+                name=name,
+                rtol=1e-5,
+                atol=1e-6,
+                what="vector entries",
+                hint="index i selects row i of weights: weights[indices], or one_hot(indices, vocab_size) @ weights.",
+            )
     report_pass(name, visible=visible, detail="matches keras.layers.Embedding with the same weights")
 
 
@@ -157,8 +213,15 @@ def _glove_rows() -> tuple[tuple[str, ...], np.ndarray, dict[str, int]]:
     return tuple(words), matrix, {w: i for i, w in enumerate(words)}
 
 
-def check_cosine_similarities(cosine_similarities: Callable[..., Any], *, seed: int = 0, num_rows: int = 6,
-                              dim: int = 5, glove_rows: int = 0, visible: bool = True) -> None:
+def check_cosine_similarities(
+    cosine_similarities: Callable[..., Any],
+    *,
+    seed: int = 0,
+    num_rows: int = 6,
+    dim: int = 5,
+    glove_rows: int = 0,
+    visible: bool = True,
+) -> None:
     """``cosine_similarities(matrix, vector)``: the cosine of every row with the vector, shape (n,).
 
     ``glove_rows > 0`` also runs it on the first ``glove_rows`` real (read-only) GloVe vectors.
@@ -168,8 +231,7 @@ def check_cosine_similarities(cosine_similarities: Callable[..., Any], *, seed: 
 
     name = "cosine_similarities"
     rng = np.random.default_rng(seed)
-    cases = [(rng.normal(size=(num_rows, dim)) * rng.uniform(0.5, 3.0, size=(num_rows, 1)),
-              rng.normal(size=dim) * 2.5)]
+    cases = [(rng.normal(size=(num_rows, dim)) * rng.uniform(0.5, 3.0, size=(num_rows, 1)), rng.normal(size=dim) * 2.5)]
     if glove_rows:
         words, matrix, row_of = _glove_rows()
         cases.append((matrix[:glove_rows], matrix[row_of["king"]]))
@@ -178,8 +240,10 @@ def check_cosine_similarities(cosine_similarities: Callable[..., Any], *, seed: 
         got = as_array(call_student(cosine_similarities, given, vector.copy(), name=name), name=name)
         n = matrix.shape[0]
         if got.shape in {(n, 1), (1, n)}:
-            fail(f"{name} returned shape {got.shape}; expected (n,) = ({n},).",
-                 hint="return a 1-d array: one similarity per row (use .ravel() or keep the vector 1-d).")
+            fail(
+                f"{name} returned shape {got.shape}; expected (n,) = ({n},).",
+                hint="return a 1-d array: one similarity per row (use .ravel() or keep the vector 1-d).",
+            )
         expect_shape(got, (n,), name=name, meaning="(n,)", hint="one similarity per row of the matrix.")
         expect_finite(got, name=name)
         m64, v64 = np.asarray(matrix, dtype=np.float64), np.asarray(vector, dtype=np.float64)
@@ -193,15 +257,24 @@ def check_cosine_similarities(cosine_similarities: Callable[..., Any], *, seed: 
                 "dot products divided by the rows' norms only": dots / row_norms,
                 "cosine distances (1 - cosine)": 1 - expected,
                 "Euclidean distances": np.linalg.norm(m64 - v64, axis=1),
-                "dot products divided by the squared norms": dots / (row_norms ** 2 * vec_norm ** 2),
+                "dot products divided by the squared norms": dots / (row_norms**2 * vec_norm**2),
             }
             for label, variant in variants.items():
                 if np.allclose(got, variant, rtol=1e-4, atol=1e-5):
-                    fail(f"{name} returned {label}, not cosine similarities.",
-                         hint="cos(u, v) = (u . v) / (||u|| ||v||): divide each row's dot product by the "
-                              "row's norm and by the vector's norm.")
-            expect_close(got, expected, name=name, rtol=1e-4, atol=1e-5, what="similarities",
-                         hint="matrix @ vector / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(vector)).")
+                    fail(
+                        f"{name} returned {label}, not cosine similarities.",
+                        hint="cos(u, v) = (u . v) / (||u|| ||v||): divide each row's dot product by the "
+                        "row's norm and by the vector's norm.",
+                    )
+            expect_close(
+                got,
+                expected,
+                name=name,
+                rtol=1e-4,
+                atol=1e-5,
+                what="similarities",
+                hint="matrix @ vector / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(vector)).",
+            )
     report_pass(name, visible=visible, detail="matches rnncourse.glove.cosine_similarity")
 
 
@@ -209,29 +282,45 @@ def _as_pairs(value: Any, *, name: str, topn: int) -> list[tuple[str, float]]:
     """A student's ranked answer as a list of (word, similarity), strictly."""
     __tracebackhide__ = True
     if value is None:
-        fail(f"{name} returned None; expected a list of {topn} (word, similarity) pairs.",
-             hint="did you forget the `return` statement?")
+        fail(
+            f"{name} returned None; expected a list of {topn} (word, similarity) pairs.",
+            hint="did you forget the `return` statement?",
+        )
     if isinstance(value, np.ndarray) or not isinstance(value, (list, tuple)):
-        fail(f"{name} returned a {type(value).__name__}; expected a list of (word, similarity) pairs.",
-             hint="return e.g. [('queen', 0.86), ('prince', 0.76), ...].")
+        fail(
+            f"{name} returned a {type(value).__name__}; expected a list of (word, similarity) pairs.",
+            hint="return e.g. [('queen', 0.86), ('prince', 0.76), ...].",
+        )
     if len(value) != topn:
-        fail(f"{name} returned {len(value)} pairs; expected topn = {topn}.",
-             hint="keep the topn best words after leaving out the excluded ones.")
+        fail(
+            f"{name} returned {len(value)} pairs; expected topn = {topn}.",
+            hint="keep the topn best words after leaving out the excluded ones.",
+        )
     pairs = []
     for i, item in enumerate(value):
         if not isinstance(item, (tuple, list)) or len(item) != 2:
-            fail(f"{name}: entry {i} is a {type(item).__name__}, not a (word, similarity) pair.",
-                 hint="return a list of tuples (word, similarity).")
+            fail(
+                f"{name}: entry {i} is a {type(item).__name__}, not a (word, similarity) pair.",
+                hint="return a list of tuples (word, similarity).",
+            )
         word, sim = item
         if not isinstance(word, (str, np.str_)):
-            fail(f"{name}: entry {i} starts with a {type(word).__name__}; expected the word (a str).",
-                 hint="look the word up: words[row], not the row number.")
+            fail(
+                f"{name}: entry {i} starts with a {type(word).__name__}; expected the word (a str).",
+                hint="look the word up: words[row], not the row number.",
+            )
         pairs.append((str(word), as_float(sim, name=f"{name}: the similarity of entry {i}")))
     return pairs
 
 
-def _ranking_by(scores: np.ndarray, words: Sequence[str], exclude: Iterable[str], topn: int,
-                row_of: Mapping[str, int], reverse: bool = False) -> list[str]:
+def _ranking_by(
+    scores: np.ndarray,
+    words: Sequence[str],
+    exclude: Iterable[str],
+    topn: int,
+    row_of: Mapping[str, int],
+    reverse: bool = False,
+) -> list[str]:
     scores = np.array(scores, dtype=np.float64)
     for word in exclude:
         if word in row_of:
@@ -240,10 +329,20 @@ def _ranking_by(scores: np.ndarray, words: Sequence[str], exclude: Iterable[str]
     return [words[i] for i in order]
 
 
-def _compare_ranking(got: list[tuple[str, float]], reference: list[tuple[str, float]], query: np.ndarray,
-                     words: Sequence[str], matrix: np.ndarray, row_of: Mapping[str, int],
-                     exclude: Iterable[str], *, name: str, what: str, mistakes: Mapping[str, list[str]],
-                     hint: str) -> None:
+def _compare_ranking(
+    got: list[tuple[str, float]],
+    reference: list[tuple[str, float]],
+    query: np.ndarray,
+    words: Sequence[str],
+    matrix: np.ndarray,
+    row_of: Mapping[str, int],
+    exclude: Iterable[str],
+    *,
+    name: str,
+    what: str,
+    mistakes: Mapping[str, list[str]],
+    hint: str,
+) -> None:
     """Fail unless ``got`` ranks words as well as ``reference`` (ties within float tolerance allowed)."""
     __tracebackhide__ = True
     exclude = set(exclude)
@@ -254,9 +353,11 @@ def _compare_ranking(got: list[tuple[str, float]], reference: list[tuple[str, fl
         fail(f"{name} returned {unknown[0]!r}, which is not in the vocabulary it was given.")
     excluded = [w for w in got_words if w in exclude]
     if excluded and got_words != ref_words:
-        fail(f"{name} returned {excluded[0]!r}, one of the words to leave out ({', '.join(sorted(exclude))}).",
-             hint="skip the excluded words (set their similarity to -inf before ranking, or drop them "
-                  "from the ranked list).")
+        fail(
+            f"{name} returned {excluded[0]!r}, one of the words to leave out ({', '.join(sorted(exclude))}).",
+            hint="skip the excluded words (set their similarity to -inf before ranking, or drop them "
+            "from the ranked list).",
+        )
     if len(set(got_words)) != len(got_words):
         fail(f"{name} returned a word twice: {got_words}.", hint="each word may appear once.")
     q = np.asarray(query, dtype=np.float64)
@@ -275,9 +376,11 @@ def _compare_ranking(got: list[tuple[str, float]], reference: list[tuple[str, fl
         fail(f"{name} returned {got_words} for {what}; expected {ref_words}.", hint=hint)
     for word, sim in got:
         if not math.isclose(sim, true_sims[word], rel_tol=1e-4, abs_tol=1e-4):
-            fail(f"{name} reports similarity {sim:.6g} for {word!r}, but its cosine similarity with the "
-                 f"query is {true_sims[word]:.6g}.",
-                 hint="return each word with its cosine similarity to the query vector.")
+            fail(
+                f"{name} reports similarity {sim:.6g} for {word!r}, but its cosine similarity with the "
+                f"query is {true_sims[word]:.6g}.",
+                hint="return each word with its cosine similarity to the query vector.",
+            )
 
 
 def _synthetic_vocab(seed: int, num_words: int, dim: int):
@@ -287,9 +390,15 @@ def _synthetic_vocab(seed: int, num_words: int, dim: int):
     return words, matrix, {w: i for i, w in enumerate(words)}
 
 
-def check_most_similar(most_similar: Callable[..., Any], *, query: str | None = "frog", topn: int = 5,
-                       exclude: Sequence[str] | None = None, seed: int = 0,
-                       visible: bool = True) -> None:
+def check_most_similar(
+    most_similar: Callable[..., Any],
+    *,
+    query: str | None = "frog",
+    topn: int = 5,
+    exclude: Sequence[str] | None = None,
+    seed: int = 0,
+    visible: bool = True,
+) -> None:
     """``most_similar(vector, words, matrix, topn, exclude)``: the topn most cosine-similar words.
 
     With ``query`` a GloVe word, runs on the real packaged vectors (``exclude`` defaults to the
@@ -312,8 +421,11 @@ def check_most_similar(most_similar: Callable[..., Any], *, query: str | None = 
         glove_arg = None
         what = f"the vector of {query!r}"
     ref = reference(vector, glove_arg, topn=topn, exclude=exclude)
-    got = _as_pairs(call_student(most_similar, vector.copy(), list(words), matrix, topn=topn, exclude=exclude,
-                                 name=name), name=name, topn=topn)
+    got = _as_pairs(
+        call_student(most_similar, vector.copy(), list(words), matrix, topn=topn, exclude=exclude, name=name),
+        name=name,
+        topn=topn,
+    )
     m64 = np.asarray(matrix, dtype=np.float64)
     dots = m64 @ np.asarray(vector, dtype=np.float64)
     cos = dots / (np.linalg.norm(m64, axis=1) * np.linalg.norm(vector))
@@ -322,14 +434,33 @@ def check_most_similar(most_similar: Callable[..., Any], *, query: str | None = 
         "lowest similarity first (ascending order)": _ranking_by(cos, words, exclude, topn, row_of, reverse=True),
         "cosine similarity without leaving out the excluded words": _ranking_by(cos, words, (), topn, row_of),
     }
-    _compare_ranking(got, ref, vector, words, matrix, row_of, exclude, name=name, what=what, mistakes=mistakes,
-                     hint="compute the cosine similarity of every row with the vector, leave out the excluded "
-                          "words, and keep the topn largest, most similar first (np.argsort(-sims)).")
+    _compare_ranking(
+        got,
+        ref,
+        vector,
+        words,
+        matrix,
+        row_of,
+        exclude,
+        name=name,
+        what=what,
+        mistakes=mistakes,
+        hint="compute the cosine similarity of every row with the vector, leave out the excluded "
+        "words, and keep the topn largest, most similar first (np.argsort(-sims)).",
+    )
     report_pass(name, visible=visible, detail="matches rnncourse.glove.most_similar")
 
 
-def check_analogy(analogy: Callable[..., Any], *, a: str = "king", b: str = "man", c: str = "woman",
-                  topn: int = 5, expected_first: str | None = "queen", visible: bool = True) -> None:
+def check_analogy(
+    analogy: Callable[..., Any],
+    *,
+    a: str = "king",
+    b: str = "man",
+    c: str = "woman",
+    topn: int = 5,
+    expected_first: str | None = "queen",
+    visible: bool = True,
+) -> None:
     """``analogy(a, b, c, words, matrix, topn)``: the words nearest to a - b + c, query words left out."""
     __tracebackhide__ = True
     from ..glove import analogy as reference
@@ -354,13 +485,25 @@ def check_analogy(analogy: Callable[..., Any], *, a: str = "king", b: str = "man
         "dot product (not divided by the norms)": _ranking_by(m64 @ target, words, query_words, topn, row_of),
     }
     if [w for w, _ in got][:1] == [a] and [w for w, _ in ref][:1] != [a]:
-        fail(f"{name}({a!r}, {b!r}, {c!r}) returned {a!r} first.",
-             hint=f"{a!r} itself is close to {a} - {b} + {c}; leave the three query words out of the answer "
-                  "(exclude=(a, b, c)).")
-    _compare_ranking(got, ref, target, words, matrix, row_of, query_words, name=name,
-                     what=f"{a} - {b} + {c}", mistakes=mistakes,
-                     hint=f"build the vector {a} - {b} + {c} from the three rows of the matrix and rank all "
-                          "words by cosine similarity with it, leaving out the three query words.")
+        fail(
+            f"{name}({a!r}, {b!r}, {c!r}) returned {a!r} first.",
+            hint=f"{a!r} itself is close to {a} - {b} + {c}; leave the three query words out of the answer "
+            "(exclude=(a, b, c)).",
+        )
+    _compare_ranking(
+        got,
+        ref,
+        target,
+        words,
+        matrix,
+        row_of,
+        query_words,
+        name=name,
+        what=f"{a} - {b} + {c}",
+        mistakes=mistakes,
+        hint=f"build the vector {a} - {b} + {c} from the three rows of the matrix and rank all "
+        "words by cosine similarity with it, leaving out the three query words.",
+    )
     if expected_first is not None and got[0][0] != expected_first:  # pragma: no cover  (reference disagrees)
         fail(f"{name}({a!r}, {b!r}, {c!r}) returned {got[0][0]!r} first; expected {expected_first!r}.")
     report_pass(name, visible=visible, detail=f"{a} - {b} + {c} = {got[0][0]}, matches rnncourse.glove.analogy")
@@ -386,11 +529,17 @@ def _glove_file_case(seed: int, num_words: int, synthetic: bool):
         return words, vectors
     all_words, matrix, _ = _glove_rows()
     start = 1000 + 97 * seed
-    return list(all_words[start:start + num_words]), np.asarray(matrix[start:start + num_words])
+    return list(all_words[start : start + num_words]), np.asarray(matrix[start : start + num_words])
 
 
-def check_get_glove_vectors(get_glove_vectors: Callable[..., Any], *, seed: int = 0, num_words: int = 300,
-                            synthetic: bool = False, visible: bool = True) -> None:
+def check_get_glove_vectors(
+    get_glove_vectors: Callable[..., Any],
+    *,
+    seed: int = 0,
+    num_words: int = 300,
+    synthetic: bool = False,
+    visible: bool = True,
+) -> None:
     """``get_glove_vectors(lines)`` must give what ``rnncourse.glove.load_glove`` reads from the same file.
 
     The check writes a GloVe text file (real vectors, or odd synthetic words of another
@@ -416,57 +565,82 @@ def check_get_glove_vectors(get_glove_vectors: Callable[..., Any], *, seed: int 
         # student sees one message, not a chained traceback.
         text = str(failure)
         if "NameError" in text and "embeddings_index" in text:
-            fail(f"{name} returns the name embeddings_index, which is never defined (the slides' "
-                 "version has this bug).", hint="return the dictionary you filled: glove_vector_dict.")
+            fail(
+                f"{name} returns the name embeddings_index, which is never defined (the slides' version has this bug).",
+                hint="return the dictionary you filled: glove_vector_dict.",
+            )
         if "TextIOWrapper" in text:
-            fail(f"{name} treated its argument as a file name; it receives the lines of an open file.",
-                 hint="do not open anything: iterate over the argument (`for line in lines:`).")
+            fail(
+                f"{name} treated its argument as a file name; it receives the lines of an open file.",
+                hint="do not open anything: iterate over the argument (`for line in lines:`).",
+            )
         raise failure
     if result is None:
-        fail(f"{name} returned None; expected a dict from word to vector.",
-             hint="end with `return glove_vector_dict`.")
+        fail(f"{name} returned None; expected a dict from word to vector.", hint="end with `return glove_vector_dict`.")
     if not isinstance(result, Mapping):
         fail(f"{name} returned a {type(result).__name__}; expected a dict from word to vector.")
     keys = list(result.keys())
     bad_keys = [k for k in keys if not isinstance(k, str)]
     if bad_keys:
-        fail(f"{name} has a key of type {type(bad_keys[0]).__name__} ({bad_keys[0]!r}); the keys must be the "
-             "words (str).")
+        fail(
+            f"{name} has a key of type {type(bad_keys[0]).__name__} ({bad_keys[0]!r}); the keys must be the "
+            "words (str)."
+        )
     missing = [w for w in expected if w not in result]
     extra = [k for k in keys if k not in expected]
     if missing or extra:
         if missing == [words[0]] and not extra:
-            fail(f"{name} skipped the first line of the file (the word {words[0]!r}).",
-                 hint="GloVe files have no header line (word2vec text files do); every line is a word.")
+            fail(
+                f"{name} skipped the first line of the file (the word {words[0]!r}).",
+                hint="GloVe files have no header line (word2vec text files do); every line is a word.",
+            )
         if extra and any(k.endswith(("\n", " ")) or k.startswith(" ") for k in extra):
-            fail(f"{name} keeps spaces or newlines in the words (e.g. {extra[0]!r}).",
-                 hint="split each line at spaces: the first field is the word.")
+            fail(
+                f"{name} keeps spaces or newlines in the words (e.g. {extra[0]!r}).",
+                hint="split each line at spaces: the first field is the word.",
+            )
         detail = []
         if missing:
             detail.append(f"{len(missing)} word(s) missing, e.g. {missing[0]!r}")
         if extra:
             detail.append(f"{len(extra)} unexpected key(s), e.g. {extra[0]!r}")
-        fail(f"{name} returned {len(keys)} words; the file has {len(expected)}: {'; '.join(detail)}.",
-             hint="one entry per line: the first field is the word, the rest are its numbers.")
+        fail(
+            f"{name} returned {len(keys)} words; the file has {len(expected)}: {'; '.join(detail)}.",
+            hint="one entry per line: the first field is the word, the rest are its numbers.",
+        )
     dim = vectors.shape[1]
     for word, want in expected.items():
         value = result[word]
         if not isinstance(value, np.ndarray):
-            fail(f"{name}: the value for {word!r} is a {type(value).__name__}; expected a numpy array.",
-                 hint="convert the numbers: np.asarray(values[1:], dtype='float32').")
+            fail(
+                f"{name}: the value for {word!r} is a {type(value).__name__}; expected a numpy array.",
+                hint="convert the numbers: np.asarray(values[1:], dtype='float32').",
+            )
         if value.dtype != np.float32:
-            fail(f"{name}: the vector for {word!r} has dtype {value.dtype}; expected float32.",
-                 hint="np.asarray(values[1:], dtype='float32'): the strings must become float32 numbers "
-                      "(float32 also halves the memory of float64 for 400,000 words).")
+            fail(
+                f"{name}: the vector for {word!r} has dtype {value.dtype}; expected float32.",
+                hint="np.asarray(values[1:], dtype='float32'): the strings must become float32 numbers "
+                "(float32 also halves the memory of float64 for 400,000 words).",
+            )
         arr = as_array(value, name=f"{name}[{word!r}]")
         if arr.shape == (dim + 1,):
-            fail(f"{name}: the vector for {word!r} has {dim + 1} numbers; the file has {dim}.",
-                 hint="the first field of a line is the word; the numbers are the fields after it.")
+            fail(
+                f"{name}: the vector for {word!r} has {dim + 1} numbers; the file has {dim}.",
+                hint="the first field of a line is the word; the numbers are the fields after it.",
+            )
         expect_shape(arr, (dim,), name=f"{name}[{word!r}]", meaning="(d,)")
-        expect_close(arr, want, name=f"{name}[{word!r}]", rtol=1e-6, atol=1e-7, what="numbers",
-                     hint="read the numbers in the order they appear on the line.")
-    report_pass(name, visible=visible, detail=f"{len(expected)} words of dimension {dim}, matches "
-                                              "rnncourse.glove.load_glove")
+        expect_close(
+            arr,
+            want,
+            name=f"{name}[{word!r}]",
+            rtol=1e-6,
+            atol=1e-7,
+            what="numbers",
+            hint="read the numbers in the order they appear on the line.",
+        )
+    report_pass(
+        name, visible=visible, detail=f"{len(expected)} words of dimension {dim}, matches rnncourse.glove.load_glove"
+    )
 
 
 def _vocab_case(seed: int, synthetic: bool):
@@ -480,9 +654,38 @@ def _vocab_case(seed: int, synthetic: bool):
     else:
         dim = 50
         words, matrix, row_of = _glove_rows()
-        known = ["movie", "film", "great", "terrible", "plot", "actor", "actress", "boring", "excellent", "awful",
-                 "story", "director", "script", "music", "scene", "funny", "worst", "best", "love", "hate",
-                 "n't", "'s", "characters", "ending", "wonderful", "waste", "horror", "comedy", "oscar", "cast"]
+        known = [
+            "movie",
+            "film",
+            "great",
+            "terrible",
+            "plot",
+            "actor",
+            "actress",
+            "boring",
+            "excellent",
+            "awful",
+            "story",
+            "director",
+            "script",
+            "music",
+            "scene",
+            "funny",
+            "worst",
+            "best",
+            "love",
+            "hate",
+            "n't",
+            "'s",
+            "characters",
+            "ending",
+            "wonderful",
+            "waste",
+            "horror",
+            "comedy",
+            "oscar",
+            "cast",
+        ]
         distractors = ["king", "queen", "frog", "paris", "the", "of", "guitar", "economy"]
         glove_dict = {w: np.asarray(matrix[row_of[w]]) for w in known + distractors}
     vocab_words = known + made_up
@@ -493,8 +696,9 @@ def _vocab_case(seed: int, synthetic: bool):
     return vocabulary, glove_dict, dim
 
 
-def check_filter_glove(filter_glove: Callable[..., Any], *, seed: int = 0, synthetic: bool = False,
-                       visible: bool = True) -> None:
+def check_filter_glove(
+    filter_glove: Callable[..., Any], *, seed: int = 0, synthetic: bool = False, visible: bool = True
+) -> None:
     """``filter_glove(vocabulary_dict, glove_dict, wordvec_dim)`` against ``rnncourse.glove.filter_glove``."""
     __tracebackhide__ = True
     from ..glove import filter_glove as reference
@@ -504,45 +708,75 @@ def check_filter_glove(filter_glove: Callable[..., Any], *, seed: int = 0, synth
     expected, _ = reference(vocabulary, glove_dict, dim)
     result = call_student(filter_glove, dict(vocabulary), dict(glove_dict), dim, name=name)
     if isinstance(result, tuple) and len(result) == 2:
-        fail(f"{name} returned a tuple of two things; expected only the embedding matrix.",
-             hint="return embedding_matrix (the coverage is computed in the notebook).")
+        fail(
+            f"{name} returned a tuple of two things; expected only the embedding matrix.",
+            hint="return embedding_matrix (the coverage is computed in the notebook).",
+        )
     got = as_array(result, name=name)
     rows = expected.shape[0]
     if got.shape == (rows + 1, dim):
-        fail(f"{name} returned shape {got.shape}: one row too many; expected (largest index + 1, wordvec_dim) "
-             f"= {expected.shape}.",
-             hint="the slides' len(vocabulary_dict) + 1 fits a Keras Tokenizer, whose indices start at 1. "
-                  "Here index 0 (padding) is already in the vocabulary, so the largest index is "
-                  "len(vocabulary_dict) - 1: use max(vocabulary_dict.values()) + 1 rows.")
+        fail(
+            f"{name} returned shape {got.shape}: one row too many; expected (largest index + 1, wordvec_dim) "
+            f"= {expected.shape}.",
+            hint="the slides' len(vocabulary_dict) + 1 fits a Keras Tokenizer, whose indices start at 1. "
+            "Here index 0 (padding) is already in the vocabulary, so the largest index is "
+            "len(vocabulary_dict) - 1: use max(vocabulary_dict.values()) + 1 rows.",
+        )
     if got.shape == (rows - 1, dim):
-        fail(f"{name} returned shape {got.shape}: one row too few; expected (largest index + 1, wordvec_dim) "
-             f"= {expected.shape}.", hint="row i belongs to index i, so the largest index needs its own row.")
-    expect_shape(got, expected.shape, name=name, meaning="(largest index + 1, wordvec_dim)",
-                 hint="one row per index, including row 0 (padding).")
+        fail(
+            f"{name} returned shape {got.shape}: one row too few; expected (largest index + 1, wordvec_dim) "
+            f"= {expected.shape}.",
+            hint="row i belongs to index i, so the largest index needs its own row.",
+        )
+    expect_shape(
+        got,
+        expected.shape,
+        name=name,
+        meaning="(largest index + 1, wordvec_dim)",
+        hint="one row per index, including row 0 (padding).",
+    )
     if not isinstance(result, np.ndarray):
-        fail(f"{name} returned a {type(result).__name__}; expected a numpy array of dtype float32.",
-             hint="build the matrix with np.zeros((rows, wordvec_dim), dtype='float32').")
+        fail(
+            f"{name} returned a {type(result).__name__}; expected a numpy array of dtype float32.",
+            hint="build the matrix with np.zeros((rows, wordvec_dim), dtype='float32').",
+        )
     if result.dtype != np.float32:
-        fail(f"{name} returned dtype {result.dtype}; expected float32.",
-             hint="np.zeros((rows, wordvec_dim), dtype='float32'): np.zeros makes float64 by default, twice "
-                  "the memory, and Keras computes in float32 anyway.")
+        fail(
+            f"{name} returned dtype {result.dtype}; expected float32.",
+            hint="np.zeros((rows, wordvec_dim), dtype='float32'): np.zeros makes float64 by default, twice "
+            "the memory, and Keras computes in float32 anyway.",
+        )
     expect_finite(got, name=name)
     if not np.allclose(got, expected, rtol=1e-6, atol=1e-7):
         known_rows = np.array([i for w, i in vocabulary.items() if w in glove_dict])
         for step in (-1, 1):
             moved = known_rows + step
-            if moved.min() >= 0 and moved.max() < rows and \
-                    np.allclose(got[moved], expected[known_rows], rtol=1e-6, atol=1e-7):
-                fail(f"{name} put each vector one row {'before' if step < 0 else 'after'} its word's index.",
-                     hint="the vector of the word with index i goes into row i: embedding_matrix[i] = vector.")
+            if (
+                moved.min() >= 0
+                and moved.max() < rows
+                and np.allclose(got[moved], expected[known_rows], rtol=1e-6, atol=1e-7)
+            ):
+                fail(
+                    f"{name} put each vector one row {'before' if step < 0 else 'after'} its word's index.",
+                    hint="the vector of the word with index i goes into row i: embedding_matrix[i] = vector.",
+                )
         if np.allclose(got[known_rows], expected[known_rows], rtol=1e-6, atol=1e-7):
             bad = [w for w, i in vocabulary.items() if w not in glove_dict and np.any(got[i] != 0)]
             where = f"row {vocabulary[bad[0]]} ({bad[0]!r})" if bad else "an unused row"
-            fail(f"{name}: the rows of words that glove_dict does not have must be zero; {where} is not.",
-                 hint="start from np.zeros(...) and fill only the rows of words found in glove_dict.")
-        expect_close(got, expected, name=name, rtol=1e-6, atol=1e-7, what="matrix entries",
-                     hint="row i must hold glove_dict[word] for the word with index i, and zeros when "
-                          "glove_dict has no such word.")
+            fail(
+                f"{name}: the rows of words that glove_dict does not have must be zero; {where} is not.",
+                hint="start from np.zeros(...) and fill only the rows of words found in glove_dict.",
+            )
+        expect_close(
+            got,
+            expected,
+            name=name,
+            rtol=1e-6,
+            atol=1e-7,
+            what="matrix entries",
+            hint="row i must hold glove_dict[word] for the word with index i, and zeros when "
+            "glove_dict has no such word.",
+        )
     report_pass(name, visible=visible, detail="matches rnncourse.glove.filter_glove")
 
 
@@ -564,83 +798,141 @@ def _activation_name(layer: Any) -> str:
     return getattr(getattr(layer, "activation", None), "__name__", "")
 
 
-def _check_one_classifier(build_classifier: Callable[..., Any], *, num_words: int, maxlen: int,
-                          embedding_dim: int, num_units: int, matrix: np.ndarray | None, trainable: bool) -> None:
+def _check_one_classifier(
+    build_classifier: Callable[..., Any],
+    *,
+    num_words: int,
+    maxlen: int,
+    embedding_dim: int,
+    num_units: int,
+    matrix: np.ndarray | None,
+    trainable: bool,
+) -> None:
     __tracebackhide__ = True
     import keras
 
     name = "build_classifier"
-    how = (f"embedding_matrix={'None' if matrix is None else 'a matrix'}, trainable={trainable}")
-    model = call_student(build_classifier, num_words, maxlen, embedding_dim,
-                         embedding_matrix=None if matrix is None else matrix.copy(), trainable=trainable,
-                         num_units=num_units, name=name)
+    how = f"embedding_matrix={'None' if matrix is None else 'a matrix'}, trainable={trainable}"
+    model = call_student(
+        build_classifier,
+        num_words,
+        maxlen,
+        embedding_dim,
+        embedding_matrix=None if matrix is None else matrix.copy(),
+        trainable=trainable,
+        num_units=num_units,
+        name=name,
+    )
     if not isinstance(model, keras.Model):
-        fail(f"{name} returned a {type(model).__name__}; expected a keras.Model.",
-             hint="return keras.Sequential([...]) or a functional keras.Model.")
+        fail(
+            f"{name} returned a {type(model).__name__}; expected a keras.Model.",
+            hint="return keras.Sequential([...]) or a functional keras.Model.",
+        )
     if not model.built or not getattr(model, "inputs", None):
-        fail(f"{name}({how}) returned a model that is not built: Keras does not know its input shape.",
-             hint="Keras 3 ignores Embedding(input_length=...) (it only warns); start the model with "
-                  "keras.Input(shape=(maxlen,)).")
+        fail(
+            f"{name}({how}) returned a model that is not built: Keras does not know its input shape.",
+            hint="Keras 3 ignores Embedding(input_length=...) (it only warns); start the model with "
+            "keras.Input(shape=(maxlen,)).",
+        )
     try:
         out = model(np.zeros((3, maxlen), dtype=np.int32))
     except Exception as exc:  # noqa: BLE001
         first = str(exc).splitlines()[0] if str(exc) else ""
-        fail(f"the model failed on a batch of word indices of shape (3, {maxlen}): {type(exc).__name__}: {first}",
-             hint="start with keras.Input(shape=(maxlen,)) and an Embedding(num_words, embedding_dim).")
+        fail(
+            f"the model failed on a batch of word indices of shape (3, {maxlen}): {type(exc).__name__}: {first}",
+            hint="start with keras.Input(shape=(maxlen,)) and an Embedding(num_words, embedding_dim).",
+        )
     layers = _layers(model)
     embeddings = [layer for layer in layers if isinstance(layer, keras.layers.Embedding)]
     if len(embeddings) != 1:
-        fail(f"{name} built a model with {len(embeddings)} Embedding layers; expected exactly one.",
-             hint="keras.layers.Embedding(num_words, embedding_dim, ...) right after the Input.")
+        fail(
+            f"{name} built a model with {len(embeddings)} Embedding layers; expected exactly one.",
+            hint="keras.layers.Embedding(num_words, embedding_dim, ...) right after the Input.",
+        )
     emb = embeddings[0]
     if (emb.input_dim, emb.output_dim) != (num_words, embedding_dim):
-        fail(f"the Embedding layer is Embedding({emb.input_dim}, {emb.output_dim}); expected "
-             f"Embedding(num_words, embedding_dim) = Embedding({num_words}, {embedding_dim}).")
+        fail(
+            f"the Embedding layer is Embedding({emb.input_dim}, {emb.output_dim}); expected "
+            f"Embedding(num_words, embedding_dim) = Embedding({num_words}, {embedding_dim})."
+        )
     weights = as_array(emb.embeddings, name="the Embedding layer's weights")
     if matrix is not None:
         if not np.allclose(weights, matrix, rtol=1e-6, atol=1e-6):
-            fail(f"{name}({how}): the Embedding layer's initial weights are not embedding_matrix.",
-                 hint="pass embeddings_initializer=keras.initializers.Constant(embedding_matrix).")
+            fail(
+                f"{name}({how}): the Embedding layer's initial weights are not embedding_matrix.",
+                hint="pass embeddings_initializer=keras.initializers.Constant(embedding_matrix).",
+            )
     elif np.all(weights == 0):
-        fail(f"{name}({how}): the Embedding layer starts at all zeros.",
-             hint="with embedding_matrix=None keep Keras's default random initialiser.")
+        fail(
+            f"{name}({how}): the Embedding layer starts at all zeros.",
+            hint="with embedding_matrix=None keep Keras's default random initialiser.",
+        )
     if bool(emb.trainable) is not trainable:
-        fail(f"{name}({how}) built an Embedding layer with trainable={bool(emb.trainable)}.",
-             hint="pass trainable=trainable to keras.layers.Embedding: False keeps the GloVe vectors frozen.")
+        fail(
+            f"{name}({how}) built an Embedding layer with trainable={bool(emb.trainable)}.",
+            hint="pass trainable=trainable to keras.layers.Embedding: False keeps the GloVe vectors frozen.",
+        )
     embedding_params = num_words * embedding_dim
     non_trainable = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
     if not trainable and non_trainable < embedding_params:
-        fail(f"{name}({how}): the model has only {non_trainable} non-trainable parameters; the frozen "
-             f"embedding alone has {embedding_params}.", hint="pass trainable=False to the Embedding layer.")
+        fail(
+            f"{name}({how}): the model has only {non_trainable} non-trainable parameters; the frozen "
+            f"embedding alone has {embedding_params}.",
+            hint="pass trainable=False to the Embedding layer.",
+        )
     if any(isinstance(layer, keras.layers.GlobalAveragePooling1D) for layer in layers):
-        fail(f"{name} uses GlobalAveragePooling1D; this exercise uses GlobalMaxPooling1D.",
-             hint="max pooling keeps each detector's strongest word in the review; see the exercise text.")
+        fail(
+            f"{name} uses GlobalAveragePooling1D; this exercise uses GlobalMaxPooling1D.",
+            hint="max pooling keeps each detector's strongest word in the review; see the exercise text.",
+        )
     pools = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.GlobalMaxPooling1D)]
     if not pools:
-        fail(f"{name} has no GlobalMaxPooling1D layer.",
-             hint="after the per-word Dense layer, keras.layers.GlobalMaxPooling1D() turns (batch, maxlen, "
-                  "num_units) into (batch, num_units).")
-    per_word = [layer for layer in layers[:pools[0]]
-                if not isinstance(layer, keras.layers.Embedding) and layer.weights
-                and tuple(layer.output.shape)[1:] == (maxlen, num_units)]
+        fail(
+            f"{name} has no GlobalMaxPooling1D layer.",
+            hint="after the per-word Dense layer, keras.layers.GlobalMaxPooling1D() turns (batch, maxlen, "
+            "num_units) into (batch, num_units).",
+        )
+    per_word = [
+        layer
+        for layer in layers[: pools[0]]
+        if not isinstance(layer, keras.layers.Embedding)
+        and layer.weights
+        and tuple(layer.output.shape)[1:] == (maxlen, num_units)
+    ]
     if not per_word:
-        fail(f"{name}: no layer with num_units={num_units} outputs is applied to every word before the pooling.",
-             hint="keras.layers.Dense(num_units, activation='relu') after the Embedding acts on each word "
-                  f"vector: its output has shape (batch, maxlen, num_units) = (batch, {maxlen}, {num_units}).")
+        fail(
+            f"{name}: no layer with num_units={num_units} outputs is applied to every word before the pooling.",
+            hint="keras.layers.Dense(num_units, activation='relu') after the Embedding acts on each word "
+            f"vector: its output has shape (batch, maxlen, num_units) = (batch, {maxlen}, {num_units}).",
+        )
     if _activation_name(per_word[0]) != "relu":
-        fail(f"the per-word layer uses activation {_activation_name(per_word[0]) or 'none'}; expected relu.",
-             hint="keras.layers.Dense(num_units, activation='relu').")
+        fail(
+            f"the per-word layer uses activation {_activation_name(per_word[0]) or 'none'}; expected relu.",
+            hint="keras.layers.Dense(num_units, activation='relu').",
+        )
     shape = tuple(np.shape(out))
     if shape != (3, 1):
-        fail(f"the model's output has shape {shape}; expected (batch, 1) = (3, 1).",
-             hint="end with keras.layers.Dense(1, activation='sigmoid').")
+        fail(
+            f"the model's output has shape {shape}; expected (batch, 1) = (3, 1).",
+            hint="end with keras.layers.Dense(1, activation='sigmoid').",
+        )
     if _activation_name(layers[-1]) != "sigmoid":
-        fail(f"the last layer's activation is {_activation_name(layers[-1]) or 'missing'}; expected sigmoid.",
-             hint="a positive/negative label needs Dense(1, activation='sigmoid').")
+        fail(
+            f"the last layer's activation is {_activation_name(layers[-1]) or 'missing'}; expected sigmoid.",
+            hint="a positive/negative label needs Dense(1, activation='sigmoid').",
+        )
 
 
-def check_classifier(build_classifier: Callable[..., Any], *, num_words: int = 40, maxlen: int = 12,
-                     embedding_dim: int = 6, num_units: int = 4, seed: int = 0, visible: bool = True) -> None:
+def check_classifier(
+    build_classifier: Callable[..., Any],
+    *,
+    num_words: int = 40,
+    maxlen: int = 12,
+    embedding_dim: int = 6,
+    num_units: int = 4,
+    seed: int = 0,
+    visible: bool = True,
+) -> None:
     """``build_classifier(num_words, maxlen, embedding_dim, embedding_matrix, trainable, num_units)``.
 
     Builds the three variants of the lesson (from scratch, frozen GloVe, fine-tuned GloVe) and
@@ -651,16 +943,22 @@ def check_classifier(build_classifier: Callable[..., Any], *, num_words: int = 4
     matrix = np.random.default_rng(seed).normal(size=(num_words, embedding_dim)).astype(np.float32)
     matrix[0] = 0.0
     for emb_matrix, trainable in ((None, True), (matrix, False), (matrix, True)):
-        _check_one_classifier(build_classifier, num_words=num_words, maxlen=maxlen, embedding_dim=embedding_dim,
-                              num_units=num_units, matrix=emb_matrix, trainable=trainable)
+        _check_one_classifier(
+            build_classifier,
+            num_words=num_words,
+            maxlen=maxlen,
+            embedding_dim=embedding_dim,
+            num_units=num_units,
+            matrix=emb_matrix,
+            trainable=trainable,
+        )
     report_pass("build_classifier", visible=visible, detail="from scratch, frozen and fine-tuned variants")
 
 
 TRANSFER_KEYS = ("scratch", "glove_frozen", "glove_finetuned")
 
 
-def check_transfer_results(accuracies: Mapping[str, Any], *, min_margin: float = 0.01,
-                           visible: bool = True) -> None:
+def check_transfer_results(accuracies: Mapping[str, Any], *, min_margin: float = 0.01, visible: bool = True) -> None:
     """The better GloVe model must beat the embedding trained from scratch by ``min_margin`` test accuracy."""
     __tracebackhide__ = True
     name = "transfer learning results"
@@ -675,17 +973,28 @@ def check_transfer_results(accuracies: Mapping[str, Any], *, min_margin: float =
     best_key = max(("glove_frozen", "glove_finetuned"), key=values.__getitem__)
     margin = values[best_key] - values["scratch"]
     if margin < min_margin:
-        fail(f"{name}: the best GloVe model ({best_key}, {values[best_key]:.3f}) beats the embedding trained "
-             f"from scratch ({values['scratch']:.3f}) by {margin:+.3f}; expected at least {min_margin:+.3f}.",
-             hint="train the models exactly as in the cell above (the given seeds, optimizer and epochs), and "
-                  "check that build_classifier starts the GloVe variants from embedding_matrix.")
+        fail(
+            f"{name}: the best GloVe model ({best_key}, {values[best_key]:.3f}) beats the embedding trained "
+            f"from scratch ({values['scratch']:.3f}) by {margin:+.3f}; expected at least {min_margin:+.3f}.",
+            hint="train the models exactly as in the cell above (the given seeds, optimizer and epochs), and "
+            "check that build_classifier starts the GloVe variants from embedding_matrix.",
+        )
     # No numbers in the pass line: they vary from machine to machine, and the notebook's stored
     # outputs must not.
     report_pass(name, visible=visible, detail=f"the better GloVe model beats scratch by at least {min_margin}")
 
 
 __all__ = [
-    "check_embedding_costs", "check_embedding_lookup", "check_cosine_similarities", "check_most_similar",
-    "check_analogy", "check_get_glove_vectors", "check_filter_glove", "check_classifier",
-    "check_transfer_results", "glove_lines", "keras_embedding_output", "keras_embedding_param_count",
+    "check_embedding_costs",
+    "check_embedding_lookup",
+    "check_cosine_similarities",
+    "check_most_similar",
+    "check_analogy",
+    "check_get_glove_vectors",
+    "check_filter_glove",
+    "check_classifier",
+    "check_transfer_results",
+    "glove_lines",
+    "keras_embedding_output",
+    "keras_embedding_param_count",
 ]

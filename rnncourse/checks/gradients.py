@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
-from ._core import (as_array, as_float, call_student, expect_close, expect_finite, expect_shape,
-                    fail, report_pass)
+from ._core import as_array, as_float, call_student, expect_close, expect_finite, expect_shape, fail, report_pass
 
 
 def _rnn_inputs(seed: int, num_steps: int, input_dim: int, units: int):
@@ -30,60 +30,91 @@ def _numpy_rnn(x, kernel, recurrent_kernel, bias, activation=np.tanh, transpose=
     return np.stack(states)
 
 
-def keras_simple_rnn_states(x: np.ndarray, kernel: np.ndarray, recurrent_kernel: np.ndarray,
-                            bias: np.ndarray) -> np.ndarray:
+def keras_simple_rnn_states(
+    x: np.ndarray, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray
+) -> np.ndarray:
     """Every state of ``keras.layers.SimpleRNN`` (tanh) with the given weights, shape (T, units)."""
     import keras
 
     units = kernel.shape[1]
     layer = keras.layers.SimpleRNN(units, return_sequences=True)
     out = layer(np.asarray(x, dtype=np.float32)[None])  # builds the layer
-    layer.set_weights([kernel.astype(np.float32), recurrent_kernel.astype(np.float32),
-                       bias.astype(np.float32)])
+    layer.set_weights([kernel.astype(np.float32), recurrent_kernel.astype(np.float32), bias.astype(np.float32)])
     out = layer(np.asarray(x, dtype=np.float32)[None])
     return np.asarray(out, dtype=np.float64)[0]
 
 
-def check_rnn_forward(rnn_forward: Callable[..., Any], *, seed: int = 0, num_steps: int = 7,
-                      input_dim: int = 4, units: int = 3, visible: bool = True) -> None:
+def check_rnn_forward(
+    rnn_forward: Callable[..., Any],
+    *,
+    seed: int = 0,
+    num_steps: int = 7,
+    input_dim: int = 4,
+    units: int = 3,
+    visible: bool = True,
+) -> None:
     """Compare ``rnn_forward(x, kernel, recurrent_kernel, bias)`` with Keras's SimpleRNN."""
     __tracebackhide__ = True
     name = "rnn_forward"
     x, kernel, recurrent_kernel, bias = _rnn_inputs(seed, num_steps, input_dim, units)
-    got = as_array(call_student(rnn_forward, x.copy(), kernel.copy(), recurrent_kernel.copy(),
-                                bias.copy(), name=name), name=name)
+    got = as_array(
+        call_student(rnn_forward, x.copy(), kernel.copy(), recurrent_kernel.copy(), bias.copy(), name=name), name=name
+    )
     if got.shape == (units,):
-        fail(f"{name} returned shape {got.shape}, only the last state; expected (T, units) = "
-             f"{(num_steps, units)}.", hint="collect every a_t in a list and return np.stack(states).")
+        fail(
+            f"{name} returned shape {got.shape}, only the last state; expected (T, units) = {(num_steps, units)}.",
+            hint="collect every a_t in a list and return np.stack(states).",
+        )
     if got.shape == (num_steps + 1, units):
-        fail(f"{name} returned shape {got.shape}; expected (T, units) = {(num_steps, units)}.",
-             hint="do not include the initial state a_0 = 0: return one state per input step.")
-    expect_shape(got, (num_steps, units), name=name, meaning="(T, units)",
-                 hint="return one state per time step, each of length units.")
+        fail(
+            f"{name} returned shape {got.shape}; expected (T, units) = {(num_steps, units)}.",
+            hint="do not include the initial state a_0 = 0: return one state per input step.",
+        )
+    expect_shape(
+        got,
+        (num_steps, units),
+        name=name,
+        meaning="(T, units)",
+        hint="return one state per time step, each of length units.",
+    )
     expect_finite(got, name=name)
     expected = keras_simple_rnn_states(x, kernel, recurrent_kernel, bias)
     if not np.allclose(got, expected, rtol=1e-4, atol=1e-5):
         variants = {
             "without the tanh": _numpy_rnn(x, kernel, recurrent_kernel, bias, activation=lambda z: z),
-            "with a ReLU instead of tanh": _numpy_rnn(x, kernel, recurrent_kernel, bias,
-                                                      activation=lambda z: np.maximum(z, 0)),
-            "with recurrent_kernel transposed": _numpy_rnn(x, kernel, recurrent_kernel, bias,
-                                                           transpose=True),
+            "with a ReLU instead of tanh": _numpy_rnn(
+                x, kernel, recurrent_kernel, bias, activation=lambda z: np.maximum(z, 0)
+            ),
+            "with recurrent_kernel transposed": _numpy_rnn(x, kernel, recurrent_kernel, bias, transpose=True),
             "without the bias": _numpy_rnn(x, kernel, recurrent_kernel, np.zeros_like(bias)),
         }
         for label, variant in variants.items():
             if np.allclose(got, variant, rtol=1e-4, atol=1e-5):
-                fail(f"{name} matches a simple RNN {label}, not Keras's SimpleRNN.",
-                     hint="a_t = tanh(x_t @ kernel + a_{t-1} @ recurrent_kernel + bias), with a_0 = 0.")
-        expect_close(got, expected, name=name, rtol=1e-4, atol=1e-5,
-                     hint="a_t = tanh(x_t @ kernel + a_{t-1} @ recurrent_kernel + bias), with a_0 = 0; "
-                          "feed each new state into the next step.", what="states")
+                fail(
+                    f"{name} matches a simple RNN {label}, not Keras's SimpleRNN.",
+                    hint="a_t = tanh(x_t @ kernel + a_{t-1} @ recurrent_kernel + bias), with a_0 = 0.",
+                )
+        expect_close(
+            got,
+            expected,
+            name=name,
+            rtol=1e-4,
+            atol=1e-5,
+            hint="a_t = tanh(x_t @ kernel + a_{t-1} @ recurrent_kernel + bias), with a_0 = 0; "
+            "feed each new state into the next step.",
+            what="states",
+        )
     report_pass(name, visible=visible, detail=f"matches keras.layers.SimpleRNN on T={num_steps}")
 
 
-def check_scale_to_spectral_radius(scale_to_spectral_radius: Callable[..., Any], *, seed: int = 0,
-                                   num_units: int = 6, targets: tuple[float, ...] = (0.9, 1.1),
-                                   visible: bool = True) -> None:
+def check_scale_to_spectral_radius(
+    scale_to_spectral_radius: Callable[..., Any],
+    *,
+    seed: int = 0,
+    num_units: int = 6,
+    targets: tuple[float, ...] = (0.9, 1.1),
+    visible: bool = True,
+) -> None:
     """``scale_to_spectral_radius(W, rho)`` must return ``W`` times a positive number, with radius rho."""
     __tracebackhide__ = True
     name = "scale_to_spectral_radius"
@@ -96,16 +127,23 @@ def check_scale_to_spectral_radius(scale_to_spectral_radius: Callable[..., Any],
         radius = float(np.max(np.abs(np.linalg.eigvals(got))))
         if not np.isclose(radius, target, rtol=1e-6, atol=1e-9):
             norm = float(np.linalg.norm(got, 2))
-            hint = ("you scaled by the largest singular value (the spectral norm); the spectral "
-                    "radius is the largest |eigenvalue|: np.max(np.abs(np.linalg.eigvals(W))).") \
-                if np.isclose(norm, target, rtol=1e-6) else \
-                "divide W by its spectral radius, then multiply by rho."
-            fail(f"{name}(W, {target}) returned a matrix of spectral radius {radius:.6g}; expected {target}.",
-                 hint=hint)
+            hint = (
+                (
+                    "you scaled by the largest singular value (the spectral norm); the spectral "
+                    "radius is the largest |eigenvalue|: np.max(np.abs(np.linalg.eigvals(W)))."
+                )
+                if np.isclose(norm, target, rtol=1e-6)
+                else "divide W by its spectral radius, then multiply by rho."
+            )
+            fail(
+                f"{name}(W, {target}) returned a matrix of spectral radius {radius:.6g}; expected {target}.", hint=hint
+            )
         factor = float(np.sum(got * matrix) / np.sum(matrix * matrix))
         if factor <= 0 or not np.allclose(got, factor * matrix, rtol=1e-6, atol=1e-9):
-            fail(f"{name} changed the direction of W, not only its scale.",
-                 hint="return W multiplied by one positive number.")
+            fail(
+                f"{name} changed the direction of W, not only its scale.",
+                hint="return W multiplied by one positive number.",
+            )
     report_pass(name, visible=visible)
 
 
@@ -120,8 +158,9 @@ def reference_jacobian_norms(recurrent_kernel: np.ndarray, num_steps: int) -> np
     return np.asarray(norms)
 
 
-def check_jacobian_norms(jacobian_norms: Callable[..., Any], *, seed: int = 0, num_units: int = 5,
-                         num_steps: int = 12, visible: bool = True) -> None:
+def check_jacobian_norms(
+    jacobian_norms: Callable[..., Any], *, seed: int = 0, num_units: int = 5, num_steps: int = 12, visible: bool = True
+) -> None:
     """``jacobian_norms(W, T)`` must return the spectral norms of W^1, ..., W^T, shape (T,)."""
     __tracebackhide__ = True
     name = "jacobian_norms"
@@ -130,8 +169,10 @@ def check_jacobian_norms(jacobian_norms: Callable[..., Any], *, seed: int = 0, n
     got = as_array(call_student(jacobian_norms, matrix.copy(), num_steps, name=name), name=name)
     expected = reference_jacobian_norms(matrix, num_steps)
     if got.shape == (num_steps + 1,):
-        fail(f"{name} returned {num_steps + 1} norms; expected (T,) = ({num_steps},).",
-             hint="start at t = 1 (the product of one Jacobian, W itself), not at the identity.")
+        fail(
+            f"{name} returned {num_steps + 1} norms; expected (T,) = ({num_steps},).",
+            hint="start at t = 1 (the product of one Jacobian, W itself), not at the identity.",
+        )
     expect_shape(got, (num_steps,), name=name, meaning="(T,)", hint="return one norm per step t = 1..T.")
     expect_finite(got, name=name)
     if not np.allclose(got, expected, rtol=1e-6, atol=1e-9):
@@ -141,21 +182,37 @@ def check_jacobian_norms(jacobian_norms: Callable[..., Any], *, seed: int = 0, n
             product = product @ matrix
             fro.append(np.linalg.norm(product))
         if np.allclose(got, fro, rtol=1e-6):
-            fail(f"{name} returned Frobenius norms.",
-                 hint="use the spectral norm (largest singular value): np.linalg.norm(P, 2).")
+            fail(
+                f"{name} returned Frobenius norms.",
+                hint="use the spectral norm (largest singular value): np.linalg.norm(P, 2).",
+            )
         if np.allclose(got, np.linalg.norm(matrix, 2) ** np.arange(1, num_steps + 1), rtol=1e-6):
-            fail(f"{name} returned ||W||^t, the norm raised to a power.",
-                 hint="take the norm of the matrix product W^t, not the power of the norm: they "
-                      "differ when W is not normal (W @ W.T != W.T @ W).")
-        expect_close(got, expected, name=name, rtol=1e-6, atol=1e-9, what="norms",
-                     hint="multiply the Jacobians step by step (product = product @ W) and record "
-                          "np.linalg.norm(product, 2) after each step.")
+            fail(
+                f"{name} returned ||W||^t, the norm raised to a power.",
+                hint="take the norm of the matrix product W^t, not the power of the norm: they "
+                "differ when W is not normal (W @ W.T != W.T @ W).",
+            )
+        expect_close(
+            got,
+            expected,
+            name=name,
+            rtol=1e-6,
+            atol=1e-9,
+            what="norms",
+            hint="multiply the Jacobians step by step (product = product @ W) and record "
+            "np.linalg.norm(product, 2) after each step.",
+        )
     report_pass(name, visible=visible)
 
 
-def check_input_gradient_norms(input_gradient_norms: Callable[..., Any], *, seed: int = 0,
-                               num_steps: int = 15, num_features: int = 2,
-                               visible: bool = True) -> None:
+def check_input_gradient_norms(
+    input_gradient_norms: Callable[..., Any],
+    *,
+    seed: int = 0,
+    num_steps: int = 15,
+    num_features: int = 2,
+    visible: bool = True,
+) -> None:
     """``input_gradient_norms(model, x)`` must give the gradient norm at each of the T input steps."""
     __tracebackhide__ = True
     import keras
@@ -164,30 +221,40 @@ def check_input_gradient_norms(input_gradient_norms: Callable[..., Any], *, seed
 
     name = "input_gradient_norms"
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((num_steps, num_features)),
-                              keras.layers.SimpleRNN(4), keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((num_steps, num_features)), keras.layers.SimpleRNN(4), keras.layers.Dense(1)])
     x = np.random.default_rng(seed).normal(size=(num_steps, num_features)).astype(np.float32)
     got = as_array(call_student(input_gradient_norms, model, x.copy(), name=name), name=name)
     expected = reference(model, x)
     if got.shape in {(1, num_steps), (num_steps, 1)}:
-        fail(f"{name} returned shape {got.shape}; expected (T,) = ({num_steps},).",
-             hint="drop the batch axis: take grad[0] before the norm.")
+        fail(
+            f"{name} returned shape {got.shape}; expected (T,) = ({num_steps},).",
+            hint="drop the batch axis: take grad[0] before the norm.",
+        )
     if got.shape == (num_steps, num_features):
-        fail(f"{name} returned shape {got.shape}, the raw gradient; expected (T,) = ({num_steps},).",
-             hint="take the norm over the feature axis: np.linalg.norm(grad[0], axis=-1).")
-    expect_shape(got, (num_steps,), name=name, meaning="(T,)",
-                 hint="one norm per input time step.")
+        fail(
+            f"{name} returned shape {got.shape}, the raw gradient; expected (T,) = ({num_steps},).",
+            hint="take the norm over the feature axis: np.linalg.norm(grad[0], axis=-1).",
+        )
+    expect_shape(got, (num_steps,), name=name, meaning="(T,)", hint="one norm per input time step.")
     if np.allclose(got, expected[::-1], rtol=1e-4, atol=1e-7) and not np.allclose(got, expected, rtol=1e-4):
-        fail(f"{name} returned the norms in reverse order.",
-             hint="entry t must belong to input step t (t = 0 is the first input).")
-    expect_close(got, expected, name=name, rtol=1e-3, atol=1e-7, what="norms",
-                 hint="watch the input tensor, sum the model's output, then take the gradient with "
-                      "respect to the input and its norm over the features at each step.")
+        fail(
+            f"{name} returned the norms in reverse order.",
+            hint="entry t must belong to input step t (t = 0 is the first input).",
+        )
+    expect_close(
+        got,
+        expected,
+        name=name,
+        rtol=1e-3,
+        atol=1e-7,
+        what="norms",
+        hint="watch the input tensor, sum the model's output, then take the gradient with "
+        "respect to the input and its norm over the features at each step.",
+    )
     report_pass(name, visible=visible)
 
 
-def check_clip_by_norm(clip_by_norm: Callable[..., Any], *, seed: int = 0, size: int = 6,
-                       visible: bool = True) -> None:
+def check_clip_by_norm(clip_by_norm: Callable[..., Any], *, seed: int = 0, size: int = 6, visible: bool = True) -> None:
     """Compare ``clip_by_norm(gradient, max_norm)`` with ``tf.clip_by_norm``."""
     __tracebackhide__ = True
     import tensorflow as tf
@@ -196,26 +263,38 @@ def check_clip_by_norm(clip_by_norm: Callable[..., Any], *, seed: int = 0, size:
     rng = np.random.default_rng(seed)
     grad = rng.normal(size=size) * 3.0
     norm = float(np.linalg.norm(grad))
-    for max_norm, case in ((norm / 4, "a gradient longer than max_norm"),
-                           (norm * 2, "a gradient shorter than max_norm")):
+    for max_norm, case in (
+        (norm / 4, "a gradient longer than max_norm"),
+        (norm * 2, "a gradient shorter than max_norm"),
+    ):
         got = as_array(call_student(clip_by_norm, grad.copy(), max_norm, name=name), name=name)
         expected = tf.clip_by_norm(tf.constant(grad), max_norm).numpy()
         expect_shape(got, grad.shape, name=name, meaning="the gradient's shape")
         if not np.allclose(got, expected, rtol=1e-6, atol=1e-9):
             if np.allclose(got, np.clip(grad, -max_norm, max_norm)):
-                fail(f"{name} clipped each entry separately, which is clipping by value.",
-                     hint="rescale the whole vector: g * max_norm / ||g|| when ||g|| > max_norm.")
+                fail(
+                    f"{name} clipped each entry separately, which is clipping by value.",
+                    hint="rescale the whole vector: g * max_norm / ||g|| when ||g|| > max_norm.",
+                )
             if case.endswith("shorter than max_norm"):
-                fail(f"{name} changed {case}; it must come back unchanged.",
-                     hint="only rescale when the norm exceeds max_norm.")
-            expect_close(got, expected, name=name, rtol=1e-6, atol=1e-9,
-                         hint="g * max_norm / ||g|| when ||g|| > max_norm, otherwise g; "
-                              "the direction must not change.")
+                fail(
+                    f"{name} changed {case}; it must come back unchanged.",
+                    hint="only rescale when the norm exceeds max_norm.",
+                )
+            expect_close(
+                got,
+                expected,
+                name=name,
+                rtol=1e-6,
+                atol=1e-9,
+                hint="g * max_norm / ||g|| when ||g|| > max_norm, otherwise g; the direction must not change.",
+            )
     report_pass(name, visible=visible, detail="matches tf.clip_by_norm")
 
 
-def check_clip_by_value(clip_by_value: Callable[..., Any], *, seed: int = 0, size: int = 8,
-                        visible: bool = True) -> None:
+def check_clip_by_value(
+    clip_by_value: Callable[..., Any], *, seed: int = 0, size: int = 8, visible: bool = True
+) -> None:
     """Compare ``clip_by_value(gradient, clip_min, clip_max)`` with ``tf.clip_by_value``."""
     __tracebackhide__ = True
     import tensorflow as tf
@@ -230,13 +309,23 @@ def check_clip_by_value(clip_by_value: Callable[..., Any], *, seed: int = 0, siz
     if not np.allclose(got, expected):
         if np.allclose(got, np.clip(grad, clip_max, clip_min)):
             fail(f"{name} swapped clip_min and clip_max.", hint="values below clip_min become clip_min.")
-        expect_close(got, expected, name=name, hint="every entry below clip_min becomes clip_min, every "
-                                                     "entry above clip_max becomes clip_max.")
+        expect_close(
+            got,
+            expected,
+            name=name,
+            hint="every entry below clip_min becomes clip_min, every entry above clip_max becomes clip_max.",
+        )
     report_pass(name, visible=visible, detail="matches tf.clip_by_value")
 
 
-def check_memory_model(build_memory_model: Callable[..., Any], *, seq_len: int = 30,
-                       num_features: int = 2, num_units: int = 16, visible: bool = True) -> None:
+def check_memory_model(
+    build_memory_model: Callable[..., Any],
+    *,
+    seq_len: int = 30,
+    num_features: int = 2,
+    num_units: int = 16,
+    visible: bool = True,
+) -> None:
     """The long-lag model: Input, one gated recurrent layer (LSTM or GRU), a sigmoid unit."""
     __tracebackhide__ = True
     import keras
@@ -244,16 +333,20 @@ def check_memory_model(build_memory_model: Callable[..., Any], *, seq_len: int =
     name = "build_memory_model"
     model = call_student(build_memory_model, seq_len, num_features, num_units, name=name)
     if not isinstance(model, keras.Model):
-        fail(f"{name} returned a {type(model).__name__}; expected a keras.Model.",
-             hint="return keras.Sequential([...]) or a functional keras.Model.")
+        fail(
+            f"{name} returned a {type(model).__name__}; expected a keras.Model.",
+            hint="return keras.Sequential([...]) or a functional keras.Model.",
+        )
     recurrent = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
     gated = [layer for layer in recurrent if isinstance(layer, (keras.layers.LSTM, keras.layers.GRU))]
     if not recurrent:
         fail(f"{name} built a model without a recurrent layer.", hint="use keras.layers.LSTM(num_units).")
     if not gated:
         kinds = ", ".join(type(layer).__name__ for layer in recurrent)
-        fail(f"{name} uses {kinds}; this task needs a gated cell.",
-             hint="a SimpleRNN's gradient vanishes over the lag: use keras.layers.LSTM (or GRU).")
+        fail(
+            f"{name} uses {kinds}; this task needs a gated cell.",
+            hint="a SimpleRNN's gradient vanishes over the lag: use keras.layers.LSTM (or GRU).",
+        )
     if gated[0].units != num_units:
         fail(f"the {type(gated[0]).__name__} layer has {gated[0].units} units; expected num_units = {num_units}.")
     problem = ""
@@ -262,25 +355,34 @@ def check_memory_model(build_memory_model: Callable[..., Any], *, seq_len: int =
     except Exception as exc:  # noqa: BLE001
         problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     if problem:  # raised outside the except block: one message, no chained traceback
-        fail(f"the model failed on a batch of shape (3, {seq_len}, {num_features}): {problem}",
-             hint="start with keras.Input(shape=(seq_len, num_features)).")
+        fail(
+            f"the model failed on a batch of shape (3, {seq_len}, {num_features}): {problem}",
+            hint="start with keras.Input(shape=(seq_len, num_features)).",
+        )
     shape = tuple(np.shape(out))
     if len(shape) == 3:
-        fail(f"the model's output has shape {shape}: one output per time step.",
-             hint="keep return_sequences=False on the last recurrent layer.")
+        fail(
+            f"the model's output has shape {shape}: one output per time step.",
+            hint="keep return_sequences=False on the last recurrent layer.",
+        )
     if shape != (3, 1):
-        fail(f"the model's output has shape {shape}; expected (batch, 1) = (3, 1).",
-             hint="end with keras.layers.Dense(1, activation='sigmoid').")
+        fail(
+            f"the model's output has shape {shape}; expected (batch, 1) = (3, 1).",
+            hint="end with keras.layers.Dense(1, activation='sigmoid').",
+        )
     last = model.layers[-1]
     activation = getattr(getattr(last, "activation", None), "__name__", "")
     if activation != "sigmoid":
-        fail(f"the last layer's activation is {activation or 'missing'}; expected sigmoid.",
-             hint="a binary label needs Dense(1, activation='sigmoid').")
+        fail(
+            f"the last layer's activation is {activation or 'missing'}; expected sigmoid.",
+            hint="a binary label needs Dense(1, activation='sigmoid').",
+        )
     report_pass(name, visible=visible)
 
 
-def check_memory_results(accuracies: Mapping[str, Any], *, min_gated: float = 0.8,
-                         max_simple: float = 0.65, visible: bool = True) -> None:
+def check_memory_results(
+    accuracies: Mapping[str, Any], *, min_gated: float = 0.8, max_simple: float = 0.65, visible: bool = True
+) -> None:
     """The gated model must solve the long-lag task and the naive SimpleRNN must not."""
     __tracebackhide__ = True
     name = "long-lag results"
@@ -289,10 +391,14 @@ def check_memory_results(accuracies: Mapping[str, Any], *, min_gated: float = 0.
     simple = as_float(accuracies["simple_rnn"], name="accuracies['simple_rnn']")
     gated = as_float(accuracies["gated"], name="accuracies['gated']")
     if gated < min_gated:
-        fail(f"{name}: the gated model reached {gated:.3f} test accuracy; expected at least {min_gated}.",
-             hint="train your build_memory_model's model as in the cell above (Adam, clipnorm, the "
-                  "given epochs) and check it uses LSTM or GRU.")
+        fail(
+            f"{name}: the gated model reached {gated:.3f} test accuracy; expected at least {min_gated}.",
+            hint="train your build_memory_model's model as in the cell above (Adam, clipnorm, the "
+            "given epochs) and check it uses LSTM or GRU.",
+        )
     if simple > max_simple:
-        fail(f"{name}: the naive SimpleRNN reached {simple:.3f}; expected it to fail (<= {max_simple}).",
-             hint="keep the naive SimpleRNN as given: small random recurrent weights, no gates.")
+        fail(
+            f"{name}: the naive SimpleRNN reached {simple:.3f}; expected it to fail (<= {max_simple}).",
+            hint="keep the naive SimpleRNN as given: small random recurrent weights, no gates.",
+        )
     report_pass(name, visible=visible)

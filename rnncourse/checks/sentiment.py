@@ -10,7 +10,8 @@ student's ``TextVectorization`` with a reference one on texts it has not seen.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -20,10 +21,44 @@ from ._core import as_array, as_int, call_student, fail, report_pass
 # Shared helpers
 # --------------------------------------------------------------------------------------
 
-_WORDS = ("film", "movie", "good", "bad", "plot", "actor", "great", "boring", "story", "scene",
-          "music", "funny", "awful", "script", "ending", "love", "waste", "time", "best", "worst",
-          "cast", "director", "camera", "dialogue", "brilliant", "dull", "hero", "villain",
-          "sequel", "remake", "comedy", "drama", "horror", "romance", "twist", "budget")
+_WORDS = (
+    "film",
+    "movie",
+    "good",
+    "bad",
+    "plot",
+    "actor",
+    "great",
+    "boring",
+    "story",
+    "scene",
+    "music",
+    "funny",
+    "awful",
+    "script",
+    "ending",
+    "love",
+    "waste",
+    "time",
+    "best",
+    "worst",
+    "cast",
+    "director",
+    "camera",
+    "dialogue",
+    "brilliant",
+    "dull",
+    "hero",
+    "villain",
+    "sequel",
+    "remake",
+    "comedy",
+    "drama",
+    "horror",
+    "romance",
+    "twist",
+    "budget",
+)
 
 
 def _call_builder(builder: Callable[..., Any], *args: Any, name: str) -> Any:
@@ -34,17 +69,23 @@ def _call_builder(builder: Callable[..., Any], *args: Any, name: str) -> Any:
     except AssertionError as exc:
         text = str(exc)
         if "expected ndim=3, found ndim=2" in text:
-            fail(f"{name} raised a ValueError while building: a recurrent layer received a 2-D "
-                 f"input (batch, units) instead of a sequence (batch, time, features).",
-                 hint="every recurrent layer that feeds another recurrent layer needs "
-                      "return_sequences=True; only the last one returns just its final state.")
+            fail(
+                f"{name} raised a ValueError while building: a recurrent layer received a 2-D "
+                f"input (batch, units) instead of a sequence (batch, time, features).",
+                hint="every recurrent layer that feeds another recurrent layer needs "
+                "return_sequences=True; only the last one returns just its final state.",
+            )
         if "filters" in text and "Conv1D" in text:
-            fail(f"{name} raised a TypeError while building the Conv1D layer.",
-                 hint="the keyword is filters= (the slides' num_filters= does not exist in "
-                      "Keras): keras.layers.Conv1D(filters, kernel_size, activation='relu').")
+            fail(
+                f"{name} raised a TypeError while building the Conv1D layer.",
+                hint="the keyword is filters= (the slides' num_filters= does not exist in "
+                "Keras): keras.layers.Conv1D(filters, kernel_size, activation='relu').",
+            )
         if "valid scope name" in text:
-            fail(f"{name} gave a layer a name Keras cannot use: {text.splitlines()[0]}",
-                 hint="layer names may not contain spaces; use underscores, e.g. name='lstm_1'.")
+            fail(
+                f"{name} gave a layer a name Keras cannot use: {text.splitlines()[0]}",
+                hint="layer names may not contain spaces; use underscores, e.g. name='lstm_1'.",
+            )
         raise
 
 
@@ -53,13 +94,17 @@ def _expect_model(model: Any, name: str) -> None:
     import keras
 
     if not isinstance(model, keras.Model):
-        fail(f"{name} returned a {type(model).__name__}; expected a keras.Model.",
-             hint="return keras.Sequential([...]) or a functional keras.Model.")
+        fail(
+            f"{name} returned a {type(model).__name__}; expected a keras.Model.",
+            hint="return keras.Sequential([...]) or a functional keras.Model.",
+        )
     bad = [layer.name for layer in _body(model) if " " in layer.name]
     if bad:
-        fail(f"{name}: the layer name {bad[0]!r} contains a space. Keras 3 accepts it when the "
-             f"model is built but fails as soon as it trains ('not a valid scope name').",
-             hint="use names without spaces, e.g. name='first_lstm', or leave name= out.")
+        fail(
+            f"{name}: the layer name {bad[0]!r} contains a space. Keras 3 accepts it when the "
+            f"model is built but fails as soon as it trains ('not a valid scope name').",
+            hint="use names without spaces, e.g. name='first_lstm', or leave name= out.",
+        )
 
 
 def _body(model: Any) -> list[Any]:
@@ -102,10 +147,12 @@ def _run_model(model: Any, x: np.ndarray, name: str, *, training: bool = False) 
         out = model(x, training=training)
     except Exception as exc:  # noqa: BLE001
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        fail(f"the model from {name} failed on a batch of word indices of shape {x.shape}: "
-             f"{type(exc).__name__}: {first[:300]}",
-             hint="start with keras.Input(shape=(None,), dtype='int32') followed by the Embedding "
-                  "layer; the input holds integer word indices, one per time step.")
+        fail(
+            f"the model from {name} failed on a batch of word indices of shape {x.shape}: "
+            f"{type(exc).__name__}: {first[:300]}",
+            hint="start with keras.Input(shape=(None,), dtype='int32') followed by the Embedding "
+            "layer; the input holds integer word indices, one per time step.",
+        )
     return np.asarray(out, dtype=np.float64)
 
 
@@ -118,25 +165,34 @@ def _expect_probability_output(model: Any, x: np.ndarray, name: str) -> np.ndarr
     activation = _activation(last)
     units = getattr(last, "units", None)
     if activation == "softmax" and units == 1:
-        fail(f"{name}: the last layer is Dense(1, activation='softmax'). A softmax over one unit "
-             f"always outputs exactly 1.0, so the model predicts 'positive' for every review and "
-             f"cannot learn.", hint="one probability needs Dense(1, activation='sigmoid').")
+        fail(
+            f"{name}: the last layer is Dense(1, activation='softmax'). A softmax over one unit "
+            f"always outputs exactly 1.0, so the model predicts 'positive' for every review and "
+            f"cannot learn.",
+            hint="one probability needs Dense(1, activation='sigmoid').",
+        )
     if out.ndim == 3:
-        fail(f"{name}: the model's output has shape {out.shape}, one output per time step; "
-             f"expected (batch, 1) = ({batch}, 1).",
-             hint="the last recurrent layer must return only its final state: "
-                  "return_sequences=False (the default).")
+        fail(
+            f"{name}: the model's output has shape {out.shape}, one output per time step; "
+            f"expected (batch, 1) = ({batch}, 1).",
+            hint="the last recurrent layer must return only its final state: return_sequences=False (the default).",
+        )
     if out.shape != (batch, 1):
-        fail(f"{name}: the model's output has shape {out.shape}; expected (batch, 1) = ({batch}, 1).",
-             hint="end with keras.layers.Dense(1, activation='sigmoid'): one probability per review.")
+        fail(
+            f"{name}: the model's output has shape {out.shape}; expected (batch, 1) = ({batch}, 1).",
+            hint="end with keras.layers.Dense(1, activation='sigmoid'): one probability per review.",
+        )
     if activation != "sigmoid":
-        fail(f"{name}: the last layer's activation is {activation or 'missing'}; expected sigmoid.",
-             hint="a binary label needs Dense(1, activation='sigmoid').")
+        fail(
+            f"{name}: the last layer's activation is {activation or 'missing'}; expected sigmoid.",
+            hint="a binary label needs Dense(1, activation='sigmoid').",
+        )
     return out
 
 
-def _expect_loss_drops(model: Any, x: np.ndarray, y: np.ndarray, name: str, *, steps: int = 3,
-                       learning_rate: float = 0.02) -> tuple[float, float]:
+def _expect_loss_drops(
+    model: Any, x: np.ndarray, y: np.ndarray, name: str, *, steps: int = 3, learning_rate: float = 0.02
+) -> tuple[float, float]:
     """A few Adam steps on one small batch must lower its binary cross-entropy.
 
     The steps run with ``training=False``, so dropout is off and the result does not depend
@@ -148,8 +204,10 @@ def _expect_loss_drops(model: Any, x: np.ndarray, y: np.ndarray, name: str, *, s
 
     variables = list(model.trainable_variables)
     if not variables:
-        fail(f"{name}: the model has no trainable weights, so training cannot change it.",
-             hint="do not set trainable=False on every layer.")
+        fail(
+            f"{name}: the model has no trainable weights, so training cannot change it.",
+            hint="do not set trainable=False on every layer.",
+        )
     bce = keras.losses.BinaryCrossentropy()
     optimizer = keras.optimizers.Adam(learning_rate)
     y_col = y.reshape(-1, 1)
@@ -160,14 +218,18 @@ def _expect_loss_drops(model: Any, x: np.ndarray, y: np.ndarray, name: str, *, s
         grads = tape.gradient(loss, variables)
         pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
         if not pairs:
-            fail(f"{name}: no gradient reaches the model's weights.",
-                 hint="check that every layer is connected from the input to the output.")
+            fail(
+                f"{name}: no gradient reaches the model's weights.",
+                hint="check that every layer is connected from the input to the output.",
+            )
         optimizer.apply_gradients(pairs)
     after = float(bce(y_col, model(x, training=False)))
     if not np.isfinite(after) or not after < before:
-        fail(f"{name}: {steps} training steps (Adam, learning rate {learning_rate}) on a batch of "
-             f"{x.shape[0]} sequences did not lower the loss: {before:.4f} before, {after:.4f} after.",
-             hint="check the activations (sigmoid only at the end) and that the layers are trainable.")
+        fail(
+            f"{name}: {steps} training steps (Adam, learning rate {learning_rate}) on a batch of "
+            f"{x.shape[0]} sequences did not lower the loss: {before:.4f} before, {after:.4f} after.",
+            hint="check the activations (sigmoid only at the end) and that the layers are trainable.",
+        )
     return before, after
 
 
@@ -177,16 +239,22 @@ def _expect_embedding(model: Any, name: str, num_words: int, embedding_dim: int)
 
     embeddings = _layers_of(model, keras.layers.Embedding)
     if not embeddings:
-        fail(f"{name}: the model has no Embedding layer (layers: {_describe(model)}).",
-             hint="without an embedding the network reads word indices as magnitudes (word 5,000 "
-                  "'is bigger' than word 50); start with keras.layers.Embedding(num_words, embedding_dim).")
+        fail(
+            f"{name}: the model has no Embedding layer (layers: {_describe(model)}).",
+            hint="without an embedding the network reads word indices as magnitudes (word 5,000 "
+            "'is bigger' than word 50); start with keras.layers.Embedding(num_words, embedding_dim).",
+        )
     emb = embeddings[0]
     if _body(model)[0] is not emb:
-        fail(f"{name}: the first layer is {_kind(_body(model)[0])}; expected the Embedding.",
-             hint="the embedding turns each word index into a vector; everything else reads vectors.")
+        fail(
+            f"{name}: the first layer is {_kind(_body(model)[0])}; expected the Embedding.",
+            hint="the embedding turns each word index into a vector; everything else reads vectors.",
+        )
     if emb.input_dim != num_words:
-        fail(f"{name}: the Embedding has input_dim={emb.input_dim}; expected num_words = {num_words}.",
-             hint="input_dim is the vocabulary size, num_words (indices 0 .. num_words - 1).")
+        fail(
+            f"{name}: the Embedding has input_dim={emb.input_dim}; expected num_words = {num_words}.",
+            hint="input_dim is the vocabulary size, num_words (indices 0 .. num_words - 1).",
+        )
     if emb.output_dim != embedding_dim:
         fail(f"{name}: the Embedding has output_dim={emb.output_dim}; expected embedding_dim = {embedding_dim}.")
     return emb
@@ -197,16 +265,20 @@ def _expect_pretrained_embedding(model: Any, name: str, matrix: np.ndarray, *, t
     emb = _expect_embedding(model, name, matrix.shape[0], matrix.shape[1])
     weights = np.asarray(emb.get_weights()[0], dtype=np.float64) if emb.get_weights() else None
     if weights is None or weights.shape != matrix.shape or not np.allclose(weights, matrix, atol=1e-6):
-        fail(f"{name}: the Embedding's initial weights are not embedding_matrix.",
-             hint="initialise it with the GloVe vectors: keras.layers.Embedding(num_words, dim, "
-                  "embeddings_initializer=keras.initializers.Constant(embedding_matrix)).")
+        fail(
+            f"{name}: the Embedding's initial weights are not embedding_matrix.",
+            hint="initialise it with the GloVe vectors: keras.layers.Embedding(num_words, dim, "
+            "embeddings_initializer=keras.initializers.Constant(embedding_matrix)).",
+        )
     if bool(emb.trainable) != trainable:
         state = "frozen (trainable=False)" if trainable is False else "fine-tuned (trainable=True)"
-        fail(f"{name}: the Embedding has trainable={emb.trainable}; this model keeps GloVe {state}.",
-             hint=f"pass trainable={trainable} to the Embedding layer.")
+        fail(
+            f"{name}: the Embedding has trainable={emb.trainable}; this model keeps GloVe {state}.",
+            hint=f"pass trainable={trainable} to the Embedding layer.",
+        )
 
 
-def _expect_recurrent_stack(model: Any, name: str, kinds: Sequence[type], num_units: int) -> list[Any]:
+def _expect_recurrent_stack(model: Any, name: str, kinds: Sequence[type[Any]], num_units: int) -> list[Any]:
     """The model's recurrent layers, in order: their types, units and return_sequences."""
     __tracebackhide__ = True
     import keras
@@ -214,22 +286,29 @@ def _expect_recurrent_stack(model: Any, name: str, kinds: Sequence[type], num_un
     recurrent = _layers_of(model, keras.layers.RNN)
     wanted = " -> ".join(kind.__name__ for kind in kinds)
     if len(recurrent) != len(kinds):
-        fail(f"{name}: the model has {len(recurrent)} recurrent layer(s); expected {len(kinds)} "
-             f"({wanted}). Layers: {_describe(model)}.")
+        fail(
+            f"{name}: the model has {len(recurrent)} recurrent layer(s); expected {len(kinds)} "
+            f"({wanted}). Layers: {_describe(model)}."
+        )
     for index, (layer, kind) in enumerate(zip(recurrent, kinds)):
         if type(layer) is not kind:
-            fail(f"{name}: recurrent layer {index + 1} is a {_kind(layer)}; expected {kind.__name__} "
-                 f"({wanted}).")
+            fail(f"{name}: recurrent layer {index + 1} is a {_kind(layer)}; expected {kind.__name__} ({wanted}).")
         if layer.units != num_units:
-            fail(f"{name}: recurrent layer {index + 1} ({_kind(layer)}) has {layer.units} units; "
-                 f"expected num_units = {num_units}.")
+            fail(
+                f"{name}: recurrent layer {index + 1} ({_kind(layer)}) has {layer.units} units; "
+                f"expected num_units = {num_units}."
+            )
         last = index == len(kinds) - 1
         if not last and not layer.return_sequences:
-            fail(f"{name}: recurrent layer {index + 1} ({_kind(layer)}) returns only its last state.",
-                 hint="a recurrent layer that feeds another one needs return_sequences=True.")
+            fail(
+                f"{name}: recurrent layer {index + 1} ({_kind(layer)}) returns only its last state.",
+                hint="a recurrent layer that feeds another one needs return_sequences=True.",
+            )
         if last and layer.return_sequences:
-            fail(f"{name}: the last recurrent layer ({_kind(layer)}) has return_sequences=True.",
-                 hint="the classifier reads only the final state: keep return_sequences=False.")
+            fail(
+                f"{name}: the last recurrent layer ({_kind(layer)}) has return_sequences=True.",
+                hint="the classifier reads only the final state: keep return_sequences=False.",
+            )
     return recurrent
 
 
@@ -237,9 +316,11 @@ def _expect_params(model: Any, reference: Any, name: str) -> None:
     __tracebackhide__ = True
     got, want = int(model.count_params()), int(reference.count_params())
     if got != want:
-        fail(f"{name}: the model has {got:,} parameters; the specified model has {want:,}.\n"
-             f"Your layers:      {_describe(model)}\nSpecified layers: {_describe(reference)}",
-             hint="compare the layer sizes with the exercise text (units, embedding size, extra layers).")
+        fail(
+            f"{name}: the model has {got:,} parameters; the specified model has {want:,}.\n"
+            f"Your layers:      {_describe(model)}\nSpecified layers: {_describe(reference)}",
+            hint="compare the layer sizes with the exercise text (units, embedding size, extra layers).",
+        )
 
 
 def _seeded(seed: int) -> None:
@@ -282,8 +363,15 @@ def _probe_texts(seed: int, maxlen: int) -> list[str]:
     ]
 
 
-def check_vectorizer(make_vectorizer: Callable[..., Any], *, seed: int = 0, num_texts: int = 60,
-                     num_words: int = 12, maxlen: int = 6, visible: bool = True) -> None:
+def check_vectorizer(
+    make_vectorizer: Callable[..., Any],
+    *,
+    seed: int = 0,
+    num_texts: int = 60,
+    num_words: int = 12,
+    maxlen: int = 6,
+    visible: bool = True,
+) -> None:
     """``make_vectorizer(texts, num_words, maxlen)`` must return an adapted ``TextVectorization``.
 
     Compared with ``TextVectorization(max_tokens=num_words, output_sequence_length=maxlen)``
@@ -298,74 +386,102 @@ def check_vectorizer(make_vectorizer: Callable[..., Any], *, seed: int = 0, num_
     result = call_student(make_vectorizer, list(texts), num_words, maxlen, name=name)
     if not isinstance(result, keras.layers.TextVectorization):
         if hasattr(result, "shape"):
-            fail(f"{name} returned an array of shape {tuple(result.shape)}; expected the adapted "
-                 f"keras.layers.TextVectorization layer itself.",
-                 hint="return the layer (after vectorizer.adapt(texts)), not its output.")
-        fail(f"{name} returned a {type(result).__name__}; expected a keras.layers.TextVectorization.",
-             hint="build keras.layers.TextVectorization(...), call .adapt(texts), return it.")
-    reference = keras.layers.TextVectorization(max_tokens=num_words, output_mode="int",
-                                               output_sequence_length=maxlen)
+            fail(
+                f"{name} returned an array of shape {tuple(result.shape)}; expected the adapted "
+                f"keras.layers.TextVectorization layer itself.",
+                hint="return the layer (after vectorizer.adapt(texts)), not its output.",
+            )
+        fail(
+            f"{name} returned a {type(result).__name__}; expected a keras.layers.TextVectorization.",
+            hint="build keras.layers.TextVectorization(...), call .adapt(texts), return it.",
+        )
+    reference = keras.layers.TextVectorization(max_tokens=num_words, output_mode="int", output_sequence_length=maxlen)
     reference.adapt(texts)
     want_vocab = [str(w) for w in reference.get_vocabulary()]
     try:
         got_vocab = [str(w) for w in result.get_vocabulary()]
     except Exception as exc:  # noqa: BLE001
-        fail(f"{name}: reading the vocabulary failed ({type(exc).__name__}: {exc}).",
-             hint="call vectorizer.adapt(texts) before returning it.")
+        fail(
+            f"{name}: reading the vocabulary failed ({type(exc).__name__}: {exc}).",
+            hint="call vectorizer.adapt(texts) before returning it.",
+        )
     if len(got_vocab) <= 2:
-        fail(f"{name}: the vectorizer's vocabulary holds only {got_vocab}: it was not adapted.",
-             hint="call vectorizer.adapt(texts) to build the vocabulary from the texts.")
+        fail(
+            f"{name}: the vectorizer's vocabulary holds only {got_vocab}: it was not adapted.",
+            hint="call vectorizer.adapt(texts) to build the vocabulary from the texts.",
+        )
     if len(got_vocab) != len(want_vocab):
-        hint = ("max_tokens counts every index, including 0 (padding) and 1 (out-of-vocabulary): "
-                "pass max_tokens=num_words.")
-        fail(f"{name}: the vocabulary has {len(got_vocab)} entries; expected num_words = "
-             f"{len(want_vocab)} (with '' for padding and '[UNK]').", hint=hint)
+        hint = (
+            "max_tokens counts every index, including 0 (padding) and 1 (out-of-vocabulary): pass max_tokens=num_words."
+        )
+        fail(
+            f"{name}: the vocabulary has {len(got_vocab)} entries; expected num_words = "
+            f"{len(want_vocab)} (with '' for padding and '[UNK]').",
+            hint=hint,
+        )
     if got_vocab[:2] != ["", "[UNK]"]:
-        fail(f"{name}: the vocabulary starts with {got_vocab[:2]}; expected ['', '[UNK]'] "
-             f"(index 0 = padding, index 1 = out-of-vocabulary).",
-             hint="keep TextVectorization's defaults for the padding and OOV tokens (output_mode='int').")
+        fail(
+            f"{name}: the vocabulary starts with {got_vocab[:2]}; expected ['', '[UNK]'] "
+            f"(index 0 = padding, index 1 = out-of-vocabulary).",
+            hint="keep TextVectorization's defaults for the padding and OOV tokens (output_mode='int').",
+        )
     probes = _probe_texts(seed, maxlen)
-    unstandardized = keras.layers.TextVectorization(max_tokens=num_words, standardize=None,
-                                                    output_sequence_length=maxlen)
+    unstandardized = keras.layers.TextVectorization(
+        max_tokens=num_words, standardize=None, output_sequence_length=maxlen
+    )
     unstandardized.adapt(texts)
     raw_vocab = [str(w) for w in unstandardized.get_vocabulary()]
     if any(w != w.lower() or any(c in w for c in ".!?,") for w in got_vocab[2:]) or (
-            got_vocab == raw_vocab and got_vocab != want_vocab):
-        fail(f"{name}: the vocabulary holds upper-case words or punctuation, or they change the "
-             f"word counts: the texts were not standardised.",
-             hint="keep the default standardize='lower_and_strip_punctuation'.")
+        got_vocab == raw_vocab and got_vocab != want_vocab
+    ):
+        fail(
+            f"{name}: the vocabulary holds upper-case words or punctuation, or they change the "
+            f"word counts: the texts were not standardised.",
+            hint="keep the default standardize='lower_and_strip_punctuation'.",
+        )
     if got_vocab != want_vocab:
         at = next(i for i, (g, w) in enumerate(zip(got_vocab, want_vocab)) if g != w)
-        fail(f"{name}: the vocabulary differs from the expected one from index {at} on: got "
-             f"{got_vocab[at:at + 4]}, expected {want_vocab[at:at + 4]}.",
-             hint="split on whitespace (the default) and adapt on exactly the texts you were given.")
+        fail(
+            f"{name}: the vocabulary differs from the expected one from index {at} on: got "
+            f"{got_vocab[at : at + 4]}, expected {want_vocab[at : at + 4]}.",
+            hint="split on whitespace (the default) and adapt on exactly the texts you were given.",
+        )
     try:
         raw = result(probes)
     except Exception as exc:  # noqa: BLE001
-        fail(f"{name}: calling the vectorizer on a list of texts failed ({type(exc).__name__}: "
-             f"{str(exc).splitlines()[0] if str(exc) else ''}).")
+        fail(
+            f"{name}: calling the vectorizer on a list of texts failed ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''})."
+        )
     arr_raw = np.asarray(raw)
     if arr_raw.dtype.kind not in "iu":
-        fail(f"{name}: the vectorizer outputs dtype {arr_raw.dtype}; expected integer word indices.",
-             hint="use output_mode='int' (the default).")
+        fail(
+            f"{name}: the vectorizer outputs dtype {arr_raw.dtype}; expected integer word indices.",
+            hint="use output_mode='int' (the default).",
+        )
     got = as_array(raw, name=f"{name}(texts)", dtype=np.int64)
     want = np.asarray(reference(probes), dtype=np.int64)
     if got.ndim == 2 and got.shape[0] == len(probes) and got.shape[1] != maxlen:
-        fail(f"{name}: the vectorizer's output has shape {got.shape}; expected (n, maxlen) = "
-             f"{(len(probes), maxlen)}.",
-             hint="pass output_sequence_length=maxlen so every text is padded or truncated to maxlen.")
+        fail(
+            f"{name}: the vectorizer's output has shape {got.shape}; expected (n, maxlen) = {(len(probes), maxlen)}.",
+            hint="pass output_sequence_length=maxlen so every text is padded or truncated to maxlen.",
+        )
     if got.shape != want.shape:
         fail(f"{name}: the vectorizer's output has shape {got.shape}; expected (n, maxlen) = {want.shape}.")
     if not np.array_equal(got, want):
         if np.array_equal(got, np.asarray(unstandardized(probes), dtype=np.int64)):
-            fail(f"{name}: upper-case words and punctuation are not standardised away "
-                 f"('GREAT' and 'great' count as different words).",
-                 hint="keep the default standardize='lower_and_strip_punctuation'.")
+            fail(
+                f"{name}: upper-case words and punctuation are not standardised away "
+                f"('GREAT' and 'great' count as different words).",
+                hint="keep the default standardize='lower_and_strip_punctuation'.",
+            )
         row = int(np.flatnonzero((got != want).any(axis=1))[0])
-        fail(f"{name}: on the unseen text {probes[row]!r} the vectorizer returned {got[row].tolist()}; "
-             f"expected {want[row].tolist()}.",
-             hint="unknown words must become 1, short texts are padded with 0 at the end, long ones "
-                  "keep their first maxlen tokens.")
+        fail(
+            f"{name}: on the unseen text {probes[row]!r} the vectorizer returned {got[row].tolist()}; "
+            f"expected {want[row].tolist()}.",
+            hint="unknown words must become 1, short texts are padded with 0 at the end, long ones "
+            "keep their first maxlen tokens.",
+        )
     report_pass(name, visible=visible, detail=f"vocabulary of {len(want_vocab)}, output (n, {maxlen}) int")
 
 
@@ -374,10 +490,17 @@ def check_vectorizer(make_vectorizer: Callable[..., Any], *, seed: int = 0, num_
 # --------------------------------------------------------------------------------------
 
 
-def check_lstm_classifier(build_lstm_classifier: Callable[..., Any], *, num_words: int = 50,
-                          embedding_dim: int = 8, num_units: int = 6,
-                          layer_counts: Sequence[int] = (1, 2), seed: int = 0,
-                          visible: bool = True, train: bool = True) -> None:
+def check_lstm_classifier(
+    build_lstm_classifier: Callable[..., Any],
+    *,
+    num_words: int = 50,
+    embedding_dim: int = 8,
+    num_units: int = 6,
+    layer_counts: Sequence[int] = (1, 2),
+    seed: int = 0,
+    visible: bool = True,
+    train: bool = True,
+) -> None:
     """``build_lstm_classifier(num_words, embedding_dim, num_units, num_layers)``: Embedding, LSTMs, sigmoid.
 
     ``train=False`` skips the training steps (the slow part), e.g. in a hidden test that only
@@ -392,16 +515,14 @@ def check_lstm_classifier(build_lstm_classifier: Callable[..., Any], *, num_word
     name = "build_lstm_classifier"
     for count, num_layers in enumerate(layer_counts):
         _seeded(seed)
-        model = _call_builder(build_lstm_classifier, num_words, embedding_dim, num_units, num_layers,
-                              name=name)
+        model = _call_builder(build_lstm_classifier, num_words, embedding_dim, num_units, num_layers, name=name)
         _expect_model(model, name)
         label = f"{name}(..., num_layers={num_layers})"
         x, y = _token_batch(seed, 16, 8, num_words)
         _expect_embedding(model, label, num_words, embedding_dim)
         _expect_recurrent_stack(model, label, [keras.layers.LSTM] * num_layers, num_units)
         _expect_probability_output(model, x, label)
-        _expect_params(model, models.build_lstm_classifier(num_words, embedding_dim, num_units, num_layers),
-                       label)
+        _expect_params(model, models.build_lstm_classifier(num_words, embedding_dim, num_units, num_layers), label)
         if train and count == len(layer_counts) - 1:  # training is the slow part: once per check
             _expect_loss_drops(model, x, y, label)
     report_pass(name, visible=visible, detail=f"num_layers in {tuple(layer_counts)}")
@@ -412,9 +533,17 @@ def check_lstm_classifier(build_lstm_classifier: Callable[..., Any], *, num_word
 # --------------------------------------------------------------------------------------
 
 
-def check_dropout_classifier(build_dropout_classifier: Callable[..., Any], *, num_words: int = 50,
-                             embedding_dim: int = 8, num_units: int = 6, dropout_rate: float = 0.3,
-                             seed: int = 0, visible: bool = True, train: bool = True) -> None:
+def check_dropout_classifier(
+    build_dropout_classifier: Callable[..., Any],
+    *,
+    num_words: int = 50,
+    embedding_dim: int = 8,
+    num_units: int = 6,
+    dropout_rate: float = 0.3,
+    seed: int = 0,
+    visible: bool = True,
+    train: bool = True,
+) -> None:
     """``build_dropout_classifier(...)``: LSTM dropout and recurrent_dropout, then a Dropout layer."""
     __tracebackhide__ = True
     import keras
@@ -423,8 +552,7 @@ def check_dropout_classifier(build_dropout_classifier: Callable[..., Any], *, nu
 
     name = "build_dropout_classifier"
     _seeded(seed)
-    model = _call_builder(build_dropout_classifier, num_words, embedding_dim, num_units, dropout_rate,
-                          name=name)
+    model = _call_builder(build_dropout_classifier, num_words, embedding_dim, num_units, dropout_rate, name=name)
     _expect_model(model, name)
     x, y = _token_batch(seed, 16, 8, num_words)
     _expect_embedding(model, name, num_words, embedding_dim)
@@ -432,28 +560,34 @@ def check_dropout_classifier(build_dropout_classifier: Callable[..., Any], *, nu
     for attribute in ("dropout", "recurrent_dropout"):
         value = float(getattr(lstm, attribute))
         if not np.isclose(value, dropout_rate):
-            what = ("drops the LSTM's inputs" if attribute == "dropout"
-                    else "drops entries of the LSTM's state at every step")
-            fail(f"{name}: the LSTM has {attribute}={value:g}; expected dropout_rate = {dropout_rate:g} "
-                 f"(it {what}).", hint=f"keras.layers.LSTM(num_units, dropout=dropout_rate, "
-                                        f"recurrent_dropout=dropout_rate).")
+            what = (
+                "drops the LSTM's inputs"
+                if attribute == "dropout"
+                else "drops entries of the LSTM's state at every step"
+            )
+            fail(
+                f"{name}: the LSTM has {attribute}={value:g}; expected dropout_rate = {dropout_rate:g} (it {what}).",
+                hint="keras.layers.LSTM(num_units, dropout=dropout_rate, recurrent_dropout=dropout_rate).",
+            )
     body = _body(model)
-    after = [layer for layer in body[body.index(lstm) + 1:] if isinstance(layer, keras.layers.Dropout)]
+    after = [layer for layer in body[body.index(lstm) + 1 :] if isinstance(layer, keras.layers.Dropout)]
     if not after:
-        fail(f"{name}: there is no Dropout layer after the LSTM (layers: {_describe(model)}).",
-             hint="add keras.layers.Dropout(dropout_rate) between the LSTM and the Dense layer.")
+        fail(
+            f"{name}: there is no Dropout layer after the LSTM (layers: {_describe(model)}).",
+            hint="add keras.layers.Dropout(dropout_rate) between the LSTM and the Dense layer.",
+        )
     if not np.isclose(float(after[0].rate), dropout_rate):
         fail(f"{name}: the Dropout layer has rate={after[0].rate:g}; expected dropout_rate = {dropout_rate:g}.")
     _expect_probability_output(model, x, name)
     first, second = _run_model(model, x, name), _run_model(model, x, name)
     if not np.allclose(first, second):
-        fail(f"{name}: two predictions of the same batch differ although training=False.",
-             hint="use keras.layers.Dropout and the LSTM's dropout arguments: they are active only "
-                  "while training.")
+        fail(
+            f"{name}: two predictions of the same batch differ although training=False.",
+            hint="use keras.layers.Dropout and the LSTM's dropout arguments: they are active only while training.",
+        )
     if np.allclose(_run_model(model, x, name, training=True), first, atol=1e-7):
         fail(f"{name}: with training=True the output equals the inference output: no dropout is active.")
-    _expect_params(model, models.build_dropout_classifier(num_words, embedding_dim, num_units, dropout_rate),
-                   name)
+    _expect_params(model, models.build_dropout_classifier(num_words, embedding_dim, num_units, dropout_rate), name)
     if train:
         _expect_loss_drops(model, x, y, name)
     report_pass(name, visible=visible, detail=f"dropout={dropout_rate:g} in three places")
@@ -464,12 +598,15 @@ def check_dropout_classifier(build_dropout_classifier: Callable[..., Any], *, nu
 # --------------------------------------------------------------------------------------
 
 
-def _history(train: Sequence[float], val: Sequence[float]) -> dict[str, list[float]]:
-    train = [float(v) for v in train]
-    val = [float(v) for v in val]
-    return {"loss": train, "val_loss": val,
-            "accuracy": [round(1.0 - 0.6 * v, 4) for v in train],
-            "val_accuracy": [round(1.0 - 0.6 * v, 4) for v in val]}
+def _history(train: Sequence[float] | np.ndarray, val: Sequence[float] | np.ndarray) -> dict[str, list[float]]:
+    train_loss = [float(v) for v in train]
+    val_loss = [float(v) for v in val]
+    return {
+        "loss": train_loss,
+        "val_loss": val_loss,
+        "accuracy": [round(1.0 - 0.6 * v, 4) for v in train],
+        "val_accuracy": [round(1.0 - 0.6 * v, 4) for v in val],
+    }
 
 
 def _best_epoch_cases(seed: int) -> list[dict[str, list[float]]]:
@@ -493,24 +630,31 @@ def check_best_epoch(best_epoch: Callable[..., Any], *, seed: int = 0, visible: 
     for history in _best_epoch_cases(seed):
         val = np.asarray(history["val_loss"])
         want = int(np.argmin(val)) + 1
-        got = as_int(call_student(best_epoch, {k: list(v) for k, v in history.items()}, name=name),
-                     name=name)
+        got = as_int(call_student(best_epoch, {k: list(v) for k, v in history.items()}, name=name), name=name)
         if got == want:
             continue
         shown = ", ".join(f"{v:.3f}" for v in val)
         if got == want - 1:
-            fail(f"{name} returned {got} for val_loss = [{shown}]; expected epoch {want}.",
-                 hint="epochs are counted from 1: the first epoch is epoch 1, so add 1 to the "
-                      "0-based index from np.argmin.")
+            fail(
+                f"{name} returned {got} for val_loss = [{shown}]; expected epoch {want}.",
+                hint="epochs are counted from 1: the first epoch is epoch 1, so add 1 to the "
+                "0-based index from np.argmin.",
+            )
         if got == int(np.argmin(history["loss"])) + 1 or got == int(np.argmin(history["loss"])):
-            fail(f"{name} returned {got}, where the *training* loss is lowest; expected {want}, "
-                 f"where the validation loss (val_loss = [{shown}]) is lowest.",
-                 hint="use history['val_loss']: the training loss keeps falling when a model overfits.")
+            fail(
+                f"{name} returned {got}, where the *training* loss is lowest; expected {want}, "
+                f"where the validation loss (val_loss = [{shown}]) is lowest.",
+                hint="use history['val_loss']: the training loss keeps falling when a model overfits.",
+            )
         if got in (int(np.argmax(val)) + 1, int(np.argmax(val))):
-            fail(f"{name} returned {got}, where the validation loss is highest; expected {want}.",
-                 hint="look for the minimum (np.argmin), not the maximum.")
-        fail(f"{name} returned {got} for val_loss = [{shown}]; expected epoch {want}.",
-             hint="return the 1-based epoch at which history['val_loss'] is smallest.")
+            fail(
+                f"{name} returned {got}, where the validation loss is highest; expected {want}.",
+                hint="look for the minimum (np.argmin), not the maximum.",
+            )
+        fail(
+            f"{name} returned {got} for val_loss = [{shown}]; expected epoch {want}.",
+            hint="return the 1-based epoch at which history['val_loss'] is smallest.",
+        )
     report_pass(name, visible=visible)
 
 
@@ -526,12 +670,14 @@ def diagnosis_examples() -> dict[str, dict[str, list[float]]]:
     """
     epochs = np.arange(1, 9)
     return {
-        "A": _history(0.69 * np.exp(-0.42 * (epochs - 1)) + 0.02,
-                      [0.62, 0.48, 0.42, 0.43, 0.48, 0.56, 0.65, 0.75]),
-        "B": _history([0.693, 0.690, 0.686, 0.682, 0.677, 0.672, 0.667, 0.662],
-                      [0.693, 0.691, 0.688, 0.684, 0.680, 0.676, 0.671, 0.667]),
-        "C": _history([0.62, 0.45, 0.37, 0.33, 0.31, 0.30, 0.29, 0.285],
-                      [0.55, 0.43, 0.37, 0.345, 0.335, 0.33, 0.328, 0.327]),
+        "A": _history(0.69 * np.exp(-0.42 * (epochs - 1)) + 0.02, [0.62, 0.48, 0.42, 0.43, 0.48, 0.56, 0.65, 0.75]),
+        "B": _history(
+            [0.693, 0.690, 0.686, 0.682, 0.677, 0.672, 0.667, 0.662],
+            [0.693, 0.691, 0.688, 0.684, 0.680, 0.676, 0.671, 0.667],
+        ),
+        "C": _history(
+            [0.62, 0.45, 0.37, 0.33, 0.31, 0.30, 0.29, 0.285], [0.55, 0.43, 0.37, 0.345, 0.335, 0.33, 0.328, 0.327]
+        ),
     }
 
 
@@ -557,8 +703,10 @@ def check_diagnoses(diagnoses: Mapping[str, Any], *, visible: bool = True) -> No
     __tracebackhide__ = True
     name = "diagnoses"
     if not isinstance(diagnoses, Mapping):
-        fail(f"{name} is a {type(diagnoses).__name__}; expected a dict such as "
-             f"{{'A': 'overfitting', 'B': ..., 'C': ...}}.")
+        fail(
+            f"{name} is a {type(diagnoses).__name__}; expected a dict such as "
+            f"{{'A': 'overfitting', 'B': ..., 'C': ...}}."
+        )
     keys = sorted(str(k) for k in diagnoses)
     if keys != ["A", "B", "C"]:
         fail(f"{name} has the keys {keys}; expected exactly 'A', 'B' and 'C'.")
@@ -569,14 +717,18 @@ def check_diagnoses(diagnoses: Mapping[str, Any], *, visible: bool = True) -> No
             fail(f"{name}[{letter!r}] is {value!r}; expected one of {list(DIAGNOSIS_CHOICES)}.")
         answers[letter] = value.strip().lower()
     if visible:
-        print(f"\u2714 {name}: the form is right (three letters, allowed answers); the answers "
-              f"themselves are graded by the hidden test.")
+        print(
+            f"\u2714 {name}: the form is right (three letters, allowed answers); the answers "
+            f"themselves are graded by the hidden test."
+        )
         return
     wrong = [letter for letter, answer in answers.items() if _answer_hash(letter, answer) != _DIAGNOSIS_KEY[letter]]
     if wrong:
-        fail(f"{name}: the diagnosis of {', '.join(wrong)} is not right ({len(wrong)} of 3).",
-             hint="overfitting: training loss keeps falling while validation loss turns up; "
-                  "underfitting: both losses stay high; good fit: both fall and level off close together.")
+        fail(
+            f"{name}: the diagnosis of {', '.join(wrong)} is not right ({len(wrong)} of 3).",
+            hint="overfitting: training loss keeps falling while validation loss turns up; "
+            "underfitting: both losses stay high; good fit: both fall and level off close together.",
+        )
     report_pass(name, visible=False)
 
 
@@ -591,10 +743,20 @@ def _small_matrix(seed: int, num_words: int, embedding_dim: int) -> np.ndarray:
     return matrix.astype(np.float32)
 
 
-def check_conv_lstm(build_conv_lstm: Callable[..., Any], *, num_words: int = 40, embedding_dim: int = 6,
-                    filters: int = 4, kernel_size: int = 3, pool_size: int = 2, num_units: int = 5,
-                    seq_len: int = 16, seed: int = 0, visible: bool = True,
-                    train: bool = True) -> None:
+def check_conv_lstm(
+    build_conv_lstm: Callable[..., Any],
+    *,
+    num_words: int = 40,
+    embedding_dim: int = 6,
+    filters: int = 4,
+    kernel_size: int = 3,
+    pool_size: int = 2,
+    num_units: int = 5,
+    seq_len: int = 16,
+    seed: int = 0,
+    visible: bool = True,
+    train: bool = True,
+) -> None:
     """``build_conv_lstm(embedding_matrix, filters, kernel_size, pool_size, num_units)``."""
     __tracebackhide__ = True
     import keras
@@ -604,23 +766,28 @@ def check_conv_lstm(build_conv_lstm: Callable[..., Any], *, num_words: int = 40,
     name = "build_conv_lstm"
     matrix = _small_matrix(seed, num_words, embedding_dim)
     _seeded(seed)
-    model = _call_builder(build_conv_lstm, matrix.copy(), filters, kernel_size, pool_size, num_units,
-                          name=name)
+    model = _call_builder(build_conv_lstm, matrix.copy(), filters, kernel_size, pool_size, num_units, name=name)
     _expect_model(model, name)
     _expect_pretrained_embedding(model, name, matrix, trainable=True)
     convs = _layers_of(model, keras.layers.Conv1D)
     pools = _layers_of(model, keras.layers.MaxPooling1D)
     if not convs:
-        fail(f"{name}: the model has no Conv1D layer (layers: {_describe(model)}).",
-             hint="after the embedding: keras.layers.Conv1D(filters, kernel_size, activation='relu').")
+        fail(
+            f"{name}: the model has no Conv1D layer (layers: {_describe(model)}).",
+            hint="after the embedding: keras.layers.Conv1D(filters, kernel_size, activation='relu').",
+        )
     if not pools:
-        fail(f"{name}: the model has no MaxPooling1D layer (layers: {_describe(model)}).",
-             hint="after the convolution: keras.layers.MaxPooling1D(pool_size); it is what shortens "
-                  "the sequence the LSTM has to read.")
+        fail(
+            f"{name}: the model has no MaxPooling1D layer (layers: {_describe(model)}).",
+            hint="after the convolution: keras.layers.MaxPooling1D(pool_size); it is what shortens "
+            "the sequence the LSTM has to read.",
+        )
     conv, pool = convs[0], pools[0]
     if conv.filters != filters or tuple(conv.kernel_size) != (kernel_size,):
-        fail(f"{name}: the Conv1D has filters={conv.filters}, kernel_size={tuple(conv.kernel_size)}; "
-             f"expected filters={filters}, kernel_size=({kernel_size},).")
+        fail(
+            f"{name}: the Conv1D has filters={conv.filters}, kernel_size={tuple(conv.kernel_size)}; "
+            f"expected filters={filters}, kernel_size=({kernel_size},)."
+        )
     if _activation(conv) != "relu":
         fail(f"{name}: the Conv1D's activation is {_activation(conv) or 'missing'}; expected relu.")
     if tuple(pool.pool_size) != (pool_size,):
@@ -628,9 +795,11 @@ def check_conv_lstm(build_conv_lstm: Callable[..., Any], *, num_words: int = 40,
     (lstm,) = _expect_recurrent_stack(model, name, [keras.layers.LSTM], num_units)
     order = [_body(model).index(layer) for layer in (conv, pool, lstm)]
     if order != sorted(order):
-        fail(f"{name}: the layers are in the order {_describe(model)}; expected Embedding -> Conv1D "
-             f"-> MaxPooling1D -> LSTM -> Dense.",
-             hint="convolve and pool the word vectors first; the LSTM then reads the shorter sequence.")
+        fail(
+            f"{name}: the layers are in the order {_describe(model)}; expected Embedding -> Conv1D "
+            f"-> MaxPooling1D -> LSTM -> Dense.",
+            hint="convolve and pool the word vectors first; the LSTM then reads the shorter sequence.",
+        )
     x, y = _token_batch(seed, 16, seq_len, num_words)
     _expect_probability_output(model, x, name)
     steps_in = seq_len - kernel_size + 1
@@ -640,9 +809,11 @@ def check_conv_lstm(build_conv_lstm: Callable[..., Any], *, num_words: int = 40,
         pooled = np.asarray(reach(x))
         want_steps = steps_in // pool_size
         if pooled.shape[1] != want_steps:
-            fail(f"{name}: the pooled sequence has {pooled.shape[1]} steps for an input of {seq_len}; "
-                 f"expected ({seq_len} - {kernel_size} + 1) // {pool_size} = {want_steps}.",
-                 hint="use the Conv1D's default padding='valid' and MaxPooling1D(pool_size).")
+            fail(
+                f"{name}: the pooled sequence has {pooled.shape[1]} steps for an input of {seq_len}; "
+                f"expected ({seq_len} - {kernel_size} + 1) // {pool_size} = {want_steps}.",
+                hint="use the Conv1D's default padding='valid' and MaxPooling1D(pool_size).",
+            )
     _expect_params(model, models.build_conv_lstm(matrix, filters, kernel_size, pool_size, num_units), name)
     if train:
         _expect_loss_drops(model, x, y, name)
@@ -654,9 +825,17 @@ def check_conv_lstm(build_conv_lstm: Callable[..., Any], *, num_words: int = 40,
 # --------------------------------------------------------------------------------------
 
 
-def check_example_model(build_example_model: Callable[..., Any], *, num_words: int = 40,
-                        embedding_dim: int = 6, num_units: int = 8, dropout_rate: float = 0.25,
-                        seed: int = 0, visible: bool = True, train: bool = True) -> None:
+def check_example_model(
+    build_example_model: Callable[..., Any],
+    *,
+    num_words: int = 40,
+    embedding_dim: int = 6,
+    num_units: int = 8,
+    dropout_rate: float = 0.25,
+    seed: int = 0,
+    visible: bool = True,
+    train: bool = True,
+) -> None:
     """``build_example_model(embedding_matrix, num_units, dropout_rate)``: the seed's model, fixed."""
     __tracebackhide__ = True
     import keras
@@ -672,16 +851,25 @@ def check_example_model(build_example_model: Callable[..., Any], *, num_words: i
     lstm, gru = _expect_recurrent_stack(model, name, [keras.layers.LSTM, keras.layers.GRU], num_units)
     for layer in (lstm, gru):
         if not np.isclose(float(layer.dropout), dropout_rate):
-            fail(f"{name}: the {_kind(layer)} has dropout={float(layer.dropout):g}; expected "
-                 f"dropout_rate = {dropout_rate:g}.",
-                 hint=f"pass dropout=dropout_rate to the {_kind(layer)}.")
-    expected = [keras.layers.Embedding, keras.layers.Dense, keras.layers.Dropout, keras.layers.LSTM,
-                keras.layers.GRU, keras.layers.Dense, keras.layers.Dropout, keras.layers.Dense,
-                keras.layers.Dense]
+            fail(
+                f"{name}: the {_kind(layer)} has dropout={float(layer.dropout):g}; expected "
+                f"dropout_rate = {dropout_rate:g}.",
+                hint=f"pass dropout=dropout_rate to the {_kind(layer)}.",
+            )
+    expected = [
+        keras.layers.Embedding,
+        keras.layers.Dense,
+        keras.layers.Dropout,
+        keras.layers.LSTM,
+        keras.layers.GRU,
+        keras.layers.Dense,
+        keras.layers.Dropout,
+        keras.layers.Dense,
+        keras.layers.Dense,
+    ]
     got_kinds = [type(layer) for layer in _body(model)]
     if got_kinds != expected:
-        fail(f"{name}: the layers are {_describe(model)}; expected "
-             f"{' -> '.join(kind.__name__ for kind in expected)}.")
+        fail(f"{name}: the layers are {_describe(model)}; expected {' -> '.join(kind.__name__ for kind in expected)}.")
     dense_units = [layer.units for layer in _layers_of(model, keras.layers.Dense)]
     want_units = [num_units, num_units, num_units // 2, 1]
     if dense_units != want_units:

@@ -16,41 +16,84 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m rnncourse.grader",
         description="Autograde a folder of student notebooks (nbgrader layout <dir>/<student>/<lesson>/"
-                    "<lesson>.ipynb or flat <dir>/<student>/<lesson>.ipynb) in fast mode.")
+        "<lesson>.ipynb or flat <dir>/<student>/<lesson>.ipynb) in fast mode.",
+    )
     parser.add_argument("submissions", type=Path, help="folder of submissions (never modified)")
-    parser.add_argument("--out", type=Path, default=Path("grading-output"),
-                        help="where grades.csv, feedback/ and autograded/ go (default: grading-output)")
-    parser.add_argument("--jobs", type=int, default=Settings.jobs,
-                        help="local Dask workers, each grading one notebook at a time (default: cores)")
-    parser.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None,
-                        help="grade on this Dask cluster, e.g. tcp://host:8786 (default: a local cluster of --jobs workers)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("grading-output"),
+        help="where grades.csv, feedback/ and autograded/ go (default: grading-output)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=Settings.jobs,
+        help="local Dask workers, each grading one notebook at a time (default: cores)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=os.environ.get("SCHEDULER") or None,
+        help="grade on this Dask cluster, e.g. tcp://host:8786 (default: a local cluster of --jobs workers)",
+    )
     parser.add_argument("--cell-timeout", type=int, default=Settings.cell_timeout, help="seconds per cell")
-    parser.add_argument("--notebook-timeout", type=int, default=Settings.notebook_timeout,
-                        help="seconds per notebook")
-    parser.add_argument("--memory-limit-gb", type=float, default=Settings.memory_limit_gb,
-                        help="address-space limit per grading kernel")
-    parser.add_argument("--db-url", default=os.environ.get("DB_URL") or None,
-                        help="SQLAlchemy URL of the gradebook (default: sqlite in OUT; env DB_URL)")
-    parser.add_argument("--run-demos", action="store_true",
-                        help="also run the demonstration cells (tagged skip-when-grading); slower, same scores")
+    parser.add_argument("--notebook-timeout", type=int, default=Settings.notebook_timeout, help="seconds per notebook")
+    parser.add_argument(
+        "--memory-limit-gb", type=float, default=Settings.memory_limit_gb, help="address-space limit per grading kernel"
+    )
+    parser.add_argument(
+        "--db-url",
+        default=os.environ.get("DB_URL") or None,
+        help="SQLAlchemy URL of the gradebook (default: sqlite in OUT; env DB_URL)",
+    )
+    parser.add_argument(
+        "--run-demos",
+        action="store_true",
+        help="also run the demonstration cells (tagged skip-when-grading); slower, same scores",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    sandbox = parser.add_argument_group("sandbox", "every grading kernel runs in bubblewrap (see README, Security model)")
-    sandbox.add_argument("--no-sandbox", action="store_true",
-                         help="run student code with your own rights (every row then says so); make grade SANDBOX=0")
-    sandbox.add_argument("--max-processes", type=int, default=Settings.max_processes,
-                         help="processes and threads one kernel may have (0: no limit)")
-    sandbox.add_argument("--file-size-mb", type=int, default=Settings.file_size_mb,
-                         help="largest file a kernel may write (0: no limit)")
-    sandbox.add_argument("--cpu-seconds", type=int, default=Settings.cpu_seconds,
-                         help="CPU time of each process of a kernel (0: no limit)")
+    sandbox = parser.add_argument_group(
+        "sandbox", "every grading kernel runs in bubblewrap (see README, Security model)"
+    )
+    sandbox.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run student code with your own rights (every row then says so); make grade SANDBOX=0",
+    )
+    sandbox.add_argument(
+        "--max-processes",
+        type=int,
+        default=Settings.max_processes,
+        help="processes and threads one kernel may have (0: no limit)",
+    )
+    sandbox.add_argument(
+        "--file-size-mb", type=int, default=Settings.file_size_mb, help="largest file a kernel may write (0: no limit)"
+    )
+    sandbox.add_argument(
+        "--cpu-seconds",
+        type=int,
+        default=Settings.cpu_seconds,
+        help="CPU time of each process of a kernel (0: no limit)",
+    )
     sandbox.add_argument("--tmp-mb", type=int, default=Settings.tmp_mb, help="size of a kernel's private /tmp")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    settings = Settings(jobs=args.jobs, cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                        memory_limit_gb=args.memory_limit_gb, db_url=args.db_url, progress=not args.no_progress,
-                        run_demos=args.run_demos, scheduler=args.scheduler, sandbox=not args.no_sandbox, max_processes=args.max_processes,
-                        file_size_mb=args.file_size_mb, cpu_seconds=args.cpu_seconds, tmp_mb=args.tmp_mb)
+    settings = Settings(
+        jobs=args.jobs,
+        cell_timeout=args.cell_timeout,
+        notebook_timeout=args.notebook_timeout,
+        memory_limit_gb=args.memory_limit_gb,
+        db_url=args.db_url,
+        progress=not args.no_progress,
+        run_demos=args.run_demos,
+        scheduler=args.scheduler,
+        sandbox=not args.no_sandbox,
+        max_processes=args.max_processes,
+        file_size_mb=args.file_size_mb,
+        cpu_seconds=args.cpu_seconds,
+        tmp_mb=args.tmp_mb,
+    )
     try:
         grade_folder(args.submissions, args.out, settings)
     except (FileNotFoundError, ValueError, SandboxUnavailable, GradingLocked) as exc:

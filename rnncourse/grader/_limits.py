@@ -12,15 +12,19 @@ import os
 import resource
 import sys
 
-LIMITS = {"--as": resource.RLIMIT_AS, "--nproc": resource.RLIMIT_NPROC,
-          "--fsize": resource.RLIMIT_FSIZE, "--cpu": resource.RLIMIT_CPU}
+LIMITS = {
+    "--as": resource.RLIMIT_AS,
+    "--nproc": resource.RLIMIT_NPROC,
+    "--fsize": resource.RLIMIT_FSIZE,
+    "--cpu": resource.RLIMIT_CPU,
+}
 
 
 def main(argv: list[str]) -> None:
     if "--" not in argv:
         raise SystemExit("usage: _limits.py [--as|--nproc|--fsize|--cpu N]... -- command [args]")
     split = argv.index("--")
-    options, command = argv[:split], argv[split + 1:]
+    options, command = argv[:split], argv[split + 1 :]
     if len(options) % 2 or not command:
         raise SystemExit("usage: _limits.py [--as|--nproc|--fsize|--cpu N]... -- command [args]")
     for flag, value in zip(options[::2], options[1::2]):

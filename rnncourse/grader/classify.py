@@ -17,7 +17,9 @@ def classify(sub: Submission, result: Result, full_points: float, cell_timeout: 
     """Set ``sub.status`` and ``sub.message`` from ``result``; return ``(score, max_score)``."""
     if result.timeout:
         sub.status = "timeout"
-        sub.message = "the notebook did not finish within the notebook time limit (an endless loop or a very long cell?)"
+        sub.message = (
+            "the notebook did not finish within the notebook time limit (an endless loop or a very long cell?)"
+        )
         return 0.0, full_points
     code = [g for g in result.grades if g.cell_type == "code"]
     score = sum(float(g.auto_score or 0.0) for g in code)
@@ -48,8 +50,10 @@ def classify(sub: Submission, result: Result, full_points: float, cell_timeout: 
     timed_out = timed_out_cells(result.autograded)
     if timed_out:
         sub.status = "timeout"
-        sub.message = (f"cell(s) stopped at the cell time limit ({cell_timeout} s): {', '.join(timed_out)}; "
-                       "the rest was graded" + (f"; {sub.message}" if sub.message else ""))
+        sub.message = (
+            f"cell(s) stopped at the cell time limit ({cell_timeout} s): {', '.join(timed_out)}; "
+            "the rest was graded" + (f"; {sub.message}" if sub.message else "")
+        )
     sub.flags[:0] = integrity_failures(result.autograded)  # the guard's findings first
     if sub.flags and sub.status == "graded":
         sub.status = "flagged"
@@ -73,7 +77,7 @@ def integrity_failures(notebook: dict[str, Any] | None) -> list[str]:
             text = "".join(output.get("text", "")) + str(output.get("evalue", ""))
             if MARKER in text:
                 cells.append(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "?"))
-                reason = reason or text[text.index(MARKER):].splitlines()[0].split(". This test")[0][:300]
+                reason = reason or text[text.index(MARKER) :].splitlines()[0].split(". This test")[0][:300]
                 break
     if not cells:
         return []
@@ -96,7 +100,7 @@ def message(sub: Submission) -> tuple[str, str]:
     budget = MAX_MESSAGE - len(suffix)
 
     def clip(text: str, size: int = 200) -> str:
-        return text if len(text) <= size else text[:size - 3] + "..."
+        return text if len(text) <= size else text[: size - 3] + "..."
 
     short = " | ".join(clip(p) for p in [sub.message, *sub.notes] if p)
     shown: list[str] = []
@@ -118,5 +122,12 @@ def message(sub: Submission) -> tuple[str, str]:
 def row(sub: Submission, score: float, max_score: float) -> dict[str, str]:
     """One row of grades.csv (``_details`` is not a column: it goes to OUT/details/)."""
     text, details = message(sub)
-    return {"student_id": sub.student_id, "lesson": sub.lesson, "score": f"{score:g}",
-            "max_score": f"{max_score:g}", "status": sub.status, "message": text, "_details": details}
+    return {
+        "student_id": sub.student_id,
+        "lesson": sub.lesson,
+        "score": f"{score:g}",
+        "max_score": f"{max_score:g}",
+        "status": sub.status,
+        "message": text,
+        "_details": details,
+    }

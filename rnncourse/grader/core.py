@@ -14,10 +14,12 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..course import LESSON_IDS, PROJECT_ROOT, SOLUTIONS_DIR
 from . import gradebook
@@ -31,8 +33,17 @@ from .prepare import Submission, discover, file_digest, load_releases, rebuild, 
 from .reports import CSV_COLUMNS, summary_table, write_csv, write_details, write_feedback, write_run_json
 from .sandbox import Limits, probe
 
-__all__ = ["CSV_COLUMNS", "MAX_MESSAGE", "NO_SANDBOX_NOTE", "STATUSES", "GradingInterrupted", "Settings",
-           "grade_folder", "message", "summary_table"]
+__all__ = [
+    "CSV_COLUMNS",
+    "MAX_MESSAGE",
+    "NO_SANDBOX_NOTE",
+    "STATUSES",
+    "GradingInterrupted",
+    "Settings",
+    "grade_folder",
+    "message",
+    "summary_table",
+]
 
 NO_SANDBOX_NOTE = "graded without a sandbox"
 _message = message  # the name the tests use
@@ -58,8 +69,13 @@ class Settings:
 
     @property
     def limits(self) -> Limits:
-        return Limits(memory_gb=self.memory_limit_gb, max_processes=self.max_processes,
-                      file_size_mb=self.file_size_mb, cpu_seconds=self.cpu_seconds, tmp_mb=self.tmp_mb)
+        return Limits(
+            memory_gb=self.memory_limit_gb,
+            max_processes=self.max_processes,
+            file_size_mb=self.file_size_mb,
+            cpu_seconds=self.cpu_seconds,
+            tmp_mb=self.tmp_mb,
+        )
 
 
 class GradingInterrupted(RuntimeError):
@@ -84,8 +100,13 @@ def _protected_state() -> dict[str, str]:
 def _max_points(release: dict[str, Any] | None) -> float:
     if not release:
         return 0.0
-    return float(sum(c["metadata"]["nbgrader"].get("points", 0) for c in release["cells"]
-                     if c["cell_type"] == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")))
+    return float(
+        sum(
+            c["metadata"]["nbgrader"].get("points", 0)
+            for c in release["cells"]
+            if c["cell_type"] == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")
+        )
+    )
 
 
 # ------------------------------------------------------------------ prepare
@@ -102,40 +123,81 @@ def _prepare(sub: Submission, releases: dict[str, dict[str, Any]], settings: Set
     if not settings.run_demos:
         graded_nb, needed = skip_demonstrations(graded_nb)
         if needed:
-            sub.notes.append("the demonstration cells ran too, because the student's code reads "
-                             f"{', '.join(sorted(needed))} from them")
-    return Job(student=sub.student_id, lesson=sub.lesson, notebook=with_guard(graded_nb), digest=sub.digest,
-               expected_seconds=_EXPECTED_SECONDS.get(sub.lesson, 0.0))
+            sub.notes.append(
+                "the demonstration cells ran too, because the student's code reads "
+                f"{', '.join(sorted(needed))} from them"
+            )
+    return Job(
+        student=sub.student_id,
+        lesson=sub.lesson,
+        notebook=with_guard(graded_nb),
+        digest=sub.digest,
+        expected_seconds=_EXPECTED_SECONDS.get(sub.lesson, 0.0),
+    )
 
 
-def _worker_spec(work: Path, out_dir: Path, submissions_dir: Path, db_url: str, lessons: list[str],
-                 fingerprint: str, settings: Settings) -> WorkerSpec:
+def _worker_spec(
+    work: Path,
+    out_dir: Path,
+    submissions_dir: Path,
+    db_url: str,
+    lessons: list[str],
+    fingerprint: str,
+    settings: Settings,
+    scratch_parent: Path,
+) -> WorkerSpec:
     """Build the private courses once and package the workers' copy as data."""
     make_courses([(work / "template", None), (work / "instructor", db_url)], lessons)
     # What a sandboxed kernel must not see even where it lies inside a folder it may read.
     hidden = [out_dir, submissions_dir, SOLUTIONS_DIR, PROJECT_ROOT / ".git", PROJECT_ROOT / "autograder"]
     if db_url.startswith("sqlite:///"):
-        hidden.append(Path(db_url[len("sqlite:///"):]))
-    options = {"cell_timeout": settings.cell_timeout, "sandbox": settings.sandbox,
-               "limits": dataclasses.asdict(settings.limits), "hidden": [str(p) for p in hidden]}
-    return WorkerSpec(fingerprint=fingerprint, course=course_files(work / "template"), lessons=tuple(lessons),
-                      options=options, memory_limit_gb=settings.memory_limit_gb,
-                      notebook_timeout=float(settings.notebook_timeout))
+        hidden.append(Path(db_url[len("sqlite:///") :]))
+    options = {
+        "cell_timeout": settings.cell_timeout,
+        "sandbox": settings.sandbox,
+        "limits": dataclasses.asdict(settings.limits),
+        "hidden": [str(p) for p in hidden],
+    }
+    return WorkerSpec(
+        fingerprint=fingerprint,
+        course=course_files(work / "template"),
+        lessons=tuple(lessons),
+        options=options,
+        memory_limit_gb=settings.memory_limit_gb,
+        notebook_timeout=float(settings.notebook_timeout),
+        scratch_parent=str(scratch_parent),
+    )
 
 
 def _progress(settings: Settings, total: int) -> Any:
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    return Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("notebooks"),
-                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                    TimeRemainingColumn(), console=Console(stderr=True), disable=not settings.progress or total == 0)
+    return Progress(
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("notebooks"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not settings.progress or total == 0,
+    )
 
 
 # ------------------------------------------------------------------ the command
-def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Settings(),
-                 log: Callable[[str], None] = print) -> list[dict[str, str]]:
+def grade_folder(
+    submissions_dir: Path, out_dir: Path, settings: Settings = Settings(), log: Callable[[str], None] = print
+) -> list[dict[str, str]]:
     """Grade every notebook under ``submissions_dir``; write OUT/grades.csv, feedback, run.json, summary.
 
     Returns the rows of grades.csv. Nothing under ``submissions_dir`` is modified. One run at a
@@ -149,7 +211,9 @@ def grade_folder(submissions_dir: Path, out_dir: Path, settings: Settings = Sett
         return _grade(submissions_dir, out_dir, settings, log)
 
 
-def _grade(submissions_dir: Path, out_dir: Path, settings: Settings, log: Callable[[str], None]) -> list[dict[str, str]]:
+def _grade(
+    submissions_dir: Path, out_dir: Path, settings: Settings, log: Callable[[str], None]
+) -> list[dict[str, str]]:
     # discover
     releases = load_releases()
     subs = discover(submissions_dir, tuple(releases) or LESSON_IDS)
@@ -157,8 +221,11 @@ def _grade(submissions_dir: Path, out_dir: Path, settings: Settings, log: Callab
     lessons = sorted({s.lesson for s in subs if s.lesson in releases})
     if settings.sandbox and lessons:
         probe(settings.limits)  # raises SandboxUnavailable with the reason and the fix
-    fingerprint = (course_fingerprint(lessons) + ("+demos" if settings.run_demos else "")
-                   + ("" if settings.sandbox else "+nosandbox"))
+    fingerprint = (
+        course_fingerprint(lessons)
+        + ("+demos" if settings.run_demos else "")
+        + ("" if settings.sandbox else "+nosandbox")
+    )
     journal = Journal(out_dir / "journal.jsonl")
 
     # prepare
@@ -188,7 +255,10 @@ def _grade(submissions_dir: Path, out_dir: Path, settings: Settings, log: Callab
         work = out_dir / ".work"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir()
-        spec = _worker_spec(work, out_dir, submissions_dir, db_url, lessons, fingerprint, settings)
+        # The kernels' scratch folders (short paths: unix sockets live there); removed at the end, even
+        # those of workers that were killed.
+        scratch_parent = Path(tempfile.mkdtemp(prefix="rnncourse-grading-"))
+        spec = _worker_spec(work, out_dir, submissions_dir, db_url, lessons, fingerprint, settings, scratch_parent)
         warm_data_cache(lessons)
         protected_before = _protected_state() if not settings.sandbox else {}
         done = 0
@@ -204,11 +274,14 @@ def _grade(submissions_dir: Path, out_dir: Path, settings: Settings, log: Callab
                     def on_result(job: Job, result: Result) -> None:
                         nonlocal done, protected_before
                         sub = by_key[job.key]
-                        score, max_score = classify(sub, result, _max_points(releases.get(sub.lesson)),
-                                                    settings.cell_timeout)
+                        score, max_score = classify(
+                            sub, result, _max_points(releases.get(sub.lesson)), settings.cell_timeout
+                        )
                         if not settings.sandbox and _protected_state() != protected_before:
-                            sub.flags.append("the course folders changed while this notebook was graded (writing "
-                                             "into solutions/, lessons/, rnncourse/ or autograder/)")
+                            sub.flags.append(
+                                "the course folders changed while this notebook was graded (writing "
+                                "into solutions/, lessons/, rnncourse/ or autograder/)"
+                            )
                             protected_before = _protected_state()
                             if sub.status == "graded":
                                 sub.status = "flagged"
@@ -221,11 +294,23 @@ def _grade(submissions_dir: Path, out_dir: Path, settings: Settings, log: Callab
                             notebook_path = str(kept)
                         if sub.status in {"graded", "flagged"}:
                             gradebook.merge(db_url, sub.student_id, sub.lesson, result.grades)
-                        run = {"worker": result.worker, "seconds": round(result.seconds, 3),
-                               "attempts": result.attempts, "status": sub.status}
-                        journal.append({"student": sub.student_id, "lesson": sub.lesson, "digest": sub.digest,
-                                        "fingerprint": fingerprint, "row": the_row, "notebook": notebook_path,
-                                        "run": run})
+                        run = {
+                            "worker": result.worker,
+                            "seconds": round(result.seconds, 3),
+                            "attempts": result.attempts,
+                            "status": sub.status,
+                        }
+                        journal.append(
+                            {
+                                "student": sub.student_id,
+                                "lesson": sub.lesson,
+                                "digest": sub.digest,
+                                "fingerprint": fingerprint,
+                                "row": the_row,
+                                "notebook": notebook_path,
+                                "run": run,
+                            }
+                        )
                         rows[sub.key] = the_row
                         run_notebooks["/".join(sub.key)] = run
                         done += 1
@@ -236,10 +321,12 @@ def _grade(submissions_dir: Path, out_dir: Path, settings: Settings, log: Callab
         except KeyboardInterrupt:
             journal.close()
             raise GradingInterrupted(
-                f"interrupted: {done} of {len(jobs)} notebooks were graded and are kept in {out_dir / 'journal.jsonl'}; "
-                "run the same command again to grade the rest") from None
+                f"interrupted: {done} of {len(jobs)} notebooks were graded and are kept in "
+                f"{out_dir / 'journal.jsonl'}; run the same command again to grade the rest"
+            ) from None
         finally:
             shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(scratch_parent, ignore_errors=True)
     journal.close()
 
     # report
@@ -255,14 +342,20 @@ def _grade(submissions_dir: Path, out_dir: Path, settings: Settings, log: Callab
     write_csv(out_dir / "grades.csv", ordered)
     gradebook.write_formgrader_config(out_dir, db_url)
     write_feedback(out_dir, ordered)
-    write_run_json(out_dir / "run.json", {
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
-        "seconds": round(time.time() - started, 3), "sandbox": settings.sandbox, "jobs": settings.jobs,
-        "cluster": cluster or None, "graded_now": len(jobs),
-        "from_journal": sum(1 for n in run_notebooks.values() if n.get("from_journal")),
-        "notebooks": run_notebooks})
+    write_run_json(
+        out_dir / "run.json",
+        {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+            "seconds": round(time.time() - started, 3),
+            "sandbox": settings.sandbox,
+            "jobs": settings.jobs,
+            "cluster": cluster or None,
+            "graded_now": len(jobs),
+            "from_journal": sum(1 for n in run_notebooks.values() if n.get("from_journal")),
+            "notebooks": run_notebooks,
+        },
+    )
     log(summary_table(ordered))
     if not settings.sandbox:
         log(f"{NO_SANDBOX_NOTE.capitalize()}: student code ran with your rights (--no-sandbox / SANDBOX=0).")
     return [{column: each[column] for column in CSV_COLUMNS} for each in ordered]
-

@@ -13,8 +13,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..course import NBGRADER_CONFIG, PROJECT_ROOT, solution_path
 from .prepare import guarded_source
@@ -48,11 +48,20 @@ def make_courses(courses: list[tuple[Path, str | None]], lessons: list[str]) -> 
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(guarded_source(source), indent=1), encoding="utf-8")
     spec_path = courses[0][0].parent / "release-spec.json"
-    spec_path.write_text(json.dumps({"courses": [{"root": str(root), "db_url": db_url, "lessons": lessons}
-                                                 for root, db_url in courses]}), encoding="utf-8")
+    spec_path.write_text(
+        json.dumps(
+            {"courses": [{"root": str(root), "db_url": db_url, "lessons": lessons} for root, db_url in courses]}
+        ),
+        encoding="utf-8",
+    )
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-    proc = subprocess.run([sys.executable, "-m", "rnncourse.grader.release", str(spec_path)],
-                          cwd=courses[0][0] / "autograder", env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rnncourse.grader.release", str(spec_path)],
+        cwd=courses[0][0] / "autograder",
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0 or "| ERROR]" in proc.stderr:
         raise RuntimeError(f"could not prepare the lessons for grading:\n{proc.stderr[-3000:]}")
 
@@ -83,5 +92,6 @@ def warm_data_cache(lessons: Iterable[str]) -> None:
     for lesson in lessons:
         s = sizes(lesson, "fast")
         if {"num_words", "maxlen", "num_train", "num_test"} <= set(s):
-            data.load_imdb(num_words=s["num_words"], maxlen=s["maxlen"], num_train=s["num_train"],
-                           num_test=s["num_test"])
+            data.load_imdb(
+                num_words=s["num_words"], maxlen=s["maxlen"], num_train=s["num_train"], num_test=s["num_test"]
+            )

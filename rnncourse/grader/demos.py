@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import copy
 import symtable
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 DEMO_TAG = "skip-when-grading"
-SKIPPED_SOURCE = ("# Demonstration skipped when grading: no graded cell uses its results.\n"
-                  "# (The lesson notebook runs it; see the released lesson.)")
+SKIPPED_SOURCE = (
+    "# Demonstration skipped when grading: no graded cell uses its results.\n"
+    "# (The lesson notebook runs it; see the released lesson.)"
+)
 
 
 def _python(source: str) -> str:
@@ -51,8 +53,7 @@ def defined_names(source: str) -> set[str]:
     table = _table(source)
     if table is None:
         return set()
-    return {s.get_name() for s in table.get_symbols()
-            if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    return {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
 
 
 def read_names(source: str) -> set[str]:

@@ -25,9 +25,12 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
+
+from distributed.diagnostics.plugin import WorkerPlugin
 
 from .jobs import Grade, Job, Result
 from .process import NbgraderProcess
@@ -47,15 +50,10 @@ class WorkerSpec:
     options: dict[str, Any]  # for rnncourse.grader.worker: cell_timeout, sandbox, limits, hidden
     memory_limit_gb: float
     notebook_timeout: float
+    scratch_parent: str | None = None  # where kernels' scratch folders go, if this folder exists on the worker
 
 
-try:  # distributed is a dependency of the grader; keep `import rnncourse.grader` light without it
-    from distributed.diagnostics.plugin import WorkerPlugin
-except ImportError:  # pragma: no cover
-    WorkerPlugin = object  # type: ignore[assignment,misc]
-
-
-class GradingPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
+class GradingPlugin(WorkerPlugin):
     """Per-worker state: the private course and the nbgrader process, made on the first notebook."""
 
     name = PLUGIN_NAME
@@ -94,10 +92,19 @@ class GradingPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
             write_course(root, self.spec.course)
             options = root / "worker-options.json"
             options.write_text(json.dumps(self.spec.options), encoding="utf-8")
-            self._scratch = Path(tempfile.mkdtemp(prefix="rnncourse-grading-"))  # short: unix socket paths
+            # Short paths (unix sockets live there); under the grader's own folder when it is on this machine,
+            # so that the grader removes them even when this worker is killed.
+            parent = self.spec.scratch_parent
+            self._scratch = Path(tempfile.mkdtemp(prefix="w", dir=parent if parent and Path(parent).is_dir() else None))
             warm_data_cache(self.spec.lessons)
-            self._process = NbgraderProcess(root, options, root / "nbgrader.log", self._scratch,
-                                            self.spec.memory_limit_gb, self.spec.notebook_timeout)
+            self._process = NbgraderProcess(
+                root,
+                options,
+                root / "nbgrader.log",
+                self._scratch,
+                self.spec.memory_limit_gb,
+                self.spec.notebook_timeout,
+            )
             self._root = root
         return self._process, self._root
 
@@ -114,10 +121,18 @@ class GradingPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
             notebook = json.loads(executed.read_text(encoding="utf-8")) if executed.exists() else None
             if executed.exists():
                 executed.unlink()  # the parent keeps the copy; a worker grades thousands
-        return Result(student=job.student, lesson=job.lesson, success=bool(answer.get("success")),
-                      timeout=bool(answer.get("timeout")), error=str(answer.get("error", "")),
-                      log=str(answer.get("log", "")), grades=[Grade(**g) for g in answer.get("grades") or []],
-                      autograded=notebook, worker=self.address, seconds=time.monotonic() - started)
+        return Result(
+            student=job.student,
+            lesson=job.lesson,
+            success=bool(answer.get("success")),
+            timeout=bool(answer.get("timeout")),
+            error=str(answer.get("error", "")),
+            log=str(answer.get("log", "")),
+            grades=[Grade(**g) for g in answer.get("grades") or []],
+            autograded=notebook,
+            worker=self.address,
+            seconds=time.monotonic() - started,
+        )
 
 
 def grade_job(job: Job) -> Result:
@@ -125,6 +140,7 @@ def grade_job(job: Job) -> Result:
     from distributed import get_worker
 
     plugin = get_worker().plugins[PLUGIN_NAME]
+    assert isinstance(plugin, GradingPlugin)
     return plugin.grade(job)
 
 
@@ -168,9 +184,15 @@ class Engine:
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
                 with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-                    self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
-                                                host="127.0.0.1", dashboard_address=":0", memory_limit=0,
-                                                silence_logs=logging.ERROR)
+                    self.cluster = LocalCluster(
+                        n_workers=self.jobs,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=":0",
+                        memory_limit=0,
+                        silence_logs=logging.ERROR,
+                    )
             finally:
                 signal.signal(signal.SIGINT, previous)
             self.client = Client(self.cluster)
@@ -201,13 +223,24 @@ class Engine:
         except Exception:  # noqa: BLE001
             allowed = 3
         dashboard = None if self.cluster is not None else getattr(self.client, "dashboard_link", None)
-        return ClusterInfo(scheduler=str(self.client.scheduler.address), local=self.cluster is not None,
-                           dashboard=dashboard, allowed_failures=allowed,
-                           workers=[{"address": address, "host": w.get("host"), "nthreads": w.get("nthreads"),
-                                     "name": str(w.get("name"))} for address, w in sorted(workers.items())])
+        return ClusterInfo(
+            scheduler=str(self.client.scheduler.address),
+            local=self.cluster is not None,
+            dashboard=dashboard,
+            allowed_failures=allowed,
+            workers=[
+                {"address": address, "host": w.get("host"), "nthreads": w.get("nthreads"), "name": str(w.get("name"))}
+                for address, w in sorted(workers.items())
+            ],
+        )
 
-    def run(self, jobs: Iterable[Job], spec: WorkerSpec | None, on_result: Callable[[Job, Result], None],
-            task: Callable[[Job], Result] = grade_job) -> None:
+    def run(
+        self,
+        jobs: Iterable[Job],
+        spec: WorkerSpec | None,
+        on_result: Callable[[Job, Result], None],
+        task: Callable[[Job], Result] = grade_job,
+    ) -> None:
         """Grade ``jobs``; call ``on_result`` once per job, as results arrive.
 
         ``task`` is what runs on the workers (:func:`grade_job`; the benchmark passes
@@ -224,8 +257,9 @@ class Engine:
         meta: dict[str, tuple[Job, int]] = {}
 
         def submit(job: Job, lost: int) -> None:
-            future = self.client.submit(task, job, key=f"grade-{uuid.uuid4().hex}", pure=False,
-                                        priority=int(job.expected_seconds * 10))
+            future = self.client.submit(
+                task, job, key=f"grade-{uuid.uuid4().hex}", pure=False, priority=int(job.expected_seconds * 10)
+            )
             meta[future.key] = (job, lost)
             self._futures[future.key] = future
             pending.add(future)
@@ -243,10 +277,12 @@ class Engine:
                 if lost < MAX_ATTEMPTS:
                     submit(job, lost)
                     continue
-                result = Result(student=job.student, lesson=job.lesson, error=POISON_MESSAGE.format(attempts=lost),
-                                attempts=lost)
+                result = Result(
+                    student=job.student, lesson=job.lesson, error=POISON_MESSAGE.format(attempts=lost), attempts=lost
+                )
             except Exception as exc:  # noqa: BLE001  (one notebook never stops the batch)
-                result = Result(student=job.student, lesson=job.lesson, error=f"{type(exc).__name__}: {exc}",
-                                attempts=lost + 1)
+                result = Result(
+                    student=job.student, lesson=job.lesson, error=f"{type(exc).__name__}: {exc}", attempts=lost + 1
+                )
             future.release()
             on_result(job, result)

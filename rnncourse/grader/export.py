@@ -55,9 +55,9 @@ import csv
 import math
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..course import LESSON_IDS
 
@@ -116,14 +116,14 @@ def read_grades_csv(out_dir: Path) -> list[dict[str, str]]:
     """The rows of OUT/grades.csv, checked for the columns the export needs."""
     path = out_dir / "grades.csv"
     if not path.is_file():
-        raise ExportError(f"{path} does not exist: run make grade first "
-                          f"(make grade SUBMISSIONS=<dir> OUT={out_dir}).")
+        raise ExportError(f"{path} does not exist: run make grade first (make grade SUBMISSIONS=<dir> OUT={out_dir}).")
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise ExportError(f"{path} is not the grader's results file (no column {', '.join(missing)}); "
-                              "run make grade again.")
+            raise ExportError(
+                f"{path} is not the grader's results file (no column {', '.join(missing)}); run make grade again."
+            )
         return list(reader)
 
 
@@ -138,8 +138,9 @@ def gradebook_url(out_dir: Path) -> str:
             except (ValueError, SyntaxError):
                 value = None
             if not isinstance(value, str) or not value:
-                raise ExportError(f"{config}: cannot read the gradebook URL from "
-                                  f"{match.group(0).strip()!r}; pass --db-url.")
+                raise ExportError(
+                    f"{config}: cannot read the gradebook URL from {match.group(0).strip()!r}; pass --db-url."
+                )
             return value
     return f"sqlite:///{out_dir / 'gradebook.db'}"
 
@@ -157,10 +158,11 @@ def _shown(db_url: str) -> str:
 def read_gradebook(db_url: str, lessons: list[str]) -> dict[str, HandGrades]:
     """Hand-graded points per lesson and student from nbgrader's gradebook (read only)."""
     if db_url.startswith("sqlite:///"):
-        path = Path(db_url[len("sqlite:///"):])
+        path = Path(db_url[len("sqlite:///") :])
         if not path.is_file():
-            raise ExportError(f"cannot open the gradebook {db_url}: the file does not exist. "
-                              "Run make grade again, or pass --db-url.")
+            raise ExportError(
+                f"cannot open the gradebook {db_url}: the file does not exist. Run make grade again, or pass --db-url."
+            )
     import sqlalchemy
 
     try:
@@ -173,8 +175,10 @@ def read_gradebook(db_url: str, lessons: list[str]) -> dict[str, HandGrades]:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExportError(f"cannot open the gradebook {_shown(db_url)}: {reason}") from None
     if not {"assignment", "submitted_assignment", "grade"} <= tables:
-        raise ExportError(f"cannot open the gradebook {_shown(db_url)}: it is not an nbgrader gradebook "
-                          "(no assignment/grade tables). Run make grade again, or pass --db-url.")
+        raise ExportError(
+            f"cannot open the gradebook {_shown(db_url)}: it is not an nbgrader gradebook "
+            "(no assignment/grade tables). Run make grade again, or pass --db-url."
+        )
 
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -227,16 +231,21 @@ def collect(out_dir: Path, db_url: str | None = None) -> GradeTable:
         try:
             score, max_score = float(row["score"]), float(row["max_score"])
         except ValueError:
-            raise ExportError(f"{out_dir / 'grades.csv'}: the row of {row['student_id']}/{row['lesson']} "
-                              f"has no numeric score ({row['score']!r}/{row['max_score']!r}); "
-                              "run make grade again.") from None
+            raise ExportError(
+                f"{out_dir / 'grades.csv'}: the row of {row['student_id']}/{row['lesson']} "
+                f"has no numeric score ({row['score']!r}/{row['max_score']!r}); "
+                "run make grade again."
+            ) from None
         if not (math.isfinite(score) and math.isfinite(max_score)):
-            raise ExportError(f"{out_dir / 'grades.csv'}: the score of {row['student_id']}/{row['lesson']} "
-                              "is not a number; run make grade again.")
+            raise ExportError(
+                f"{out_dir / 'grades.csv'}: the score of {row['student_id']}/{row['lesson']} "
+                "is not a number; run make grade again."
+            )
         student = results.setdefault(row["student_id"], {})
         if row["lesson"] in student:
-            raise ExportError(f"{out_dir / 'grades.csv'} has two rows for {row['student_id']}/{row['lesson']}; "
-                              "run make grade again.")
+            raise ExportError(
+                f"{out_dir / 'grades.csv'} has two rows for {row['student_id']}/{row['lesson']}; run make grade again."
+            )
         student[row["lesson"]] = LessonResult(status=row["status"], auto_points=score)
         auto_possible[row["lesson"]] = max(auto_possible[row["lesson"]], max_score)
 
@@ -257,28 +266,35 @@ def collect(out_dir: Path, db_url: str | None = None) -> GradeTable:
             if is_pending:
                 pending.append(f"{student_id}/{lesson}")
 
-    for student_id, by_lesson in results.items():  # a lesson the student has no row for counts 0
+    for by_lesson in results.values():  # a lesson the student has no row for counts 0
         for lesson in lessons:
             by_lesson.setdefault(lesson, LessonResult(status="missing", auto_points=0.0))
-    table = GradeTable(lessons=lessons, possible={lesson: auto_possible[lesson] + hand[lesson].possible
-                                                 for lesson in lessons},
-                       results=dict(sorted(results.items())))
+    table = GradeTable(
+        lessons=lessons,
+        possible={lesson: auto_possible[lesson] + hand[lesson].possible for lesson in lessons},
+        results=dict(sorted(results.items())),
+    )
     table.notes.extend(_notes(table, pending, absent, ignored, out_dir))
     return table
 
 
 def _notes(table: GradeTable, pending: list[str], absent: list[str], ignored: int, out_dir: Path) -> list[str]:
     """What the instructor should look at before importing."""
+
     def listed(items: list[str], limit: int = 8) -> str:
         return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
     notes = []
     if pending:
-        notes.append(f"{len(pending)} free response(s) not hand-graded yet count 0: {listed(pending)} "
-                     f"(make formgrader OUT={out_dir}).")
+        notes.append(
+            f"{len(pending)} free response(s) not hand-graded yet count 0: {listed(pending)} "
+            f"(make formgrader OUT={out_dir})."
+        )
     if absent:
-        notes.append(f"{len(absent)} graded row(s) have no submission in the gradebook, so their hand-graded "
-                     f"points are unknown: {listed(absent)} (run make grade again?).")
+        notes.append(
+            f"{len(absent)} graded row(s) have no submission in the gradebook, so their hand-graded "
+            f"points are unknown: {listed(absent)} (run make grade again?)."
+        )
     by_status: dict[str, list[str]] = {}
     for student_id, by_lesson in table.results.items():
         for lesson, result in by_lesson.items():
@@ -313,16 +329,25 @@ def wide_rows(table: GradeTable) -> list[list[str]]:
 
 def canvas_rows(table: GradeTable) -> list[list[str]]:
     """Canvas's import layout: header, the Points Possible row, one row per student."""
-    rows = [CANVAS_STUDENT_COLUMNS + table.lessons,
-            [CANVAS_POINTS_POSSIBLE, "", "", "", ""] + [number(table.possible[lesson]) for lesson in table.lessons]]
+    rows = [
+        CANVAS_STUDENT_COLUMNS + table.lessons,
+        [CANVAS_POINTS_POSSIBLE, "", "", "", ""] + [number(table.possible[lesson]) for lesson in table.lessons],
+    ]
     for student_id, by_lesson in table.results.items():
-        rows.append([student_id, "", "", student_id, ""]
-                    + [number(by_lesson[lesson].points) for lesson in table.lessons])
+        rows.append(
+            [student_id, "", "", student_id, ""] + [number(by_lesson[lesson].points) for lesson in table.lessons]
+        )
     return rows
 
 
-def export_grades(out_dir: Path, fmt: str, output: Path | None = None, *, db_url: str | None = None,
-                  log: Callable[[str], None] | None = None) -> Path:
+def export_grades(
+    out_dir: Path,
+    fmt: str,
+    output: Path | None = None,
+    *,
+    db_url: str | None = None,
+    log: Callable[[str], None] | None = None,
+) -> Path:
     """Write the ``fmt`` export (canvas or wide) of the run in ``out_dir``; return its path.
 
     ``output`` defaults to ``OUT/export-<fmt>.csv``; ``db_url`` to the run's gradebook. Notes
@@ -347,13 +372,19 @@ def export_grades(out_dir: Path, fmt: str, output: Path | None = None, *, db_url
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m rnncourse.grader.export",
-        description="Export the grades of a make grade run (autograded + hand-graded points) for the LMS.")
+        description="Export the grades of a make grade run (autograded + hand-graded points) for the LMS.",
+    )
     parser.add_argument("out", type=Path, help="the OUT folder of make grade (holds grades.csv)")
-    parser.add_argument("--format", required=True, metavar="{canvas,wide}",
-                        help="canvas: Canvas's gradebook import CSV; wide: one row per student, a column per lesson")
+    parser.add_argument(
+        "--format",
+        required=True,
+        metavar="{canvas,wide}",
+        help="canvas: Canvas's gradebook import CSV; wide: one row per student, a column per lesson",
+    )
     parser.add_argument("--output", type=Path, default=None, help="where to write (default: OUT/export-<format>.csv)")
-    parser.add_argument("--db-url", default=None,
-                        help="SQLAlchemy URL of the gradebook (default: the one in OUT/nbgrader_config.py)")
+    parser.add_argument(
+        "--db-url", default=None, help="SQLAlchemy URL of the gradebook (default: the one in OUT/nbgrader_config.py)"
+    )
     args = parser.parse_args(argv)
     try:
         path = export_grades(args.out, args.format, args.output, db_url=args.db_url)

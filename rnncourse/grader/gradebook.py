@@ -68,7 +68,8 @@ def remove(db_url: str, student: str, lesson: str) -> None:
 
 def write_formgrader_config(out_dir: Path, db_url: str) -> None:
     """OUT/nbgrader_config.py: formgrader and nbgrader commands on the grader's results."""
-    text = FORMGRADER_CONFIG.format(root=str(out_dir), source=str(PROJECT_ROOT / "solutions"),
-                                    release=str(PROJECT_ROOT / "lessons"), db_url=db_url)
+    text = FORMGRADER_CONFIG.format(
+        root=str(out_dir), source=str(PROJECT_ROOT / "solutions"), release=str(PROJECT_ROOT / "lessons"), db_url=db_url
+    )
     (out_dir / "nbgrader_config.py").write_text(text, encoding="utf-8")
     (out_dir / ".exchange").mkdir(exist_ok=True)

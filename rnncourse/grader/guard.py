@@ -31,15 +31,76 @@ def _targets() -> list[tuple[str, Any, list[str]]]:
     from rnncourse import checks
     from rnncourse.checks import _core
 
-    builtin_names = ["print", "isinstance", "issubclass", "float", "int", "len", "type", "getattr",
-                     "hasattr", "callable", "abs", "all", "any", "sum", "min", "max", "range", "tuple",
-                     "list", "dict", "set", "str", "repr", "bool", "object", "super", "AssertionError",
-                     "Exception", "BaseException", "NotImplementedError", "__import__", "round", "zip"]
-    numpy_names = ["array", "asarray", "allclose", "isclose", "abs", "isfinite", "any", "all", "argmax",
-                   "unravel_index", "zeros", "ones", "eye", "stack", "sum", "max", "min", "mean", "ndarray",
-                   "float64", "float32", "int64", "shape", "clip", "tanh", "exp", "sqrt", "arange"]
-    testing_names = [n for n in ("assert_allclose", "assert_array_equal", "assert_equal",
-                                 "assert_array_almost_equal") if hasattr(numpy.testing, n)]
+    builtin_names = [
+        "print",
+        "isinstance",
+        "issubclass",
+        "float",
+        "int",
+        "len",
+        "type",
+        "getattr",
+        "hasattr",
+        "callable",
+        "abs",
+        "all",
+        "any",
+        "sum",
+        "min",
+        "max",
+        "range",
+        "tuple",
+        "list",
+        "dict",
+        "set",
+        "str",
+        "repr",
+        "bool",
+        "object",
+        "super",
+        "AssertionError",
+        "Exception",
+        "BaseException",
+        "NotImplementedError",
+        "__import__",
+        "round",
+        "zip",
+    ]
+    numpy_names = [
+        "array",
+        "asarray",
+        "allclose",
+        "isclose",
+        "abs",
+        "isfinite",
+        "any",
+        "all",
+        "argmax",
+        "unravel_index",
+        "zeros",
+        "ones",
+        "eye",
+        "stack",
+        "sum",
+        "max",
+        "min",
+        "mean",
+        "ndarray",
+        "float64",
+        "float32",
+        "int64",
+        "shape",
+        "clip",
+        "tanh",
+        "exp",
+        "sqrt",
+        "arange",
+    ]
+    testing_names = [
+        n
+        for n in ("assert_allclose", "assert_array_equal", "assert_equal", "assert_array_almost_equal")
+        if hasattr(numpy.testing, n)
+    ]
     check_names = [n for n in dir(checks) if not n.startswith("__")]
     core_names = [n for n in dir(_core) if not n.startswith("__")]
     return [

@@ -71,8 +71,10 @@ class OutLock:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             handle.close()
-            raise GradingLocked(f"another grading run is using {self.path.parent} ({holder}); wait for it to "
-                                "finish, or grade into another OUT folder") from None
+            raise GradingLocked(
+                f"another grading run is using {self.path.parent} ({holder}); wait for it to "
+                "finish, or grade into another OUT folder"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")

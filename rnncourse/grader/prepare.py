@@ -14,12 +14,15 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..course import LESSON_IDS, lesson_path
 from .scan import Finding, scan_source
 
-GUARD_SETUP = ("# Inserted by the grader: records what the tests rely on before any student code runs.\n"
-               "import rnncourse.grader.guard as _rnncourse_guard\n_rnncourse_guard.install()")
+GUARD_SETUP = (
+    "# Inserted by the grader: records what the tests rely on before any student code runs.\n"
+    "import rnncourse.grader.guard as _rnncourse_guard\n_rnncourse_guard.install()"
+)
 GUARD_PREFIX = "checks = __import__('rnncourse.grader.guard', fromlist=['verify']).verify()  # grader\n"
 
 
@@ -62,8 +65,15 @@ def discover(submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS) -> li
         rel = path.relative_to(submissions_dir)
         parts = rel.parts
         if len(parts) == 1:
-            extra.append(Submission("", str(rel), path, "invalid",
-                                    f"{rel}: file outside any student folder; expected <student_id>/<lesson>.ipynb"))
+            extra.append(
+                Submission(
+                    "",
+                    str(rel),
+                    path,
+                    "invalid",
+                    f"{rel}: file outside any student folder; expected <student_id>/<lesson>.ipynb",
+                )
+            )
             continue
         student = parts[0]
         lesson = None
@@ -73,9 +83,16 @@ def discover(submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS) -> li
         elif len(parts) == 3 and parts[1] in lessons and parts[2] == f"{parts[1]}.ipynb":
             lesson, layout = parts[1], "nbgrader"
         if lesson is None:
-            extra.append(Submission(student, "/".join(parts[1:]), path, "invalid",
-                                    f"{rel}: not a lesson notebook; expected one of {expected} "
-                                    "(flat) or <lesson>/<lesson>.ipynb (nbgrader layout)"))
+            extra.append(
+                Submission(
+                    student,
+                    "/".join(parts[1:]),
+                    path,
+                    "invalid",
+                    f"{rel}: not a lesson notebook; expected one of {expected} "
+                    "(flat) or <lesson>/<lesson>.ipynb (nbgrader layout)",
+                )
+            )
             continue
         key = (student, lesson)
         if key in rows:
@@ -83,8 +100,11 @@ def discover(submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS) -> li
             if kept is None:
                 rows[key] = Submission(student, lesson, path)
                 kept = rows[key]
-            kept.notes.append(f"also found {other.relative_to(submissions_dir)} (ignored: the nbgrader "
-                              f"layout file {kept.path.relative_to(submissions_dir)} was graded)")
+            assert other is not None and kept.path is not None
+            kept.notes.append(
+                f"also found {other.relative_to(submissions_dir)} (ignored: the nbgrader "
+                f"layout file {kept.path.relative_to(submissions_dir)} was graded)"
+            )
         else:
             rows[key] = Submission(student, lesson, path)
     # A student missing a lesson that somebody submitted gets a `missing` row.
@@ -93,8 +113,9 @@ def discover(submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS) -> li
     for student in students:
         for lesson in submitted_lessons:
             if (student, lesson) not in rows:
-                rows[(student, lesson)] = Submission(student, lesson, None, "missing",
-                                                     f"no {lesson} notebook from {student}")
+                rows[(student, lesson)] = Submission(
+                    student, lesson, None, "missing", f"no {lesson} notebook from {student}"
+                )
     return sorted([*rows.values(), *extra], key=lambda s: (s.student_id, s.lesson))
 
 
@@ -130,8 +151,10 @@ def load_notebook(path: Path) -> dict:
     except UnicodeDecodeError:
         raise ValueError("not a text file (is it really a .ipynb?)") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at line {exc.lineno}); the file is damaged — "
-                         "re-download the notebook from JupyterLab (File > Download)") from None
+        raise ValueError(
+            f"not valid JSON ({exc.msg} at line {exc.lineno}); the file is damaged — "
+            "re-download the notebook from JupyterLab (File > Download)"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise ValueError("valid JSON but not a Jupyter notebook (no list of cells)")
     if data.get("nbformat") != 4:
@@ -158,12 +181,17 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
 
     matched = sum(1 for c in release_cells if _cell_key(c) in by_grade_id or c.get("id") in by_cell_id)
     if matched == 0:
-        others = [lesson for lesson, nb in releases.items()
-                  if lesson != submission.lesson and _grade_ids(nb) & set(by_grade_id)]
+        others = [
+            lesson
+            for lesson, nb in releases.items()
+            if lesson != submission.lesson and _grade_ids(nb) & set(by_grade_id)
+        ]
         if others:
             raise ValueError(f"this is the {others[0]} notebook, not {submission.lesson}")
-        raise ValueError("none of the lesson's cells can be recognised (nbgrader metadata and cell ids "
-                         "are gone); submit the lesson notebook you worked in")
+        raise ValueError(
+            "none of the lesson's cells can be recognised (nbgrader metadata and cell ids "
+            "are gone); submit the lesson notebook you worked in"
+        )
 
     graded_cells = []
     used: set[int] = set()
@@ -196,32 +224,42 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
             elif _source(theirs).strip() != _source(cell).strip():
                 submission.flags.append(f"test cell {gid} was edited (the released version was graded)")
         if theirs is not None and gid and _nbgrader_meta(theirs) and _nbgrader_meta(theirs) != _nbgrader_meta(cell):
-            metadata_edited[gid] = sorted(k for k in set(_nbgrader_meta(theirs)) | set(_nbgrader_meta(cell))
-                                          if _nbgrader_meta(theirs).get(k) != _nbgrader_meta(cell).get(k))
+            metadata_edited[gid] = sorted(
+                k
+                for k in set(_nbgrader_meta(theirs)) | set(_nbgrader_meta(cell))
+                if _nbgrader_meta(theirs).get(k) != _nbgrader_meta(cell).get(k)
+            )
         elif theirs is not None and gid and not _nbgrader_meta(theirs):
             metadata_removed.append(gid)
         graded_cells.append(new)
     if len(metadata_edited) == 1:
-        (gid, changed), = metadata_edited.items()
-        submission.flags.append(f"nbgrader metadata of cell {gid} was edited ({', '.join(changed)}); "
-                                "the released metadata was used")
+        ((gid, changed),) = metadata_edited.items()
+        submission.flags.append(
+            f"nbgrader metadata of cell {gid} was edited ({', '.join(changed)}); the released metadata was used"
+        )
     elif metadata_edited:
         cells = ", ".join(f"{gid} ({', '.join(changed)})" for gid, changed in metadata_edited.items())
         if len(cells) > 200:
             keys = sorted({k for changed in metadata_edited.values() for k in changed})
             cells = f"{', '.join(list(metadata_edited)[:3])} ... ({', '.join(keys)})"
-        submission.flags.append(f"nbgrader metadata of {len(metadata_edited)} cells was edited: {cells}; "
-                                "the released metadata was used")
-        submission.details.append("cells with edited nbgrader metadata: " + ", ".join(
-            f"{gid} ({', '.join(changed)})" for gid, changed in metadata_edited.items()))
+        submission.flags.append(
+            f"nbgrader metadata of {len(metadata_edited)} cells was edited: {cells}; the released metadata was used"
+        )
+        submission.details.append(
+            "cells with edited nbgrader metadata: "
+            + ", ".join(f"{gid} ({', '.join(changed)})" for gid, changed in metadata_edited.items())
+        )
     if text_changed:
-        submission.notes.append(f"{len(text_changed)} locked text cell(s) differ from the current release (an older "
-                                "copy of the lesson?); the release's text was used")
+        submission.notes.append(
+            f"{len(text_changed)} locked text cell(s) differ from the current release (an older "
+            "copy of the lesson?); the release's text was used"
+        )
         submission.details.append("locked text cells that differ: " + ", ".join(text_changed))
     if metadata_removed:
         # Some tools drop cell metadata; nothing is gained by it, since the release's metadata is used.
-        submission.notes.append(f"nbgrader metadata of {len(metadata_removed)} cell(s) was missing; "
-                                "the released metadata was used")
+        submission.notes.append(
+            f"nbgrader metadata of {len(metadata_removed)} cell(s) was missing; the released metadata was used"
+        )
         submission.details.append("cells without nbgrader metadata: " + ", ".join(metadata_removed))
 
     # Release cells without a grade_id (narrative, set-up, demonstrations) that a notebook without
@@ -307,8 +345,14 @@ def _match_unchanged(student_cells: list[dict], release_cells: list[dict], used:
 def with_guard(nb: dict) -> dict:
     """Insert the integrity guard's set-up cell at the top (the grader's copy only)."""
     guarded = copy.deepcopy(nb)
-    guard_cell = {"cell_type": "code", "id": "rnncourse-grader-guard", "metadata": {}, "outputs": [],
-                  "execution_count": None, "source": GUARD_SETUP}
+    guard_cell: dict[str, Any] = {
+        "cell_type": "code",
+        "id": "rnncourse-grader-guard",
+        "metadata": {},
+        "outputs": [],
+        "execution_count": None,
+        "source": GUARD_SETUP,
+    }
     guarded["cells"] = [guard_cell, *guarded["cells"]]
     return guarded
 

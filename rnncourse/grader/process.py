@@ -24,10 +24,17 @@ from .sandbox import SCRATCH_ROOT_ENV
 def worker_env(home: Path) -> dict[str, str]:
     """A small, explicit environment for nbgrader: nothing that points at solutions or secrets."""
     bindir = str(Path(sys.executable).parent)
-    env = {"PATH": bindir + os.pathsep + "/usr/local/bin:/usr/bin:/bin", "HOME": str(home),
-           "LANG": os.environ.get("LANG", "C.UTF-8"), "RNNCOURSE_FAST": "1",
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONDONTWRITEBYTECODE": "1",
-           "JUPYTER_PLATFORM_DIRS": "1", "IPYTHONDIR": str(home / ".ipython"), **QUIET_TF_ENV}
+    env = {
+        "PATH": bindir + os.pathsep + "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "RNNCOURSE_FAST": "1",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "IPYTHONDIR": str(home / ".ipython"),
+        **QUIET_TF_ENV,
+    }
     if os.environ.get("RNNCOURSE_DATA_DIR"):
         env["RNNCOURSE_DATA_DIR"] = os.environ["RNNCOURSE_DATA_DIR"]
     return env
@@ -36,14 +43,21 @@ def worker_env(home: Path) -> dict[str, str]:
 class NbgraderProcess:
     """``python -m rnncourse.grader.worker COURSE OPTIONS``: one JSON job in, one JSON answer out."""
 
-    def __init__(self, course: Path, options: Path, log_path: Path, scratch_root: Path,
-                 memory_limit_gb: float, notebook_timeout: float) -> None:
+    def __init__(
+        self,
+        course: Path,
+        options: Path,
+        log_path: Path,
+        scratch_root: Path,
+        memory_limit_gb: float,
+        notebook_timeout: float,
+    ) -> None:
         self.course, self.options, self.log_path, self.scratch_root = course, options, log_path, scratch_root
         self.memory_limit_gb, self.notebook_timeout = memory_limit_gb, notebook_timeout
         self.proc: subprocess.Popen[str] | None = None
 
     def _limit(self) -> None:  # runs in the child before exec
-        limit = int(self.memory_limit_gb * 1024 ** 3)
+        limit = int(self.memory_limit_gb * 1024**3)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     def start(self) -> None:
@@ -52,9 +66,15 @@ class NbgraderProcess:
         with open(self.log_path, "a", encoding="utf-8") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "rnncourse.grader.worker", str(self.course), str(self.options)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, cwd=self.course,
-                env={**worker_env(home), SCRATCH_ROOT_ENV: str(self.scratch_root)}, preexec_fn=self._limit,
-                start_new_session=True)
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                cwd=self.course,
+                env={**worker_env(home), SCRATCH_ROOT_ENV: str(self.scratch_root)},
+                preexec_fn=self._limit,
+                start_new_session=True,
+            )
 
     def grade(self, student: str, lesson: str) -> dict[str, Any]:
         """Autograde ``submitted/<student>/<lesson>``; ``{"timeout": True}`` past the notebook limit."""

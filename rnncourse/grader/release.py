@@ -30,8 +30,11 @@ def main(argv: list[str]) -> int:
         for lesson in course["lessons"]:
             result = api.generate_assignment(lesson, force=True, create=True)
             if not result.get("success"):
-                print(f"could not prepare lesson {lesson} for grading in {course['root']}:\n"
-                      f"{result.get('error', '')}\n{str(result.get('log', ''))[-3000:]}", file=sys.stderr)
+                print(
+                    f"could not prepare lesson {lesson} for grading in {course['root']}:\n"
+                    f"{result.get('error', '')}\n{str(result.get('log', ''))[-3000:]}",
+                    file=sys.stderr,
+                )
                 return 1
     return 0
 

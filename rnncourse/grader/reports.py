@@ -47,13 +47,27 @@ def _test_results(notebook: dict[str, Any]) -> list[dict[str, Any]]:
         if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
             continue
         source = "".join(cell.get("source", ""))
-        description = next((line.strip().strip('"').lstrip("# ") for line in source.splitlines()
-                            if line.strip().startswith(('"""', "# Hidden test"))), meta.get("grade_id", ""))
+        description = next(
+            (
+                line.strip().strip('"').lstrip("# ")
+                for line in source.splitlines()
+                if line.strip().startswith(('"""', "# Hidden test"))
+            ),
+            meta.get("grade_id", ""),
+        )
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        streams = "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
-        tests.append({"grade_id": meta.get("grade_id", ""), "points": meta.get("points", 0), "passed": not errors,
-                      "description": description,
-                      "result": streams.strip() if not errors else f"{errors[0].get('ename')}: {errors[0].get('evalue')}"})
+        streams = "".join(
+            "".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream"
+        )
+        tests.append(
+            {
+                "grade_id": meta.get("grade_id", ""),
+                "points": meta.get("points", 0),
+                "passed": not errors,
+                "description": description,
+                "result": streams.strip() if not errors else f"{errors[0].get('ename')}: {errors[0].get('evalue')}",
+            }
+        )
     return tests
 
 
@@ -61,10 +75,16 @@ def feedback_html(student: str, rows: list[dict[str, str]], notebooks: dict[str,
     """One student's page: scores, messages, and each test cell's result (rendered with Jinja2)."""
     import jinja2
 
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("rnncourse.grader", "templates"),
-                                     autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    lessons = [{"name": lesson, "tests": _test_results(json.loads(path.read_text(encoding="utf-8")))}
-               for lesson, path in sorted(notebooks.items())]
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("rnncourse.grader", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    lessons = [
+        {"name": lesson, "tests": _test_results(json.loads(path.read_text(encoding="utf-8")))}
+        for lesson, path in sorted(notebooks.items())
+    ]
     shown = [{**row, "text": row.get("_details") or row["message"]} for row in rows]
     return environment.get_template("feedback.html.j2").render(student=student, rows=shown, lessons=lessons)
 
@@ -99,8 +119,10 @@ def summary_table(rows: list[dict[str, str]]) -> str:
         lines.append(f"{lesson:<15}{mean:>8}{median:>8}  {counts}")
     other = [r for r in rows if r["lesson"] not in LESSON_IDS]
     if other:
-        lines.append(f"{'other files':<15}{'':>8}{'':>8}  " + "".join(
-            f"{sum(r['status'] == s for r in other):>9}" for s in STATUSES))
+        lines.append(
+            f"{'other files':<15}{'':>8}{'':>8}  "
+            + "".join(f"{sum(r['status'] == s for r in other):>9}" for s in STATUSES)
+        )
     return "\n".join(lines)
 
 

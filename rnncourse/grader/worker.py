@@ -24,8 +24,10 @@ def _scores(autograder: Path, lesson: str, student: str) -> list[dict]:
 
     with Gradebook(f"sqlite:///{autograder / 'gradebook.db'}") as gradebook:
         notebook = gradebook.find_submission_notebook(lesson, lesson, student)
-        return [{"name": g.name, "cell_type": g.cell.cell_type, "auto_score": g.auto_score,
-                 "max_score": float(g.max_score)} for g in notebook.grades]
+        return [
+            {"name": g.name, "cell_type": g.cell.cell_type, "auto_score": g.auto_score, "max_score": float(g.max_score)}
+            for g in notebook.grades
+        ]
 
 
 def _exit_with_parent() -> None:
@@ -45,6 +47,18 @@ def _exit_with_parent() -> None:
                 os._exit(3)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _clear_scratch() -> None:
+    """Remove every kernel's scratch folder: between two notebooks no kernel of ours is alive."""
+    import shutil
+
+    from .sandbox import SCRATCH_ROOT_ENV
+
+    root = os.environ.get(SCRATCH_ROOT_ENV)
+    if root and Path(root).is_dir():
+        for child in Path(root).iterdir():
+            shutil.rmtree(child, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:
@@ -79,13 +93,17 @@ def main(argv: list[str]) -> int:
             manager.notebook = autograder / "submitted" / student / lesson / f"{lesson}.ipynb"
         try:
             result = api.autograde(lesson, student, force=True, create=True)
-            answer.update(success=bool(result.get("success")), error=str(result.get("error", ""))[-3000:],
-                          log=str(result.get("log", ""))[-6000:])
+            answer.update(
+                success=bool(result.get("success")),
+                error=str(result.get("error", ""))[-3000:],
+                log=str(result.get("log", ""))[-6000:],
+            )
             autograded = autograder / "autograded" / student / lesson / f"{lesson}.ipynb"
             answer["autograded"] = str(autograded) if autograded.exists() else ""
             answer["grades"] = _scores(autograder, lesson, student) if answer["success"] else []
         except Exception as exc:  # noqa: BLE001  (report, never die on one notebook)
             answer.update(success=False, error=f"{type(exc).__name__}: {exc}", log="", grades=[], autograded="")
+        _clear_scratch()
         protocol.write(json.dumps(answer) + "\n")
         protocol.flush()
     return 0
