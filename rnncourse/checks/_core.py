@@ -26,6 +26,14 @@ PASS_HIDDEN = "hidden test passed"
 class CheckFailure(AssertionError):
     """A check failed. The message is written for the student."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows: the message and its hint, not a traceback into ``rnncourse/checks``.
+
+        The cell still ends in an error (nbgrader scores it 0); only its display is short.
+        """
+        lines = str(self).splitlines() or [""]
+        return [f"\x1b[0;31mCheckFailure\x1b[0m: {lines[0]}", *lines[1:]]
+
 
 def fail(message: str, *, hint: str | None = None) -> NoReturn:
     """Raise a :class:`CheckFailure` with ``message`` and an optional hint."""
@@ -65,8 +73,8 @@ def call_student(fn: Any, *args: Any, name: str, **kwargs: Any) -> Any:
             first = first[:300] + "..."
         problem = (
             f"{name} raised {type(exc).__name__}: {first}",
-            "run your function on the small example in the exercise text and print "
-            "the shapes of the intermediate arrays.",
+            "call your function yourself in a new cell, on small inputs of the shapes the exercise "
+            "text gives, and print the shapes of the intermediate arrays.",
         )
     # Raised outside the `except` blocks, so the student sees one message, not a chained traceback.
     fail(problem[0], hint=problem[1])
