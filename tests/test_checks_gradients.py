@@ -135,6 +135,16 @@ def test_jacobian_norms(capsys):
     with pytest.raises(CheckFailure, match="norm raised to a power"):
         checks.check_jacobian_norms(lambda W, n: np.linalg.norm(W, 2) ** np.arange(1, n + 1))
 
+    def off_by_one(W, num_steps):  # records the norm before multiplying: W^0 ... W^(T-1)
+        norms, product = [], np.eye(len(W))
+        for _ in range(num_steps):
+            norms.append(np.linalg.norm(product, 2))
+            product = product @ W
+        return np.array(norms)
+
+    with pytest.raises(CheckFailure, match=r"off by one step.*\nHint: multiply by W before"):
+        checks.check_jacobian_norms(off_by_one)
+
 
 # ---------------------------------------------------------------- input gradient norms
 def input_gradient_norms_ok(model, x):
@@ -160,6 +170,19 @@ def test_input_gradient_norms(capsys):
         checks.check_input_gradient_norms(lambda m, x: input_gradient_norms_ok(m, x)[::-1])
     with pytest.raises(CheckFailure, match="drop the batch axis"):
         checks.check_input_gradient_norms(lambda m, x: input_gradient_norms_ok(m, x)[None])
+
+    def of_the_mean(model, x):
+        inputs = tf.Variable(np.asarray(x, dtype="float32")[None])
+        with tf.GradientTape() as tape:
+            out = tf.reduce_mean(model(inputs))
+        return np.linalg.norm(tape.gradient(out, inputs).numpy()[0], axis=-1)
+
+    with pytest.raises(CheckFailure, match=r"not their mean \(tf.reduce_mean\)"):
+        checks.check_input_gradient_norms(of_the_mean)
+    for seed in (1, 2):  # and the hidden test's other seeds
+        checks.check_input_gradient_norms(input_gradient_norms_ok, seed=seed, visible=False)
+        with pytest.raises(CheckFailure, match="reduce_mean"):
+            checks.check_input_gradient_norms(of_the_mean, seed=seed, visible=False)
 
 
 # ---------------------------------------------------------------- clipping

@@ -181,6 +181,12 @@ def check_jacobian_norms(
         for _ in range(num_steps):
             product = product @ matrix
             fro.append(np.linalg.norm(product))
+        shifted = np.concatenate([[1.0], expected[:-1]])  # ||W^0|| = ||I|| = 1, then ||W^1|| ... ||W^(T-1)||
+        if np.allclose(got, shifted, rtol=1e-6, atol=1e-9):
+            fail(
+                f"{name} is off by one step: entry 0 is ||W^0|| = ||I|| = 1, so entry t-1 holds ||W^(t-1)||.",
+                hint="multiply by W before recording the first norm: entry t-1 is ||W^t|| for t = 1..T.",
+            )
         if np.allclose(got, fro, rtol=1e-6):
             fail(
                 f"{name} returned Frobenius norms.",
@@ -221,7 +227,11 @@ def check_input_gradient_norms(
 
     name = "input_gradient_norms"
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((num_steps, num_features)), keras.layers.SimpleRNN(4), keras.layers.Dense(1)])
+    # Three outputs, so that summing them (what the lesson asks) differs from averaging them.
+    num_outputs = 3
+    model = keras.Sequential(
+        [keras.Input((num_steps, num_features)), keras.layers.SimpleRNN(4), keras.layers.Dense(num_outputs)]
+    )
     x = np.random.default_rng(seed).normal(size=(num_steps, num_features)).astype(np.float32)
     got = as_array(call_student(input_gradient_norms, model, x.copy(), name=name), name=name)
     expected = reference(model, x)
@@ -240,6 +250,12 @@ def check_input_gradient_norms(
         fail(
             f"{name} returned the norms in reverse order.",
             hint="entry t must belong to input step t (t = 0 is the first input).",
+        )
+    if np.allclose(got, expected / num_outputs, rtol=1e-3, atol=1e-9):
+        fail(
+            f"{name} returned the norms of the gradient of the mean output, {num_outputs} times too small "
+            f"for this model with {num_outputs} outputs.",
+            hint="differentiate the sum of the outputs (tf.reduce_sum), not their mean (tf.reduce_mean).",
         )
     expect_close(
         got,
