@@ -7,6 +7,7 @@ reference here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -80,3 +81,28 @@ def make_long_lag_task(num_sequences: int, seq_len: int, seed: int = 0) -> tuple
     x[:, 0, 1] = 1.0
     y = (x[:, 0, 0] > 0).astype(np.int32)
     return x, y
+
+
+def numerical_gradient(loss: Callable[[], float], array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of ``loss()`` with respect to every entry of ``array``.
+
+    ``array`` is changed in place, one entry at a time, and restored; ``loss`` must read it.
+    This is the gradient check of Stanford's cs231n: slow (two calls per entry), but it needs
+    nothing but the forward pass, so it can judge a hand-written backward pass.
+    """
+    grad = np.zeros(array.shape, dtype=np.float64)
+    for index in np.ndindex(array.shape):
+        saved = array[index]
+        array[index] = saved + eps
+        plus = loss()
+        array[index] = saved - eps
+        minus = loss()
+        array[index] = saved
+        grad[index] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """The largest entry of |a - b| / (|a| + |b|): about 1e-7 or less when two gradients agree."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b)))) if a.size else 0.0

@@ -246,3 +246,100 @@ def test_memory_results():
         checks.check_memory_results({"simple_rnn": 0.9, "gated": 0.97})
     with pytest.raises(CheckFailure, match="keys 'simple_rnn' and 'gated'"):
         checks.check_memory_results({"lstm": 1.0})
+
+
+# ---------------------------------------------------------------- backpropagation through time
+from rnncourse import gradients as grad_tools  # noqa: E402
+from rnncourse.checks.gradients import BACKWARD_KEYS, reference_rnn_backward, tape_rnn_backward  # noqa: E402
+
+
+def _backward_inputs(seed=3, num_steps=5, input_dim=2, units=3):
+    rng = np.random.default_rng(seed)
+    return (
+        rng.normal(size=(num_steps, input_dim)),
+        rng.normal(scale=0.5, size=(input_dim, units)),
+        rng.normal(scale=0.5, size=(units, units)),
+        rng.normal(scale=0.1, size=units),
+        rng.normal(scale=0.5, size=units),
+        rng.normal(size=(num_steps, units)),
+    )
+
+
+def test_reference_backward_matches_the_tape_and_finite_differences():
+    args = _backward_inputs()
+    ours, tape = reference_rnn_backward(*args), tape_rnn_backward(*args)
+    x, kernel, recurrent_kernel, bias, initial_state, upstream = args
+
+    def loss():
+        state, total = initial_state, 0.0
+        for t, x_t in enumerate(x):
+            state = np.tanh(x_t @ kernel + state @ recurrent_kernel + bias)
+            total += float(upstream[t] @ state)
+        return total
+
+    for key, array in zip(BACKWARD_KEYS, (kernel, recurrent_kernel, bias, initial_state)):
+        assert grad_tools.relative_error(ours[key], tape[key]) < 1e-8, key
+        assert grad_tools.relative_error(ours[key], grad_tools.numerical_gradient(loss, array)) < 1e-6, key
+
+
+def test_rnn_backward_check_accepts_other_styles(capsys):
+    checks.check_rnn_backward(lambda *a: reference_rnn_backward(*a))
+    assert "visible checks passed" in capsys.readouterr().out
+
+    def with_a_tape(x, kernel, recurrent_kernel, bias, initial_state, upstream):  # TensorFlow does the work
+        variables = [tf.Variable(v) for v in (kernel, recurrent_kernel, bias, initial_state)]
+        with tf.GradientTape() as tape:
+            state, loss = variables[3], 0.0
+            for t in range(len(x)):
+                state = tf.tanh(
+                    tf.linalg.matvec(variables[0], x[t], transpose_a=True)
+                    + tf.linalg.matvec(variables[1], state, transpose_a=True)
+                    + variables[2]
+                )
+                loss += tf.reduce_sum(upstream[t] * state)
+        return dict(zip(BACKWARD_KEYS, [g.numpy() for g in tape.gradient(loss, variables)]))
+
+    checks.check_rnn_backward(with_a_tape, seed=5, num_steps=3, input_dim=2, units=2, visible=False)
+
+
+@pytest.mark.parametrize(
+    "mistake, message",
+    [
+        ("no_tanh_derivative", "the derivative of tanh is missing"),
+        ("no_flow_through_time", "nothing flowed back from later steps"),
+        ("last_step_only", "overwritten instead of summed"),
+        ("untransposed", "instead of its transpose"),
+        ("current_state", "must pair it with the previous state"),
+    ],
+)
+def test_rnn_backward_names_each_typical_mistake(mistake, message, fails_with):
+    for seed in (0, 7):  # the visible test's seed and a hidden one
+        with fails_with(message):
+            checks.check_rnn_backward(lambda *a: reference_rnn_backward(*a, mistake=mistake), seed=seed)
+
+
+def test_rnn_backward_rejects_other_wrong_answers(fails_with):
+    with fails_with("returned a tuple; expected a dict"):
+        checks.check_rnn_backward(lambda *a: tuple(reference_rnn_backward(*a).values()))
+    with fails_with("has no 'initial_state'"):
+        checks.check_rnn_backward(
+            lambda *a: {k: v for k, v in reference_rnn_backward(*a).items() if k != "initial_state"}
+        )
+    with fails_with("the gradients that differ: bias"):
+        checks.check_rnn_backward(
+            lambda *a: {**reference_rnn_backward(*a), "bias": reference_rnn_backward(*a)["bias"] * 2}
+        )
+    with fails_with("is not implemented yet"):
+
+        def stub(*a):
+            raise NotImplementedError()
+
+        checks.check_rnn_backward(stub)
+
+
+def test_numerical_gradient_and_relative_error():
+    w = np.array([[1.0, -2.0], [0.5, 3.0]])
+    assert np.allclose(grad_tools.numerical_gradient(lambda: float(np.sum(w**3)), w), 3 * w**2, atol=1e-5)
+    assert np.array_equal(w, [[1.0, -2.0], [0.5, 3.0]])  # restored
+    assert grad_tools.relative_error(w, w) == 0.0
+    assert grad_tools.relative_error(w, w + 1e-3) > 1e-4

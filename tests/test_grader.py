@@ -22,7 +22,7 @@ from rnncourse.grader.scan import scan_source
 
 pytestmark = pytest.mark.slow
 LESSON = "01_gradients"
-FULL = 24  # autograded points of lesson 01
+FULL = 28  # autograded points of lesson 01
 SETTINGS = Settings(jobs=2, cell_timeout=20, notebook_timeout=180, progress=False)
 
 
@@ -43,7 +43,8 @@ def _cell(nb: dict, grade_id: str) -> dict:
 
 
 SOLVED = course.solution_answers(LESSON)
-WRONG_RNN = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"].replace("np.tanh(", "(")}  # honest score 20
+WRONG_RNN = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"].replace("np.tanh(", "(")}
+WRONG = FULL - 4  # the honest score of WRONG_RNN: rnn_forward's 2 + 2 points lost
 PARTIAL = {k: SOLVED[k] for k in ("rnn_forward", "scale_to_spectral_radius", "clip_functions")}  # 4+2+4
 
 
@@ -96,34 +97,38 @@ assert DEMO_READER != SOLVED["build_memory_model"]
 CASES: dict[str, tuple] = {
     "correct": (_student(SOLVED), "correct/01_gradients.ipynb", (FULL, "graded", "")),
     "blank": (_student(), "blank/01_gradients/01_gradients.ipynb", (0, "graded", "lost points in test_rnn_forward")),
-    "partial": (_student(PARTIAL), "partial/01_gradients.ipynb", (10, "graded", "lost points in test_jacobian_norms")),
+    "partial": (
+        _student(PARTIAL),
+        "partial/01_gradients.ipynb",
+        (10, "graded", "lost points in test_rnn_backward, test_rnn_backward_hidden, test_jacobian_norms"),
+    ),
     "wrong_rnn": (
         _student(WRONG_RNN),
         "wrong_rnn/01_gradients.ipynb",
-        (20, "graded", "lost points in test_rnn_forward,"),
+        (WRONG, "graded", "lost points in test_rnn_forward,"),
     ),
     # 1. test cells deleted, edited, emptied: restored, so the wrong answer still loses its points
     "del_test": (
         _student(WRONG_RNN, _delete_tests),
         "del_test/01_gradients.ipynb",
-        (20, "flagged", "test cell test_rnn_forward was deleted"),
+        (WRONG, "flagged", "test cell test_rnn_forward was deleted"),
     ),
     "edit_test": (
         _student(WRONG_RNN, _edit_test),
         "edit_test/01_gradients.ipynb",
-        (20, "flagged", "test cell test_rnn_forward was edited"),
+        (WRONG, "flagged", "test cell test_rnn_forward was edited"),
     ),
     "empty_test": (
         _student(WRONG_RNN, _empty_test),
         "empty_test/01_gradients.ipynb",
-        (20, "flagged", "test cell test_rnn_forward was edited"),
+        (WRONG, "flagged", "test cell test_rnn_forward was edited"),
     ),
     # 2. metadata
     "metadata": (
         _student(WRONG_RNN, _zero_points),
         "metadata/01_gradients.ipynb",
         (
-            20,
+            WRONG,
             "flagged",
             "nbgrader metadata of 2 cells was edited: test_rnn_forward (locked, points), "
             "test_rnn_forward_hidden (grade)",
@@ -155,7 +160,7 @@ CASES: dict[str, tuple] = {
     "liar": (
         _student({**WRONG_RNN, "rnn_forward": LIAR}),
         "liar/01_gradients.ipynb",
-        (20, "flagged", "class Liar defines __eq__"),
+        (WRONG, "flagged", "class Liar defines __eq__"),
     ),
     # 5. hiding failures
     "hide_errors": (
@@ -176,34 +181,34 @@ CASES: dict[str, tuple] = {
     "sys_exit": (
         _student(_with_code("import sys\nsys.exit(0)")),
         "sys_exit/01_gradients.ipynb",
-        (20, "flagged", "imports sys"),
+        (WRONG, "flagged", "imports sys"),
     ),
     # 7. endless loop, sleep, 30 GB
     "loop": (
         _student(_with_code("while True:\n    pass")),
         "loop/01_gradients.ipynb",
-        (20, "timeout", "stopped at the cell time limit"),
+        (WRONG, "timeout", "stopped at the cell time limit"),
     ),
     "sleep": (
         _student(_with_code("import time\ntime.sleep(10**6)")),
         "sleep/01_gradients.ipynb",
-        (20, "timeout", "stopped at the cell time limit"),
+        (WRONG, "timeout", "stopped at the cell time limit"),
     ),
     "memory": (
         _student(_with_code("big = np.ones(int(30e9 / 8))")),
         "memory/01_gradients.ipynb",
-        (20, "graded", "lost points in test_rnn_forward,"),
+        (WRONG, "graded", "lost points in test_rnn_forward,"),
     ),
     # 8. reading hidden tests / writing into the course
     "reader": (
         _student(_with_code("hidden = open('../../../gradebook.db', 'rb').read()")),
         "reader/01_gradients.ipynb",
-        (20, "flagged", "calls open() (opens files)"),
+        (WRONG, "flagged", "calls open() (opens files)"),
     ),
     "writer": (
         _student(_with_code("from pathlib import Path\nPath('x.txt').write_text('x')")),
         "writer/01_gradients.ipynb",
-        (20, "flagged", "imports pathlib"),
+        (WRONG, "flagged", "imports pathlib"),
     ),
     # an answer that reads a global only a demonstration cell defines: the demonstrations run too
     "demo_reader": (

@@ -26,9 +26,10 @@ from rnncourse.grader.journal import GradingLocked
 
 pytestmark = pytest.mark.slow
 LESSON = "01_gradients"
-FULL = 24
+FULL = 28
 SOLVED = course.solution_answers(LESSON)
-WRONG_RNN = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"].replace("np.tanh(", "(")}  # honest score 20
+WRONG_RNN = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"].replace("np.tanh(", "(")}
+WRONG = FULL - 4  # the honest score of WRONG_RNN: rnn_forward's 2 + 2 points lost
 SETTINGS = Settings(jobs=2, cell_timeout=90, notebook_timeout=300, progress=False)
 
 
@@ -167,7 +168,7 @@ def test_local_cluster_records_where_each_notebook_ran(tmp_path):
     _write(subs, "wrong", WRONG_RNN)
     grade_folder(subs, out, SETTINGS, log=lambda text: None)
     rows = _rows(out)
-    assert {s: float(r["score"]) for s, r in rows.items()} == {"correct": FULL, "wrong": 20}
+    assert {s: float(r["score"]) for s, r in rows.items()} == {"correct": FULL, "wrong": WRONG}
     run = json.loads((out / "run.json").read_text())
     assert run["cluster"]["local"] is True and len(run["cluster"]["workers"]) == 2
     assert run["cluster"]["scheduler"].startswith("tcp://127.0.0.1:")
@@ -196,7 +197,7 @@ def test_an_external_cluster_grades_and_survives_a_killed_worker(cluster, tmp_pa
     assert {s: (float(r["score"]), r["status"]) for s, r in rows.items()} == {
         "victim": (FULL, "graded"),
         "correct": (FULL, "graded"),
-        "wrong": (20.0, "graded"),
+        "wrong": (WRONG, "graded"),
     }
     run = json.loads((out / "run.json").read_text())
     assert run["cluster"]["local"] is False and run["cluster"]["scheduler"] == cluster["address"]
@@ -276,5 +277,5 @@ def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
     assert run["from_journal"] == kept and run["graded_now"] == len(students) - kept
     rows = _rows(out)
     assert {s: float(r["score"]) for s, r in rows.items()} == {
-        s: (FULL if answers is SOLVED else 20.0) for s, answers in students.items()
+        s: (FULL if answers is SOLVED else WRONG) for s, answers in students.items()
     }

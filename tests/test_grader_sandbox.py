@@ -29,9 +29,10 @@ from rnncourse.grader.core import NO_SANDBOX_NOTE
 
 pytestmark = pytest.mark.slow
 LESSON = "01_gradients"
-FULL = 24
+FULL = 28
 SOLVED = course.solution_answers(LESSON)
-WRONG_RNN = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"].replace("np.tanh(", "(")}  # honest score 20
+WRONG_RNN = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"].replace("np.tanh(", "(")}
+WRONG = FULL - 4  # the honest score of WRONG_RNN: rnn_forward's 2 + 2 points lost
 TAG = uuid.uuid4().hex[:10]
 MARK = f"rnnattack{TAG}"  # in the command line of every process an attack starts
 SETTINGS = Settings(jobs=2, cell_timeout=60, notebook_timeout=300, progress=False, file_size_mb=8, tmp_mb=16)
@@ -296,7 +297,7 @@ def test_attackers_get_what_the_tests_gave_and_honest_rows_keep_their_scores(att
     rows = attacked["rows"]
     expected = {
         "correct": FULL,
-        "wrong_rnn": 20,
+        "wrong_rnn": WRONG,
         "colab": FULL,
         "bom": FULL,
         **{f"attack_{name}": FULL for name in attacked["attacks"]},

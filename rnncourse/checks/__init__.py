@@ -29,6 +29,7 @@ from .gradients import (
     check_jacobian_norms,
     check_memory_model,
     check_memory_results,
+    check_rnn_backward,
     check_rnn_forward,
     check_scale_to_spectral_radius,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "CheckFailure",
     "PASS_HIDDEN",
     "PASS_VISIBLE",
+    "check_rnn_backward",
     "check_rnn_forward",
     "check_scale_to_spectral_radius",
     "check_jacobian_norms",
