@@ -169,6 +169,15 @@ def bench_lesson(lesson: str, fast: bool, runs: int) -> dict:
     }
 
 
+def _write_reference_submissions(subs: Path, students: int, lessons: list[str]) -> None:
+    """``students`` full-course submissions of the reference answers, flat layout."""
+    for index in range(students):
+        for lesson in lessons:
+            target = subs / f"student{index:02d}" / f"{lesson}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(course.reference_submission(lesson)))
+
+
 def bench_grading(lessons: list[str], students: int, jobs_list: list[int], sandbox_pairs: int) -> dict:
     """Seconds per full-course submission at each JOBS (sandboxed), and the sandbox's cost at JOBS=2.
 
@@ -180,11 +189,7 @@ def bench_grading(lessons: list[str], students: int, jobs_list: list[int], sandb
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         subs = Path(tmp) / "subs"
-        for index in range(students):
-            for lesson in lessons:
-                target = subs / f"student{index:02d}" / f"{lesson}.ipynb"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(json.dumps(course.reference_submission(lesson)))
+        _write_reference_submissions(subs, students, lessons)
 
         def run(name: str, settings) -> dict:
             result_dir = Path(tmp) / f"out-{name}"  # a fresh OUT: nothing comes from the cache
@@ -277,11 +282,7 @@ def bench_compare_engines(commit: str, lessons: list[str], students: int, pairs:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             subs = Path(tmp) / "subs"
-            for index in range(students):
-                for lesson in lessons:
-                    target = subs / f"student{index:02d}" / f"{lesson}.ipynb"
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_text(json.dumps(course.reference_submission(lesson)))
+            _write_reference_submissions(subs, students, lessons)
 
             def run(checkout: Path, name: str) -> dict:
                 env = {**os.environ, "PYTHONPATH": str(checkout)}
