@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     sandbox = parser.add_argument_group(
-        "sandbox", "every grading kernel runs in bubblewrap (see README, Security model)"
+        "sandbox", "every grading kernel runs in bubblewrap (see docs/instructors.md, Security model)"
     )
     sandbox.add_argument(
         "--no-sandbox",
