@@ -1,0 +1,379 @@
+"""rnncourse.plots diagrams: the unrolled SimpleRNN of lesson 01, the LSTM and GRU cells of lesson 02.
+
+The tests read what was drawn: the text labels (in the lessons' notation), the boxes, circles and
+arrows, and where each arrow starts and ends. For the two cells they rebuild the computation from
+the arrows alone, as nested expressions, and compare it with the lesson's equations.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import re  # noqa: E402
+from collections import Counter  # noqa: E402
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
+
+from rnncourse.plots import draw_gru_cell, draw_lstm_cell, draw_unrolled_rnn  # noqa: E402
+
+TOLERANCE = 0.05  # inches: an arrowhead's tip stops a little short of its end point (more so on thick lines)
+SIGMA, TANH = r"$\sigma$", r"$\tanh$"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def texts(ax, gid):
+    return [text.get_text() for text in ax.texts if text.get_gid() == gid]
+
+
+def patches(ax, gid, kind=object):
+    return [patch for patch in ax.patches if patch.get_gid() == gid and isinstance(patch, kind)]
+
+
+def arrows(ax, gid=None):
+    return [p for p in ax.patches if isinstance(p, FancyArrowPatch) and (gid is None or p.get_gid() == gid)]
+
+
+def polyline(arrow):
+    """The points of an arrow's shaft in data coordinates, without its head."""
+    path = arrow.get_path()
+    moves = np.flatnonzero(path.codes == Path.MOVETO)
+    stop = moves[1] if len(moves) > 1 else len(path.vertices)
+    return path.vertices[:stop]
+
+
+def box_edges(box):
+    return box.get_x(), box.get_x() + box.get_width(), box.get_y(), box.get_y() + box.get_height()
+
+
+def on_box_edge(point, box):
+    left, right, bottom, top = box_edges(box)
+    x, y = point
+    inside_outer = left - TOLERANCE <= x <= right + TOLERANCE and bottom - TOLERANCE <= y <= top + TOLERANCE
+    inside_inner = left + TOLERANCE < x < right - TOLERANCE and bottom + TOLERANCE < y < top - TOLERANCE
+    return inside_outer and not inside_inner
+
+
+def on_circle(point, circle):
+    return abs(np.hypot(*(np.asarray(point) - circle.center)) - circle.get_radius()) <= TOLERANCE
+
+
+def is_dashed(arrow):
+    return arrow.get_linestyle() not in ("-", "solid")
+
+
+def rnn_labels(prefix, steps):
+    return [f"${prefix}_{{{t}}}$" for t in steps]
+
+
+# --- draw_unrolled_rnn ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num_steps", [1, 3, 4, 12])
+def test_unrolled_rnn_labels_every_step_in_lesson_01_notation(num_steps):
+    ax = draw_unrolled_rnn(num_steps)
+    steps = range(1, num_steps + 1)
+    assert sorted(texts(ax, "input")) == sorted(rnn_labels("x", steps))
+    assert sorted(texts(ax, "state")) == sorted(rnn_labels("a", range(num_steps + 1)))  # a_0 ... a_T, once each
+    assert sorted(texts(ax, "output")) == sorted(rf"$\hat{{y}}_{{{t}}}$" for t in steps)
+    weights = Counter(texts(ax, "weight"))
+    assert weights == {"$W_a$": num_steps, "$W_x$": num_steps}  # W_a on every arrow into a cell, W_x below
+    assert texts(ax, "activation") == [TANH] * num_steps
+    assert len(patches(ax, "cell", FancyBboxPatch)) == num_steps
+    # The lesson's update, with its bias b (not b_a) and a_0 = 0, is the title.
+    assert r"$a_t = \tanh(W_a\, a_{t-1} + W_x\, x_t + b)$" in ax.get_title() and "$a_0 = 0$" in ax.get_title()
+    assert not ax.axison
+
+
+def test_unrolled_rnn_grows_with_the_number_of_steps():
+    counts = {}
+    for num_steps in (2, 3, 6):
+        ax = draw_unrolled_rnn(num_steps)
+        counts[num_steps] = Counter(arrow.get_gid() for arrow in arrows(ax))
+        # T inputs, T + 1 state arrows (a_0 -> cell 1 ... cell T -> a_T), T outputs.
+        assert counts[num_steps] == {"input": num_steps, "recurrent": num_steps + 1, "output": num_steps}
+    assert sum(counts[2].values()) < sum(counts[3].values()) < sum(counts[6].values())
+    assert "$x_{3}$" not in texts(draw_unrolled_rnn(2), "input")
+    assert "$x_{3}$" in texts(draw_unrolled_rnn(3), "input")
+
+
+def test_unrolled_rnn_with_only_the_last_output():
+    ax = draw_unrolled_rnn(5, outputs="last")
+    assert texts(ax, "output") == [r"$\hat{y}_{5}$"]
+    assert len(arrows(ax, "output")) == 1
+    assert len(arrows(ax, "input")) == 5 and len(arrows(ax, "recurrent")) == 6
+
+
+@pytest.mark.parametrize("outputs", ["all", "last"])
+def test_unrolled_rnn_arrows_start_and_end_at_cells_and_labels(outputs):
+    ax = draw_unrolled_rnn(4, outputs=outputs, show_backward=True)
+    cells = sorted(patches(ax, "cell", FancyBboxPatch), key=lambda box: box.get_x())
+    (loss,) = patches(ax, "loss", FancyBboxPatch)
+    labels = {
+        text.get_text(): text.get_position() for text in ax.texts if text.get_gid() in ("state", "input", "output")
+    }
+
+    def near_label(point, label):
+        return np.hypot(*(np.asarray(point) - labels[label])) < 0.3
+
+    for index, cell in enumerate(cells, start=1):
+        left, right, bottom, top = box_edges(cell)
+        (into,) = [a for a in arrows(ax, "input") if left < polyline(a)[0][0] < right]
+        assert near_label(polyline(into)[0], f"$x_{{{index}}}$") and on_box_edge(polyline(into)[-1], cell)
+        (recurrent,) = [a for a in arrows(ax, "recurrent") if on_box_edge(polyline(a)[-1], cell)]
+        start = polyline(recurrent)[0]
+        assert near_label(start, "$a_{0}$") if index == 1 else on_box_edge(start, cells[index - 2])
+        (back,) = [a for a in arrows(ax, "backward") if on_box_edge(polyline(a)[0], cell) and polyline(a)[-1][0] < left]
+        end = polyline(back)[-1]
+        assert near_label(end, "$a_{0}$") if index == 1 else on_box_edge(end, cells[index - 2])
+    (last_state,) = [a for a in arrows(ax, "recurrent") if on_box_edge(polyline(a)[0], cells[-1])]
+    assert near_label(polyline(last_state)[-1], "$a_{4}$")
+    for arrow in arrows(ax, "output"):
+        (cell,) = [cell for cell in cells if on_box_edge(polyline(arrow)[0], cell)]
+        assert near_label(polyline(arrow)[-1], rf"$\hat{{y}}_{{{cells.index(cell) + 1}}}$")
+    for arrow in arrows(ax, "loss"):
+        assert on_box_edge(polyline(arrow)[-1], loss)
+    for arrow in arrows(ax, "backward"):
+        if polyline(arrow)[0][1] > cells[0].get_y() + cells[0].get_height():  # from L down into a state
+            assert on_box_edge(polyline(arrow)[0], loss) and any(on_box_edge(polyline(arrow)[-1], c) for c in cells)
+
+
+def test_unrolled_rnn_backward_path_is_dashed_and_labelled_with_the_jacobians():
+    plain = draw_unrolled_rnn(3)
+    assert not any(is_dashed(arrow) for arrow in arrows(plain))
+    assert texts(plain, "gradient") == [] and texts(plain, "loss") == []
+
+    for outputs, with_output in [("all", [1, 2, 3]), ("last", [3])]:
+        ax = draw_unrolled_rnn(3, outputs=outputs, show_backward=True)
+        dashed = [arrow for arrow in arrows(ax) if is_dashed(arrow)]
+        assert dashed == arrows(ax, "backward")
+        assert len(dashed) == 3 + len(with_output)  # a_3 -> a_2 -> a_1 -> a_0, and L into each output's state
+        jacobians = {rf"$\dfrac{{\partial a_{{{t}}}}}{{\partial a_{{{t - 1}}}}}$" for t in (1, 2, 3)}
+        from_loss = {rf"$\partial L / \partial a_{{{t}}}$" for t in with_output}
+        assert set(texts(ax, "gradient")) == jacobians | from_loss
+        assert texts(ax, "loss") == ["$L$"]
+        # The forward picture is unchanged underneath.
+        assert sorted(texts(ax, "state")) == sorted(texts(plain, "state"))
+        # Backward arrows point backward: right to left, or down from the loss.
+        for arrow in dashed:
+            (x0, y0), (x1, y1) = polyline(arrow)[0], polyline(arrow)[-1]
+            assert x1 < x0 or (x1 == pytest.approx(x0) and y1 < y0)
+
+
+def test_unrolled_rnn_draws_on_a_given_axes():
+    _, ax = plt.subplots()
+    assert draw_unrolled_rnn(2, ax=ax) is ax
+    assert len(patches(ax, "cell")) == 2
+
+
+def test_unrolled_rnn_new_figure_is_about_nine_by_three_inches():
+    width, height = draw_unrolled_rnn(4).figure.get_size_inches()
+    assert 8.5 <= width <= 9.5 and 2.5 <= height <= 3.5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"num_steps": 0}, ValueError, "num_steps must be between 1 and 12; got 0"),
+        ({"num_steps": 13}, ValueError, "num_steps must be between 1 and 12; got 13"),
+        ({"num_steps": -2}, ValueError, "num_steps must be between 1 and 12; got -2"),
+        ({"num_steps": 2.5}, TypeError, "num_steps must be an int; got float"),
+        ({"num_steps": True}, TypeError, "num_steps must be an int; got bool"),
+        ({"outputs": "first"}, ValueError, "outputs must be 'all' or 'last'; got 'first'"),
+        ({"show_backward": "yes"}, TypeError, "show_backward must be True or False; got 'yes'"),
+        ({"ax": "axes"}, TypeError, "draw_unrolled_rnn: ax must be a matplotlib Axes or None; got str"),
+    ],
+)
+def test_unrolled_rnn_rejects_invalid_arguments(kwargs, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        draw_unrolled_rnn(**kwargs)
+    assert plt.get_fignums() == []  # nothing half-drawn is left behind
+
+
+def test_unrolled_rnn_accepts_a_numpy_integer():
+    assert len(texts(draw_unrolled_rnn(np.int64(2)), "input")) == 2
+
+
+# --- draw_lstm_cell and draw_gru_cell: what is drawn -----------------------------------------
+
+
+def test_lstm_cell_shows_exactly_three_gates_and_the_candidate():
+    ax = draw_lstm_cell()
+    assert sorted(texts(ax, "gate")) == ["$f_t$", "$i_t$", "$o_t$"]
+    assert texts(ax, "candidate") == [r"$\tilde c_t$"]
+    assert len(patches(ax, "gate", FancyBboxPatch)) == 3 and len(patches(ax, "candidate", FancyBboxPatch)) == 1
+    assert Counter(texts(ax, "activation")) == {SIGMA: 3, TANH: 1}
+    assert sorted(texts(ax, "name")) == ["candidate", "forget", "input", "output"]
+    assert sorted(texts(ax, "input")) == ["$c_{t-1}$", "$h_{t-1}$", "$x_t$"]
+    assert sorted(texts(ax, "output")) == ["$c_t$", "$h_t$"]
+    # One W (for x_t) and one U (for h_{t-1}) per box, in the lesson's subscripts i, f, c, o.
+    assert sorted(texts(ax, "weight")) == sorted(f"${m}_{{{g}}}$" for m in "WU" for g in "ifco")
+    assert Counter(texts(ax, "op")) == {r"$\odot$": 3, "$+$": 1, TANH: 1}
+    assert not ax.axison
+
+
+def test_lstm_cell_state_runs_straight_from_c_prev_to_c_t():
+    ax = draw_lstm_cell()
+    line = sorted(arrows(ax, "cell_state"), key=lambda arrow: polyline(arrow)[0][0])
+    assert len(line) == 3
+    points = np.concatenate([polyline(arrow) for arrow in line])
+    assert np.ptp(points[:, 1]) == pytest.approx(0)  # one horizontal line
+    position = {text.get_text(): np.asarray(text.get_position()) for text in ax.texts}
+    assert np.hypot(*(points[0] - position["$c_{t-1}$"])) < 0.3
+    assert np.hypot(*(points[-1] - position["$c_t$"])) < 0.3
+    # It is broken only by the forget product and the addition, in that order: c_t = f_t * c_{t-1} + ...
+    ops = [op for op in patches(ax, "op", Circle) if abs(op.center[1] - points[0, 1]) < 1e-9]
+    symbols = {tuple(np.round(text.get_position(), 6)): text.get_text() for text in ax.texts if text.get_gid() == "op"}
+    assert [symbols[tuple(np.round(op.center, 6))] for op in sorted(ops, key=lambda op: op.center[0])] == [
+        r"$\odot$",
+        "$+$",
+    ]
+    for left, right in zip(line, line[1:]):
+        (joint,) = [op for op in ops if on_circle(polyline(left)[-1], op)]
+        assert on_circle(polyline(right)[0], joint)
+
+
+def test_gru_cell_shows_two_gates_and_the_candidate_and_no_cell_state():
+    ax = draw_gru_cell()
+    assert sorted(texts(ax, "gate")) == ["$r_t$", "$z_t$"]
+    assert texts(ax, "candidate") == [r"$\tilde h_t$"]
+    assert len(patches(ax, "gate", FancyBboxPatch)) == 2 and len(patches(ax, "candidate", FancyBboxPatch)) == 1
+    assert Counter(texts(ax, "activation")) == {SIGMA: 2, TANH: 1}
+    assert sorted(texts(ax, "name")) == ["candidate", "reset", "update"]
+    assert sorted(texts(ax, "input")) == ["$h_{t-1}$", "$x_t$"]
+    assert texts(ax, "output") == ["$h_t$"]
+    assert arrows(ax, "cell_state") == []
+    assert not any("c_" in text.get_text() or "c}" in text.get_text() for text in ax.texts)
+    # reset_after=True: the reset gate multiplies U_h h_{t-1} + b'_h, a box of its own.
+    assert texts(ax, "linear") == [r"$U_h\, h_{t-1} + b'_{h}$"]
+    assert sorted(texts(ax, "weight")) == sorted(["$W_{z}$", "$U_{z}$", "$W_{r}$", "$U_{r}$", "$W_{h}$"])
+    assert Counter(texts(ax, "op")) == {r"$\odot$": 3, "$+$": 1, "$1-$": 1}
+    assert "reset_after=True" in ax.get_title()
+    assert not ax.axison
+
+
+# --- draw_lstm_cell and draw_gru_cell: the arrows are the equations ---------------------------
+
+
+def computation(ax):
+    """Rebuild what each output is computed from, following the arrows alone.
+
+    Nodes are the boxes and pointwise operations (named by the name or symbol inside them), the
+    input and output labels, and the junction dots (which only pass a value on). An arrow joins
+    the node at its start to the node at its end, and every junction dot that lies on it. The
+    result maps each output label to a nested expression such as ``+(⊙(c, forget(h, x)), ...)``,
+    arguments sorted; it fails if an arrow starts or ends where there is no node.
+    """
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch) and p.get_gid() != "cell"]
+    circles = patches(ax, "op", Circle)
+    dots = patches(ax, "junction", Circle)
+    labels = [text for text in ax.texts if text.get_gid() in ("input", "output")]
+
+    def box_name(box):
+        left, right, bottom, top = box_edges(box)
+        inside = [t for t in ax.texts if left < t.get_position()[0] < right and bottom < t.get_position()[1] < top]
+        names = [t.get_text() for t in inside if t.get_gid() == "name"] or [t.get_text() for t in inside]
+        assert len(names) == 1, names
+        return names[0]
+
+    def circle_name(circle):
+        (name,) = [
+            t.get_text() for t in ax.texts if t.get_gid() == "op" and np.allclose(t.get_position(), circle.center)
+        ]
+        return name
+
+    nodes = [("box", box, box_name(box)) for box in boxes] + [("op", c, circle_name(c)) for c in circles]
+    nodes += [("dot", dot, "") for dot in dots] + [("label", text, text.get_text()) for text in labels]
+
+    def node_at(point, end):
+        found = []
+        for index, (kind, artist, _) in enumerate(nodes):
+            if kind == "box" and on_box_edge(point, artist):
+                found.append(index)
+            elif kind == "op" and on_circle(point, artist):
+                found.append(index)
+            elif kind == "dot" and np.hypot(*(np.asarray(point) - artist.center)) < 0.06:
+                found.append(index)
+            elif kind == "label" and artist.get_gid() == ("output" if end else "input"):
+                if np.hypot(*(np.asarray(point) - artist.get_position())) < 0.3:
+                    found.append(index)
+        assert len(found) == 1, f"an arrow {'ends' if end else 'starts'} at {point}, on {len(found)} nodes"
+        return found[0]
+
+    def on_segment(point, a, b):
+        a, b, p = np.asarray(a), np.asarray(b), np.asarray(point)
+        along = np.dot(p - a, b - a) / np.dot(b - a, b - a)
+        return 0 < along < 1 and np.hypot(*(a + along * (b - a) - p)) < 1e-6
+
+    predecessors = {index: [] for index in range(len(nodes))}
+    for arrow in arrows(ax):
+        points = polyline(arrow)
+        start, end = node_at(points[0], end=False), node_at(points[-1], end=True)
+        passed = [
+            index
+            for index, (kind, dot, _) in enumerate(nodes)
+            if kind == "dot"
+            and index not in (start, end)
+            and any(on_segment(dot.center, a, b) for a, b in zip(points, points[1:]))
+        ]
+        predecessors[end].append(start)
+        for index in passed:
+            predecessors[index].append(start)
+
+    def expression(index, depth=0):
+        assert depth < 20, "the arrows form a cycle"
+        kind, _, name = nodes[index]
+        sources = sorted(expression(p, depth + 1) for p in predecessors[index])
+        if kind == "label" and not sources:
+            return name.strip("$")
+        if kind in ("dot", "label"):
+            assert len(sources) == 1, (name, sources)  # a junction or an output passes one value on
+            return sources[0]
+        return f"{name.strip('$')}({', '.join(sources)})"
+
+    return {nodes[i][2].strip("$"): expression(i) for i in range(len(nodes)) if nodes[i][0] == "label"}
+
+
+def test_lstm_arrows_follow_the_equations_of_lesson_02():
+    result = computation(draw_lstm_cell())
+    gate = {name: f"{name}(h_{{t-1}}, x_t)" for name in ("input", "forget", "candidate", "output")}
+    # c_t = f_t * c_{t-1} + i_t * c~_t, with every gate and the candidate computed from x_t and h_{t-1}.
+    c_t = rf"+(\odot(c_{{t-1}}, {gate['forget']}), \odot({gate['candidate']}, {gate['input']}))"
+    # h_t = o_t * tanh(c_t)
+    h_t = rf"\odot(\tanh({c_t}), {gate['output']})"
+    assert result["c_t"] == c_t
+    assert result["h_t"] == h_t
+    assert set(result) == {"c_{t-1}", "h_{t-1}", "x_t", "c_t", "h_t"}
+
+
+def test_gru_arrows_follow_the_equations_of_lesson_02_with_reset_after():
+    result = computation(draw_gru_cell())
+    z_t = "update(h_{t-1}, x_t)"
+    r_t = "reset(h_{t-1}, x_t)"
+    # h~_t = tanh(W_h x_t + b_h + r_t * (U_h h_{t-1} + b'_h)): the reset comes after the product.
+    recurrent = r"U_h\, h_{t-1} + b'_{h}(h_{t-1})"
+    candidate = rf"candidate(\odot({recurrent}, {r_t}), x_t)"
+    # h_t = z_t * h_{t-1} + (1 - z_t) * h~_t
+    h_t = rf"+(\odot(1-({z_t}), {candidate}), \odot(h_{{t-1}}, {z_t}))"
+    assert result["h_t"] == h_t
+    assert set(result) == {"h_{t-1}", "x_t", "h_t"}
+
+
+@pytest.mark.parametrize("draw", [draw_lstm_cell, draw_gru_cell])
+def test_cell_diagram_figure_size_axes_and_argument_check(draw):
+    ax = draw()
+    assert tuple(ax.figure.get_size_inches()) == (8.0, 4.5)
+    _, given = plt.subplots()
+    assert draw(ax=given) is given
+    with pytest.raises(TypeError, match=rf"^{draw.__name__}: ax must be a matplotlib Axes or None; got int$"):
+        draw(ax=3)
