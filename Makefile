@@ -1,10 +1,15 @@
 # Two commands on a fresh machine:  `make lab`  and  `make test`.
-# Each creates .venv if it is missing and (re)installs only when pyproject.toml changed.
+# Each creates .venv if it is missing and (re)installs only when its lock file or pyproject.toml
+# changed. `make lab` installs the students' packages (requirements/lab.txt), `make test` adds
+# the grader's and the tests' (requirements/test.txt), `make check` the linters
+# (requirements/dev.txt): one .venv, each step adds what the previous one lacks.
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.rnncourse-installed
+STAMP      := $(VENV)/.rnncourse-installed
+TEST_STAMP := $(VENV)/.rnncourse-test-installed
+DEV_STAMP  := $(VENV)/.rnncourse-dev-installed
 PORT   ?= 8888
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k data -x"`.
 PYTEST_ARGS ?=
@@ -17,7 +22,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help env lab chromium postgres check test lessons solutions-outputs bench grade export formgrader clean-data
+.PHONY: help env lock lab chromium postgres check test lessons solutions-outputs bench grade export formgrader clean-data
 
 help:
 	@echo "make lab      start JupyterLab on lessons/ (PORT=$(PORT))"
@@ -29,16 +34,79 @@ help:
 	@echo "make export [OUT=<dir>] [FORMAT=canvas|wide]  grades for the LMS, hand-graded points included"
 	@echo "make formgrader [OUT=<dir>]  hand-grade free responses of a make grade run in JupyterLab's Formgrader"
 	@echo "make bench [QUICK=1]  measure run times, memory, accuracy and grading speed"
+	@echo "make env      install everything make test and make grade need into .venv, without running anything"
+	@echo "make lock     regenerate requirements/*.txt (hashes) from pyproject.toml's pins; needs uv"
 
-env: $(STAMP)
+# The environment. requirements/{lab,test,dev}.txt lock pyproject.toml's pins and every package
+# below them, with hashes, for CPython 3.11 on Linux x86_64 (see their header). There they are
+# installed with `uv pip sync` when uv is on PATH (the venv then holds exactly the lock), else
+# with `pip install --require-hashes`; rnncourse itself follows as an editable install without
+# dependencies, built with the lock's setuptools. Elsewhere (macOS: tensorflow instead of
+# tensorflow-cpu) nothing is locked, and pip installs pyproject.toml's exact pins without
+# hashes. USE_LOCK=0 forces that way anywhere.
+# The stamps: a bigger install also stands for the smaller ones (make test after make check
+# installs nothing), and a smaller one voids the bigger ones (uv pip sync removed their extras).
+env: $(TEST_STAMP)
 
-$(STAMP): pyproject.toml
+UV       ?= uv
+USE_LOCK ?= $(if $(filter Linux-x86_64,$(shell uname -s)-$(shell uname -m)),1,0)
+HAVE_UV  := $(shell command -v $(UV) 2> /dev/null)
+PIP      := $(PY) -m pip install --disable-pip-version-check
+, := ,
+
+# $(call install,<lock file>,<extras for the unlocked way>)
+ifeq ($(USE_LOCK),1)
+ifneq ($(HAVE_UV),)
+install = $(UV) pip sync --python $(PY) --require-hashes $(1) && \
+	$(UV) pip install --python $(PY) --no-deps --no-build-isolation -e .
+else
+install = $(PIP) --require-hashes -r $(1) && $(PIP) --no-deps --no-build-isolation -e .
+endif
+else
+install = @echo "requirements/*.txt lock Linux x86_64 only: installing pyproject.toml's pins without hashes" && \
+	$(PIP) -e ".$(if $(2),[$(2)])"
+endif
+
+define venv
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; found " + sys.version.split()[0] + ". Run e.g. make test PYTHON=python3.11")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -e .
-	@# This machine sets PYTHONDONTWRITEBYTECODE=1; without .pyc files `import tensorflow` is ~4x slower.
-	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
+endef
+
+# This machine sets PYTHONDONTWRITEBYTECODE=1; without .pyc files `import tensorflow` is ~4x slower.
+compile = $(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
+
+$(STAMP): pyproject.toml requirements/lab.txt
+	$(venv)
+	$(call install,requirements/lab.txt,)
+	$(compile)
+	@rm -f $(TEST_STAMP) $(DEV_STAMP)
 	@touch $@
+
+$(TEST_STAMP): pyproject.toml requirements/test.txt
+	$(venv)
+	$(call install,requirements/test.txt,grader$(,)tests)
+	$(compile)
+	@rm -f $(DEV_STAMP)
+	@touch $(STAMP) $@
+
+# Regenerate the locks after changing a pin in pyproject.toml (uv: `pip install uv` anywhere, or
+# pipx). The widest lock comes first and bounds the others, so the three agree on every version
+# they share. uv keeps the versions a lock already holds unless pyproject.toml needs others;
+# add --upgrade to the first command to move every unpinned package to its newest release.
+# The committed locks were written by uv 0.13.9.
+LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28
+lock:
+	@command -v $(UV) > /dev/null || { echo "make lock needs uv on PATH (e.g. pipx install uv, or pip install uv in any venv and UV=<its bin>/uv)"; exit 2; }
+	$(UV) pip compile --quiet pyproject.toml --extra grader --extra tests --extra dev $(LOCK_FLAGS) -o requirements/dev.txt
+	$(UV) pip compile --quiet pyproject.toml --extra grader --extra tests $(LOCK_FLAGS) -c requirements/dev.txt -o requirements/test.txt
+	$(UV) pip compile --quiet pyproject.toml $(LOCK_FLAGS) -c requirements/test.txt -o requirements/lab.txt
+	@for f in dev test lab; do { \
+		echo "# Locked for CPython 3.11 on Linux x86_64 (manylinux_2_28: glibc 2.28 or newer), the only"; \
+		echo "# platform it is tested on. macOS (tensorflow, not tensorflow-cpu) and other platforms have no"; \
+		echo "# lock: there make installs pyproject.toml's exact pins, without hashes. Do not edit this file:"; \
+		echo "# change pyproject.toml, then run make lock (it runs the uv command below)."; \
+		cat requirements/$$f.txt; } > requirements/$$f.txt.tmp && mv requirements/$$f.txt.tmp requirements/$$f.txt; \
+	done
 
 # `make lab` serves LAB_ROOT (default lessons/). Its nbgrader extensions (Validate, Assignment
 # List, Formgrader) read nbgrader_config.py from LAB_CONFIG (default autograder/, the course
@@ -79,12 +147,13 @@ postgres:
 
 # The loop to run before every commit: lint, format, types and the fast tests (about 2 minutes).
 # `make test` (everything, what CI runs) stays the full check.
-DEV_STAMP := $(VENV)/.rnncourse-dev-installed
 LINTED    := rnncourse tests bench conftest.py
 
-$(DEV_STAMP): $(STAMP)
-	$(PY) -m pip install --disable-pip-version-check -e ".[dev]"
-	@touch $@
+$(DEV_STAMP): pyproject.toml requirements/dev.txt
+	$(venv)
+	$(call install,requirements/dev.txt,grader$(,)tests$(,)dev)
+	$(compile)
+	@touch $(STAMP) $(TEST_STAMP) $@
 
 check: $(DEV_STAMP)
 	$(VENV)/bin/ruff check $(LINTED)
@@ -92,7 +161,7 @@ check: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -m "not slow and not browser" $(PYTEST_ARGS)
 
-test: $(STAMP) chromium postgres
+test: $(TEST_STAMP) chromium postgres
 	$(PY) -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)
 
 # Grade a folder of submissions: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SANDBOX=0]
@@ -102,14 +171,14 @@ SUBMISSIONS ?=
 SCHEDULER ?=
 OUT ?= grading-output
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-grade: $(STAMP)
+grade: $(TEST_STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]"; exit 2; }
 	$(PY) -m rnncourse.grader "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(filter 0,$(SANDBOX)),--no-sandbox,) \
 		$(if $(SCHEDULER),--scheduler "$(SCHEDULER)",)
 
 # Grades for the LMS: make export OUT=<dir> [FORMAT=canvas|wide] (autograded + hand-graded points)
 FORMAT ?= canvas
-export: $(STAMP)
+export: $(TEST_STAMP)
 	$(PY) -m rnncourse.grader.export "$(OUT)" --format $(FORMAT)
 
 # Formgrader on the results of `make grade` (OUT holds the gradebook, the autograded notebooks
@@ -127,7 +196,7 @@ solutions-outputs: $(STAMP)
 	$(PY) -m rnncourse.course outputs
 
 # Benchmarks (not tests): make bench [QUICK=1]; writes bench/results.json
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(PY) bench/run.py $(if $(QUICK),--quick,)
 
 clean-data:
