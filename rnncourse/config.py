@@ -26,6 +26,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "lag_seq_len": 30,  # steps the long-lag task must remember its first input
             "lag_num_train": 1600,  # training sequences for the long-lag task
             "lag_epochs": 12,
+            "lag_sweep": (100, 200),  # longer lags of the sweep in section 5 (the exercise's 30 comes first)
             "explode_epochs": 3,  # epochs of the exploding-gradient demo
         },
         "fast": {
@@ -33,6 +34,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "lag_seq_len": 30,
             "lag_num_train": 800,
             "lag_epochs": 10,
+            "lag_sweep": (100,),
             "explode_epochs": 3,
         },
     },

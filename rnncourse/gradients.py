@@ -62,6 +62,81 @@ def input_gradient_norms(model: Any, x: Any) -> np.ndarray:
     return np.linalg.norm(grad.numpy()[0].astype(np.float64), axis=-1)
 
 
+def logit_model(model: Any) -> Any:
+    """The same model up to its logit: the last Dense layer without its activation.
+
+    A trained binary classifier's sigmoid is saturated (its derivative is near 0), which makes
+    every input gradient tiny; the logit's gradient says how much each input moves the decision.
+    The new model shares every layer but the last with ``model``; the last is a linear copy.
+    """
+    import keras
+
+    head = model.layers[-1]
+    if not isinstance(head, keras.layers.Dense):
+        raise ValueError(f"logit_model needs a model ending in a Dense layer; this one ends in {type(head).__name__}")
+    linear_head = keras.layers.Dense(head.units, name=f"{head.name}_logit")
+    logit = linear_head(model.layers[-2].output)
+    linear_head.set_weights(head.get_weights())
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs  # a one-input model takes a tensor
+    return keras.Model(inputs, logit)
+
+
+def flip_effects(model: Any, x: Any, *, feature: int = 0) -> np.ndarray:
+    """Mean ``|model(x flipped at step t) - model(x)|`` over the sequences, for every step t.
+
+    ``x`` has shape ``(num_sequences, T, features)``; "flipped at step t" negates
+    ``x[:, t, feature]``. Where :func:`input_gradient_norms` measures the local slope, this
+    measures what a whole ±1 change does, which is what the long-lag task's bits are.
+    Returns shape ``(T,)``.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 3:
+        raise ValueError(f"x must have shape (num_sequences, T, features); got {x.shape}")
+    if not 0 <= feature < x.shape[2]:
+        raise ValueError(f"feature must be between 0 and {x.shape[2] - 1}; got {feature}")
+    num_sequences, num_steps = x.shape[:2]
+    flipped = np.repeat(x[None], num_steps, axis=0)  # (T, n, T, features): copy t flips step t
+    flipped[np.arange(num_steps), :, np.arange(num_steps), feature] *= -1
+    base = np.asarray(model(x), dtype=np.float64).reshape(num_sequences, -1)
+    moved = np.asarray(model(flipped.reshape(-1, *x.shape[1:])), dtype=np.float64)
+    moved = moved.reshape(num_steps, num_sequences, -1)
+    return np.abs(moved - base[None]).sum(axis=-1).mean(axis=1)
+
+
+def forget_bias_initializer(forget_bias: float | str = 1.0, *, max_lag: int | None = None, seed: int = 0) -> Any:
+    """A ``bias_initializer`` for ``keras.layers.LSTM(..., unit_forget_bias=False)``.
+
+    Keras stores an LSTM's bias as four blocks ``[input, forget, candidate, output]``. With a
+    number, the forget block starts at that value and the rest at 0; ``unit_forget_bias=True``
+    (Keras's default) is the same as ``forget_bias=1.0``. With ``"chrono"`` (Tallec and Ollivier,
+    2018, *Can recurrent neural networks warp time?*), each unit's forget bias is
+    ``log(u)`` with ``u`` uniform in ``[1, max_lag - 1]`` and its input bias the negative of it,
+    so the units start with memory time scales spread up to about ``max_lag`` steps.
+    """
+    if forget_bias == "chrono":
+        if max_lag is None or max_lag < 3:
+            raise ValueError(f"the chrono initializer needs max_lag >= 3 (the longest lag to remember); got {max_lag}")
+    elif isinstance(forget_bias, str) or not np.isfinite(forget_bias):
+        raise ValueError(f"forget_bias must be a number or 'chrono'; got {forget_bias!r}")
+
+    def initializer(shape: Any, dtype: Any = None) -> np.ndarray:
+        (size,) = tuple(shape)
+        if size % 4:
+            raise ValueError(f"an LSTM bias has 4 * units entries; got a shape of {tuple(shape)}")
+        units = size // 4
+        bias = np.zeros(size, dtype=np.float32)
+        if forget_bias == "chrono":
+            assert max_lag is not None
+            forget = np.log(np.random.default_rng(seed).uniform(1.0, max_lag - 1.0, size=units))
+            bias[:units] = -forget
+            bias[units : 2 * units] = forget
+        else:
+            bias[units : 2 * units] = float(forget_bias)
+        return bias
+
+    return initializer
+
+
 def make_long_lag_task(num_sequences: int, seq_len: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A memory task: the label is the *first* of ``seq_len`` random bits, read at the end.
 

@@ -192,20 +192,47 @@ def test_clip_by_norm(capsys):
         return g * c / n if n > c else g
 
     checks.check_clip_by_norm(ok)
-    assert "matches tf.clip_by_norm" in capsys.readouterr().out
+    checks.check_clip_by_norm(ok, seed=4, size=20, edge_cases=True, visible=False)
+    out = capsys.readouterr().out
+    assert "matches tf.clip_by_norm" in out and "hidden test passed" in out
+    # another correct style: a factor that is 1 for short gradients (inf for a zero one, min'd away)
+    with np.errstate(divide="ignore"):
+        checks.check_clip_by_norm(lambda g, c: g * min(1.0, c / np.linalg.norm(g)), edge_cases=True)
     with pytest.raises(CheckFailure, match="clipping by value"):
         checks.check_clip_by_norm(lambda g, c: np.clip(g, -c, c))
     with pytest.raises(CheckFailure, match="must come back unchanged"):
         checks.check_clip_by_norm(lambda g, c: g * c / np.linalg.norm(g))
 
 
+def test_clip_by_norm_edge_cases_are_only_in_the_hidden_test():
+    def divides_always(g, c):  # right for every non-zero gradient, NaN for a zero one
+        return g * (c / np.linalg.norm(g)) if np.linalg.norm(g) >= c else g * (np.linalg.norm(g) / np.linalg.norm(g))
+
+    checks.check_clip_by_norm(divides_always)  # the visible cases have no zero gradient
+    with pytest.raises(CheckFailure, match="NaN for a zero gradient"):
+        checks.check_clip_by_norm(divides_always, edge_cases=True)
+
+    def shrinks_at_the_limit(g, c):  # right above and below the limit; ||g|| == c must come back unchanged
+        n = np.linalg.norm(g)
+        return g * (c / n) if n > c else (g if n < c else 0.9 * g)
+
+    with pytest.raises(CheckFailure, match="norm equals max_norm"):
+        checks.check_clip_by_norm(shrinks_at_the_limit, edge_cases=True)
+
+
 def test_clip_by_value(capsys):
     checks.check_clip_by_value(lambda g, lo, hi: np.clip(g, lo, hi))
-    assert "matches tf.clip_by_value" in capsys.readouterr().out
+    checks.check_clip_by_value(lambda g, lo, hi: np.clip(g, lo, hi), clip_min=-0.3, clip_max=2.0, visible=False)
+    out = capsys.readouterr().out
+    assert "matches tf.clip_by_value" in out and "hidden test passed" in out
     with pytest.raises(CheckFailure, match="swapped clip_min and clip_max"):
         checks.check_clip_by_value(lambda g, lo, hi: np.clip(g, hi, lo))
-    with pytest.raises(CheckFailure, match="differ from the expected"):
+    with pytest.raises(CheckFailure, match="symmetric range"):
         checks.check_clip_by_value(lambda g, lo, hi: np.clip(g, -hi, hi))
+    with pytest.raises(CheckFailure, match="differ from the expected"):  # the visible bounds, hard-coded
+        checks.check_clip_by_value(lambda g, lo, hi: np.clip(g, -0.5, 1.0), clip_min=-0.3, clip_max=2.0)
+    with pytest.raises(ValueError, match="below clip_max"):
+        checks.check_clip_by_value(lambda g, lo, hi: g, clip_min=1.0, clip_max=1.0)
 
 
 # ---------------------------------------------------------------- memory model
@@ -232,20 +259,63 @@ def test_memory_model(capsys):
         checks.check_memory_model(_memory_model(keras.layers.SimpleRNN))
     with pytest.raises(CheckFailure, match="return_sequences=False"):
         checks.check_memory_model(_memory_model(keras.layers.LSTM, return_sequences=True))
+    with pytest.raises(CheckFailure, match="return_sequences=False"):  # the guard before training: same message
+        checks.check_memory_model(_memory_model(keras.layers.LSTM, return_sequences=True), quiet=True)
+    capsys.readouterr()
+    checks.check_memory_model(_memory_model(keras.layers.LSTM), quiet=True)
+    assert capsys.readouterr().out == ""
     with pytest.raises(CheckFailure, match="expected sigmoid"):
         checks.check_memory_model(_memory_model(keras.layers.LSTM, activation="softmax"))
     with pytest.raises(CheckFailure, match="expected a keras.Model"):
         checks.check_memory_model(lambda *a: "model")
 
 
-def test_memory_results():
-    checks.check_memory_results({"simple_rnn": 0.5, "gated": 0.97})
-    with pytest.raises(CheckFailure, match="expected at least 0.8"):
-        checks.check_memory_results({"simple_rnn": 0.5, "gated": 0.6})
-    with pytest.raises(CheckFailure, match="expected it to fail"):
-        checks.check_memory_results({"simple_rnn": 0.9, "gated": 0.97})
-    with pytest.raises(CheckFailure, match="keys 'simple_rnn' and 'gated'"):
-        checks.check_memory_results({"lstm": 1.0})
+def _train(model, x, y, epochs, *, optimizer=None, loss="binary_crossentropy", batch_size=32, fit_epochs=None):
+    model.compile(
+        optimizer=optimizer or keras.optimizers.Adam(learning_rate=0.01, clipnorm=1.0), loss=loss, metrics=["accuracy"]
+    )
+    model.fit(x, y, epochs=epochs if fit_epochs is None else fit_epochs, batch_size=batch_size, verbose=0)
+    return model
+
+
+@pytest.mark.slow  # three real trainings, about 10 s
+def test_memory_training_grades_what_the_model_learned(capsys):
+    checks.check_memory_training(_train)
+    checks.check_memory_training(  # another style: a loss object; the hidden test's GRU on a longer lag
+        lambda m, x, y, e: _train(m, x, y, e, loss=keras.losses.BinaryCrossentropy()),
+        seed=1,
+        seq_len=15,
+        cell="GRU",
+        visible=False,
+    )
+    out = capsys.readouterr().out
+    assert "visible checks passed" in out and "hidden test passed" in out
+    rng = np.random.default_rng(0)
+    with pytest.raises(CheckFailure, match="on the check's own test set"):  # trained on shuffled labels
+        checks.check_memory_training(lambda m, x, y, e: _train(m, x, rng.permutation(y), e))
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (lambda m, x, y, e: m.fit(x, y, epochs=e), "must call `compile\\(\\)`"),
+        (lambda m, x, y, e: _train(m, x, y, e, optimizer=keras.optimizers.SGD(0.01, clipnorm=1.0)), "asks for Adam"),
+        (
+            lambda m, x, y, e: _train(m, x, y, e, optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0)),
+            "learning rate 0.001",
+        ),
+        (lambda m, x, y, e: _train(m, x, y, e, optimizer=keras.optimizers.Adam(0.01)), "clipnorm=None"),
+        (lambda m, x, y, e: _train(m, x, y, e, loss="mse"), "binary cross-entropy"),
+        (lambda m, x, y, e: _train(m, x, y, e, fit_epochs=e + 1), "trained for 2 epochs"),
+        (lambda m, x, y, e: _train(m, x, y, e, batch_size=64), "steps per epoch"),
+        (lambda m, x, y, e: _train(m, x, y, e, fit_epochs=0), "weights are unchanged"),
+        (lambda m, x, y, e: (_train(m, x, y, e), None)[1], "returned None"),
+        (lambda m, x, y, e: _train(keras.models.clone_model(m), x, y, e), "not the model it was given"),
+    ],
+)
+def test_memory_training_names_the_mistake(answer, message):
+    with pytest.raises(CheckFailure, match=message):
+        checks.check_memory_training(answer, epochs=1, num_train=64)
 
 
 # ---------------------------------------------------------------- backpropagation through time

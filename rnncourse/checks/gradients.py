@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import as_array, as_float, call_student, expect_close, expect_finite, expect_shape, fail, report_pass
+from ._core import as_array, call_student, expect_close, expect_finite, expect_shape, fail, report_pass
 
 
 def _rnn_inputs(seed: int, num_steps: int, input_dim: int, units: int):
@@ -424,8 +424,19 @@ def check_input_gradient_norms(
     report_pass(name, visible=visible)
 
 
-def check_clip_by_norm(clip_by_norm: Callable[..., Any], *, seed: int = 0, size: int = 6, visible: bool = True) -> None:
-    """Compare ``clip_by_norm(gradient, max_norm)`` with ``tf.clip_by_norm``."""
+def check_clip_by_norm(
+    clip_by_norm: Callable[..., Any],
+    *,
+    seed: int = 0,
+    size: int = 6,
+    edge_cases: bool = False,
+    visible: bool = True,
+) -> None:
+    """Compare ``clip_by_norm(gradient, max_norm)`` with ``tf.clip_by_norm``.
+
+    ``edge_cases=True`` (the hidden test) adds a gradient whose norm equals ``max_norm`` and a
+    zero gradient: both must come back unchanged, the zero one without a division by zero.
+    """
     __tracebackhide__ = True
     import tensorflow as tf
 
@@ -433,20 +444,32 @@ def check_clip_by_norm(clip_by_norm: Callable[..., Any], *, seed: int = 0, size:
     rng = np.random.default_rng(seed)
     grad = rng.normal(size=size) * 3.0
     norm = float(np.linalg.norm(grad))
-    for max_norm, case in (
-        (norm / 4, "a gradient longer than max_norm"),
-        (norm * 2, "a gradient shorter than max_norm"),
-    ):
-        got = as_array(call_student(clip_by_norm, grad.copy(), max_norm, name=name), name=name)
-        expected = tf.clip_by_norm(tf.constant(grad), max_norm).numpy()
-        expect_shape(got, grad.shape, name=name, meaning="the gradient's shape")
+    cases = [
+        (grad, norm / 4, "a gradient longer than max_norm"),
+        (grad, norm * 2, "a gradient shorter than max_norm"),
+    ]
+    if edge_cases:
+        cases += [
+            (grad, norm, "a gradient whose norm equals max_norm"),
+            (np.zeros(size), 1.0, "a zero gradient"),
+        ]
+    for gradient, max_norm, case in cases:
+        with np.errstate(divide="ignore", invalid="ignore"):  # a 0/0 shows up as NaN, named below
+            got = as_array(call_student(clip_by_norm, gradient.copy(), max_norm, name=name), name=name)
+        expected = tf.clip_by_norm(tf.constant(gradient), max_norm).numpy()
+        expect_shape(got, gradient.shape, name=name, meaning="the gradient's shape")
         if not np.allclose(got, expected, rtol=1e-6, atol=1e-9):
-            if np.allclose(got, np.clip(grad, -max_norm, max_norm)):
+            if case == "a zero gradient" and not np.all(np.isfinite(got)):
+                fail(
+                    f"{name} returned NaN for {case}: it divided by the norm 0.",
+                    hint="a gradient with norm <= max_norm comes back unchanged; divide only when you rescale.",
+                )
+            if np.allclose(got, np.clip(gradient, -max_norm, max_norm)):
                 fail(
                     f"{name} clipped each entry separately, which is clipping by value.",
                     hint="rescale the whole vector: g * max_norm / ||g|| when ||g|| > max_norm.",
                 )
-            if case.endswith("shorter than max_norm"):
+            if case != "a gradient longer than max_norm":
                 fail(
                     f"{name} changed {case}; it must come back unchanged.",
                     hint="only rescale when the norm exceeds max_norm.",
@@ -463,22 +486,34 @@ def check_clip_by_norm(clip_by_norm: Callable[..., Any], *, seed: int = 0, size:
 
 
 def check_clip_by_value(
-    clip_by_value: Callable[..., Any], *, seed: int = 0, size: int = 8, visible: bool = True
+    clip_by_value: Callable[..., Any],
+    *,
+    seed: int = 0,
+    size: int = 8,
+    clip_min: float = -0.5,
+    clip_max: float = 1.0,
+    visible: bool = True,
 ) -> None:
     """Compare ``clip_by_value(gradient, clip_min, clip_max)`` with ``tf.clip_by_value``."""
     __tracebackhide__ = True
     import tensorflow as tf
 
     name = "clip_by_value"
+    if not clip_min < clip_max:
+        raise ValueError(f"clip_min must be below clip_max; got {clip_min} and {clip_max}")
     rng = np.random.default_rng(seed)
     grad = rng.normal(size=size) * 2.0
-    clip_min, clip_max = -0.5, 1.0
     got = as_array(call_student(clip_by_value, grad.copy(), clip_min, clip_max, name=name), name=name)
     expected = tf.clip_by_value(tf.constant(grad), clip_min, clip_max).numpy()
     expect_shape(got, grad.shape, name=name, meaning="the gradient's shape")
     if not np.allclose(got, expected):
         if np.allclose(got, np.clip(grad, clip_max, clip_min)):
             fail(f"{name} swapped clip_min and clip_max.", hint="values below clip_min become clip_min.")
+        if np.allclose(got, np.clip(grad, -clip_max, clip_max)) or np.allclose(got, np.clip(grad, clip_min, -clip_min)):
+            fail(
+                f"{name} clipped into a symmetric range, but [clip_min, clip_max] = [{clip_min}, {clip_max}].",
+                hint="use clip_min as the lower bound and clip_max as the upper bound, as given.",
+            )
         expect_close(
             got,
             expected,
@@ -495,8 +530,14 @@ def check_memory_model(
     num_features: int = 2,
     num_units: int = 16,
     visible: bool = True,
+    quiet: bool = False,
 ) -> None:
-    """The long-lag model: Input, one gated recurrent layer (LSTM or GRU), a sigmoid unit."""
+    """The long-lag model: Input, one gated recurrent layer (LSTM or GRU), a sigmoid unit.
+
+    ``quiet=True`` prints nothing on success: a cell that is about to train the student's model
+    calls it first, so that a wrong model stops there with this check's message instead of a
+    Keras error from inside ``fit``.
+    """
     __tracebackhide__ = True
     import keras
 
@@ -547,28 +588,114 @@ def check_memory_model(
             f"the last layer's activation is {activation or 'missing'}; expected sigmoid.",
             hint="a binary label needs Dense(1, activation='sigmoid').",
         )
-    report_pass(name, visible=visible)
+    if not quiet:
+        report_pass(name, visible=visible)
 
 
-def check_memory_results(
-    accuracies: Mapping[str, Any], *, min_gated: float = 0.8, max_simple: float = 0.65, visible: bool = True
+MEMORY_LEARNING_RATE = 0.01  # the exercise's Adam learning rate
+MEMORY_CLIPNORM = 1.0  # the exercise's clipnorm
+MEMORY_BATCH_SIZE = 32
+
+
+def _loss_name(loss: Any) -> str:
+    """'binary_crossentropy' for the string, the function or the class instance."""
+    if isinstance(loss, str):
+        return loss
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
+    return {"BinaryCrossentropy": "binary_crossentropy"}.get(name, name)
+
+
+def check_memory_training(
+    train_memory_model: Callable[..., Any],
+    *,
+    seed: int = 0,
+    seq_len: int = 20,
+    num_units: int = 8,
+    num_train: int = 640,
+    epochs: int = 8,
+    cell: str = "LSTM",
+    min_accuracy: float = 0.8,
+    visible: bool = True,
 ) -> None:
-    """The gated model must solve the long-lag task and the naive SimpleRNN must not."""
+    """Train a fresh gated model with ``train_memory_model(model, x, y, epochs)`` and grade the result.
+
+    The check builds the model and the data itself (a long-lag task of ``seq_len`` steps), calls
+    the student's function, then reads what it did from the model: that it was compiled with
+    Adam(learning_rate=0.01, clipnorm=1.0) and binary cross-entropy, trained for ``epochs``
+    epochs in batches of 32, and that it reaches ``min_accuracy`` on a test set the student's
+    code never saw. Nothing the student types can stand in for the accuracy.
+    """
     __tracebackhide__ = True
-    name = "long-lag results"
-    if not isinstance(accuracies, Mapping) or not {"simple_rnn", "gated"} <= set(accuracies):
-        fail(f"{name}: expected a dict with keys 'simple_rnn' and 'gated'.")
-    simple = as_float(accuracies["simple_rnn"], name="accuracies['simple_rnn']")
-    gated = as_float(accuracies["gated"], name="accuracies['gated']")
-    if gated < min_gated:
+    import keras
+
+    from ..gradients import make_long_lag_task
+
+    name = "train_memory_model"
+    x, y = make_long_lag_task(num_train, seq_len, seed=seed)
+    x_test, y_test = make_long_lag_task(500, seq_len, seed=seed + 1000)
+    keras.utils.set_random_seed(seed)
+    layer = {"LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}[cell]
+    model = keras.Sequential(
+        [keras.Input(shape=(seq_len, 2)), layer(num_units), keras.layers.Dense(1, activation="sigmoid")]
+    )
+    initial = [w.copy() for w in model.get_weights()]
+    returned = call_student(train_memory_model, model, x, y, epochs, name=name)
+    if returned is None:
+        fail(f"{name} returned None.", hint="end with `return model` after model.fit(...).")
+    if returned is not model:
         fail(
-            f"{name}: the gated model reached {gated:.3f} test accuracy; expected at least {min_gated}.",
-            hint="train your build_memory_model's model as in the cell above (Adam, clipnorm, the "
-            "given epochs) and check it uses LSTM or GRU.",
+            f"{name} returned a {type(returned).__name__}, not the model it was given.",
+            hint="compile and fit the model passed in, then return that same model.",
         )
-    if simple > max_simple:
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not getattr(model, "compiled", False):
+        fail(f"{name} did not compile the model.", hint="call model.compile(optimizer=..., loss=..., metrics=...).")
+    if not isinstance(optimizer, keras.optimizers.Adam):
         fail(
-            f"{name}: the naive SimpleRNN reached {simple:.3f}; expected it to fail (<= {max_simple}).",
-            hint="keep the naive SimpleRNN as given: small random recurrent weights, no gates.",
+            f"{name} compiled with {type(optimizer).__name__}; the exercise asks for Adam.",
+            hint=f"keras.optimizers.Adam(learning_rate={MEMORY_LEARNING_RATE}, clipnorm={MEMORY_CLIPNORM}).",
         )
-    report_pass(name, visible=visible)
+    learning_rate = float(np.asarray(optimizer.learning_rate))
+    if not np.isclose(learning_rate, MEMORY_LEARNING_RATE):
+        fail(
+            f"{name} used Adam's learning rate {learning_rate:g}; the exercise asks for {MEMORY_LEARNING_RATE}.",
+            hint=f"keras.optimizers.Adam(learning_rate={MEMORY_LEARNING_RATE}, clipnorm={MEMORY_CLIPNORM}).",
+        )
+    if optimizer.clipnorm is None or not np.isclose(float(optimizer.clipnorm), MEMORY_CLIPNORM):
+        fail(
+            f"{name} compiled Adam with clipnorm={optimizer.clipnorm}; the exercise asks for {MEMORY_CLIPNORM}.",
+            hint="pass clipnorm=1.0 to the optimizer: it clips each weight's gradient (section 4).",
+        )
+    loss = _loss_name(getattr(model, "loss", None))
+    if loss != "binary_crossentropy":
+        fail(
+            f"{name} compiled with the loss {loss!r}; a 0/1 label with a sigmoid output needs binary cross-entropy.",
+            hint='loss="binary_crossentropy".',
+        )
+    history = getattr(model, "history", None)
+    trained_epochs = len(getattr(history, "epoch", []) or [])
+    if trained_epochs == 0 or all(np.array_equal(a, b) for a, b in zip(initial, model.get_weights())):
+        fail(f"{name} did not train the model: its weights are unchanged.", hint="call model.fit(x, y, ...).")
+    if trained_epochs != epochs:
+        fail(
+            f"{name} trained for {trained_epochs} epochs; it was asked for epochs = {epochs}.",
+            hint="pass epochs=epochs to model.fit, and call fit once.",
+        )
+    params = getattr(history, "params", None)
+    steps = params.get("steps") if isinstance(params, dict) else None
+    expected_steps = -(-num_train // MEMORY_BATCH_SIZE)
+    if steps is not None and steps != expected_steps:
+        fail(
+            f"{name} took {steps} steps per epoch on {num_train} sequences; batches of "
+            f"{MEMORY_BATCH_SIZE} give {expected_steps}.",
+            hint=f"pass batch_size={MEMORY_BATCH_SIZE} to model.fit.",
+        )
+    probabilities = np.asarray(model.predict(x_test, verbose=0), dtype=np.float64).reshape(-1)
+    accuracy = float(np.mean((probabilities > 0.5) == (y_test == 1)))
+    if accuracy < min_accuracy:
+        fail(
+            f"{name}: the trained {cell} scored {accuracy:.3f} on the check's own test set; expected at "
+            f"least {min_accuracy}.",
+            hint="fit on (x, y) as given, with no validation split and no other changes to the data.",
+        )
+    report_pass(name, visible=visible, detail=f"the check's {cell} reached {accuracy:.3f} on unseen sequences")
