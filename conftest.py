@@ -7,9 +7,11 @@ import os
 import sys
 from pathlib import Path
 
-os.environ["RNNCOURSE_FAST"] = "1"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+from rnncourse.config import FAST_ENV, QUIET_TF_ENV
+
+os.environ[FAST_ENV] = "1"
+for _name, _value in QUIET_TF_ENV.items():
+    os.environ.setdefault(_name, _value)
 # No MPLBACKEND: notebook kernels then use the inline backend (plots become outputs, as when the
 # solutions' outputs were stored), and pytest itself falls back to Agg on a machine without a screen.
 os.environ.pop("MPLBACKEND", None)

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rnncourse import course  # noqa: E402
+from rnncourse.config import child_env  # noqa: E402
 
 TARGETS = {  # lesson -> (full seconds, fast seconds)
     "01_gradients": (120, 20),
@@ -74,7 +75,7 @@ def machine_info() -> dict:
         ],
         capture_output=True,
         text=True,
-        env=_env(fast=True),
+        env=child_env(fast=True),
     )
     info = json.loads(probe.stdout.strip().splitlines()[-1]) if probe.returncode == 0 else {}
     info.update(
@@ -89,18 +90,6 @@ def machine_info() -> dict:
     return info
 
 
-def _env(fast: bool, **extra: str) -> dict:
-    env = dict(os.environ)
-    env.update(course.QUIET_TF_ENV)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    if fast:
-        env["RNNCOURSE_FAST"] = "1"
-    else:
-        env.pop("RNNCOURSE_FAST", None)
-    env.update(extra)
-    return env
-
-
 def _stats(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": len(values)}
 
@@ -110,7 +99,9 @@ def time_python(code: str, runs: int, **env: str) -> dict:
     values = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env=_env(True, **env), capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", code], check=True, env=child_env(fast=True, extra=env), capture_output=True
+        )
         values.append(time.perf_counter() - start)
     return _stats(values)
 
@@ -151,7 +142,10 @@ def bench_lesson(lesson: str, fast: bool, runs: int) -> dict:
             path = Path(tmp) / f"{lesson}.ipynb"
             shutil.copy2(course.solution_path(lesson), path)
             proc = subprocess.run(
-                [sys.executable, "-c", RUN_NOTEBOOK, str(path)], capture_output=True, text=True, env=_env(fast)
+                [sys.executable, "-c", RUN_NOTEBOOK, str(path)],
+                capture_output=True,
+                text=True,
+                env=child_env(fast=fast),
             )
             if proc.returncode != 0:
                 return {"error": proc.stderr[-1500:]}
@@ -333,12 +327,12 @@ ANCHORS = {"seed baseline (the slides)": 0.495, "Keras imdb_cnn_lstm, 2 epochs":
 
 def bench_variants(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
     """Lesson 04's variants (full mode, seed 0) and the best model's spread over `seeds`."""
-    from rnncourse import models
+    from bench.variants import benchmark_variants
 
-    variants = models.benchmark_variants(seed=seeds[0])
+    variants = benchmark_variants(seed=seeds[0])
     best = {seeds[0]: variants[BEST_VARIANT]}
     for seed in seeds[1:]:
-        best[seed] = models.benchmark_variants([BEST_VARIANT], seed=seed)[BEST_VARIANT]
+        best[seed] = benchmark_variants([BEST_VARIANT], seed=seed)[BEST_VARIANT]
     accuracy = [r["test_accuracy"] for r in best.values()]
     seconds = [r["train_seconds"] for r in best.values()]
     return {

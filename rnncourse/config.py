@@ -1,22 +1,36 @@
-"""Fast mode and the sizes every lesson uses, in one place.
+"""Fast mode, the sizes every lesson uses and lesson 04's hyperparameters, in one place.
 
 Students get *full mode*. CI, the autograder and ``make test`` set ``RNNCOURSE_FAST=1``,
 which shrinks data sizes and epochs so a notebook runs in seconds. Lessons never hard-code
-a size: they read it from :func:`sizes`.
+a size: they read it from :func:`sizes`. The hyperparameters of lesson 04's models (the same
+in both modes) are :func:`hyperparameters`; ``make bench`` (``bench/variants.py``) trains
+the lesson's models with them. :func:`child_env` is the environment of every process the
+course starts (kernels, nbgrader, benchmark runs).
 
->>> from rnncourse.config import sizes
+>>> from rnncourse.config import hyperparameters, sizes
 >>> s = sizes("04_sentiment")
 >>> s["num_train"]  # 20_000 in full mode
+>>> hyperparameters("04_sentiment")["batch_size"]
+128
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 FAST_ENV = "RNNCOURSE_FAST"
+
+#: TensorFlow quiet: no C++ start-up log lines, no oneDNN banner (and reproducible CPU results).
+#: ``import rnncourse`` sets them unless they are set; every kernel the course starts gets them.
+QUIET_TF_ENV: Mapping[str, str] = MappingProxyType({"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"})
+
+#: The matplotlib backend of a Jupyter kernel: plots become cell outputs.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 # Full mode (what students get) and fast mode (CI/grading), per lesson.
 _SIZES: dict[str, dict[str, dict[str, Any]]] = {
@@ -97,6 +111,26 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 
+# The hyperparameters of the models a lesson trains: the same in full and fast mode.
+_HYPERPARAMETERS: dict[str, dict[str, Any]] = {
+    "04_sentiment": {
+        "batch_size": 128,  # reviews per gradient step, every model
+        "baseline_units": 16,  # the seed's SimpleRNN(units=16)
+        "embedding_dim": 32,  # learned word vectors of the study models
+        "num_units": 32,  # LSTM state size of the study models
+        "dropout_rate": 0.3,  # dropout, recurrent_dropout and the Dropout layer
+        "small_batch_size": 32,  # the batch-size comparison
+        "filters": 64,  # Conv1D filters of the strong model
+        "kernel_size": 5,  # Conv1D window, in tokens
+        "pool_size": 4,  # MaxPooling1D: the LSTM reads 4 times fewer steps
+        "conv_units": 64,  # LSTM state size of the strong model
+        "learning_rate": 3e-3,  # Adam, every model after the baseline (Keras's default: 1e-3)
+        "patience": 2,  # early stopping of the models that have a validation set
+        "example_units": 64,  # the example model's LSTM(64) and GRU(64)
+        "example_dropout": 0.2,  # the example model's dropout
+    },
+}
+
 
 def is_fast() -> bool:
     """True when ``RNNCOURSE_FAST`` is set to a true value (1, true, yes, on)."""
@@ -121,9 +155,60 @@ def sizes(lesson: str, mode_name: str | None = None) -> Mapping[str, Any]:
     return MappingProxyType(dict(per_mode[mode_name or mode()]))
 
 
+def hyperparameters(lesson: str) -> Mapping[str, Any]:
+    """The hyperparameters of the models ``lesson`` trains (read-only; the same in both modes).
+
+    Only ``"04_sentiment"`` has any: batch sizes, layer sizes, dropout, the learning rate and
+    the early-stopping patience of its model variants. ``make bench`` trains the same models
+    with them (``bench/variants.py``), and ``tests/test_bench_variants.py`` checks that the
+    lesson's notebook uses these values.
+    """
+    try:
+        return MappingProxyType(dict(_HYPERPARAMETERS[lesson]))
+    except KeyError:
+        known = ", ".join(sorted(_HYPERPARAMETERS))
+        raise KeyError(f"lesson {lesson!r} has no hyperparameters here; lessons that have them: {known}") from None
+
+
 def describe(lesson: str) -> str:
     """One line for the top of a notebook: which mode runs and with what sizes."""
     s = sizes(lesson)
     items = ", ".join(f"{k}={v}" for k, v in s.items())
     hint = " (set RNNCOURSE_FAST=0 for the full lesson)" if is_fast() else ""
     return f"{mode()} mode{hint}: {items}"
+
+
+def child_env(
+    base: Mapping[str, str] | None = None, *, fast: bool | None = True, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a process the course starts: a kernel, nbgrader, a benchmark run.
+
+    The one place that says what such a process needs: TensorFlow quiet (:data:`QUIET_TF_ENV`,
+    whatever ``base`` says), this Python's ``bin`` folder first on ``PATH`` (kernels and the tools
+    nbgrader shells out to, such as ``alembic``, come from this environment), fast mode as asked,
+    and the inline matplotlib backend unless ``base`` names one. ``base`` is not changed.
+
+    Parameters
+    ----------
+    base : mapping, optional
+        The variables to start from: default a copy of ``os.environ``. The grader's sandbox
+        passes a small explicit mapping instead, so that nothing of the instructor's leaks in.
+    fast : bool or None, default True
+        ``True`` sets ``RNNCOURSE_FAST=1``, ``False`` removes it (full mode), ``None`` leaves
+        whatever ``base`` has.
+    extra : mapping, optional
+        Set last, over everything else.
+    """
+    env = dict(os.environ if base is None else base)
+    env.update(QUIET_TF_ENV)
+    bindir = str(Path(sys.executable).parent)
+    if env.get("PATH", "").split(os.pathsep)[0] != bindir:
+        env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    if fast is True:
+        env[FAST_ENV] = "1"
+    elif fast is False:
+        env.pop(FAST_ENV, None)
+    env.setdefault("MPLBACKEND", INLINE_BACKEND)
+    if extra:
+        env.update(extra)
+    return env

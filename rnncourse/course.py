@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .config import child_env
+from .notebook import cell_source, grade_id, nbgrader_metadata
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LESSON_IDS: tuple[str, ...] = ("01_gradients", "02_gru_lstm", "03_embeddings", "04_sentiment")
 NBGRADER_CONFIG = PROJECT_ROOT / "autograder" / "nbgrader_config.py"
 SOLUTIONS_DIR = PROJECT_ROOT / "solutions"
 LESSONS_DIR = PROJECT_ROOT / "lessons"
-
-# Environment for every kernel the course starts in fast mode (CI, grading, outputs).
-QUIET_TF_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
 def solution_path(lesson_id: str) -> Path:
@@ -42,21 +41,6 @@ def available_lessons() -> list[str]:
     return [lesson for lesson in LESSON_IDS if solution_path(lesson).exists()]
 
 
-def fast_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """A copy of the environment with fast mode on and TensorFlow quiet."""
-    env = dict(os.environ)
-    env.update(QUIET_TF_ENV)
-    # nbgrader shells out to `alembic`, and kernels should be this environment's Python.
-    bindir = str(Path(sys.executable).parent)
-    if env.get("PATH", "").split(os.pathsep)[0] != bindir:
-        env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
-    env["RNNCOURSE_FAST"] = "1"
-    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    if extra:
-        env.update(extra)
-    return env
-
-
 def nbgrader(
     *args: str, cwd: Path = NBGRADER_CONFIG.parent, env: dict[str, str] | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
@@ -66,7 +50,7 @@ def nbgrader(
     autograder/ (or in ``cwd``, a folder holding a copy of that config).
     """
     cmd = [sys.executable, "-m", "nbgrader", *args]
-    proc = subprocess.run(cmd, cwd=cwd, env=env or fast_env(), text=True, capture_output=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=env or child_env(), text=True, capture_output=True)
     if check and (proc.returncode != 0 or "[ERROR]" in proc.stderr or "| ERROR]" in proc.stderr):
         raise RuntimeError(
             f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
@@ -104,9 +88,9 @@ def solution_answers(lesson_id: str) -> dict[str, str]:
     nb = json.loads(solution_path(lesson_id).read_text(encoding="utf-8"))
     answers = {}
     for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_metadata(cell)
         if meta.get("solution"):
-            source = "".join(cell["source"])
+            source = cell_source(cell)
             lines = [
                 line for line in source.splitlines() if line.strip() not in {"### BEGIN SOLUTION", "### END SOLUTION"}
             ]
@@ -119,7 +103,7 @@ def reference_submission(lesson_id: str, answers: dict[str, str] | None = None) 
     answers = solution_answers(lesson_id) if answers is None else answers
     nb = json.loads(lesson_path(lesson_id).read_text(encoding="utf-8"))
     for cell in nb["cells"]:
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        gid = grade_id(cell)
         if gid in answers:
             cell["source"] = answers[gid]
     return nb
@@ -136,23 +120,20 @@ def _normalise_release(path: Path) -> None:
 
 
 def execute_notebook(path: Path, *, timeout: int = 600, fast: bool = True) -> None:
-    """Execute a notebook in place with nbclient (in its own folder) and store its outputs."""
+    """Execute a notebook in place with nbclient (in its own folder) and store its outputs.
+
+    The kernel runs with :func:`rnncourse.config.child_env` (fast mode unless ``fast=False``);
+    ``os.environ`` of the calling process is not changed.
+    """
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    env_backup = dict(os.environ)
-    try:
-        os.environ.update(fast_env() if fast else QUIET_TF_ENV)
-        if not fast:
-            os.environ.pop("RNNCOURSE_FAST", None)
-        client = NotebookClient(
-            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-        )
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(env_backup)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    # The kernel gets its own environment (KernelManager.start_kernel(env=...)); this process's is untouched.
+    client.execute(env=child_env(fast=fast))
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)

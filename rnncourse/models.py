@@ -22,9 +22,9 @@ build_example_model        GloVe Embedding (frozen) -> Dense -> Dropout -> LSTM 
 measure a variant the way the lesson does (binary cross-entropy, accuracy, ``model.fit`` wall
 time); :func:`crop_sequences` and :func:`restrict_vocabulary` derive shorter sequences and
 smaller vocabularies from one loaded array without reloading the data.
-:func:`benchmark_variants` trains every variant of the lesson with its sizes and
-:data:`HYPERPARAMETERS` (which the notebook assigns too; a test keeps them in step) and
-reports parameters, training time and test accuracy: it is what ``make bench`` calls.
+``make bench`` trains every variant of the lesson with these builders (``bench/variants.py``),
+with the sizes of :func:`rnncourse.config.sizes` and the hyperparameters of
+:func:`rnncourse.config.hyperparameters`.
 
 TensorFlow and Keras are imported inside the functions, so importing this module is cheap.
 """
@@ -32,18 +32,15 @@ TensorFlow and Keras are imported inside the functions, so importing this module
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "HYPERPARAMETERS",
     "TrainResult",
-    "VARIANT_NAMES",
     "balanced_split",
-    "benchmark_variants",
     "build_baseline_rnn",
     "early_stopping",
     "build_conv_lstm",
@@ -386,190 +383,3 @@ def fit_and_evaluate(
     return TrainResult(
         int(model.count_params()), float(seconds), float(test_loss), float(test_accuracy), dict(history.history)
     )
-
-
-# --------------------------------------------------------------------------------------
-# The lesson's variants, for `make bench`
-# --------------------------------------------------------------------------------------
-
-#: Hyperparameters lesson 04 uses (its notebook assigns the same values; a test checks it).
-HYPERPARAMETERS: Mapping[str, Any] = {
-    "batch_size": 128,  # reviews per gradient step, every model
-    "baseline_units": 16,  # the seed's SimpleRNN(units=16)
-    "embedding_dim": 32,  # learned word vectors of the study models
-    "num_units": 32,  # LSTM state size of the study models
-    "dropout_rate": 0.3,  # dropout, recurrent_dropout and the Dropout layer
-    "small_batch_size": 32,  # the batch-size comparison
-    "filters": 64,  # Conv1D filters of the strong model
-    "kernel_size": 5,  # Conv1D window, in tokens
-    "pool_size": 4,  # MaxPooling1D: the LSTM reads 4 times fewer steps
-    "conv_units": 64,  # LSTM state size of the strong model
-    "learning_rate": 3e-3,  # Adam, every model after the baseline (Keras's default: 1e-3)
-    "patience": 2,  # early stopping of the models that have a validation set
-    "example_units": 64,  # the example model's LSTM(64) and GRU(64)
-    "example_dropout": 0.2,  # the example model's dropout
-}
-
-VARIANT_NAMES = (
-    "baseline",
-    "lstm_1_layer",
-    "lstm_2_layers",
-    "lstm_dropout",
-    "lstm_batch_32",
-    "conv_short_small_vocab",
-    "conv_short",
-    "conv_long",
-    "conv_lstm_all",
-    "example_model",
-)
-
-
-def benchmark_variants(
-    names: Sequence[str] | None = None, *, seed: int = 0, sizes: Mapping[str, Any] | None = None
-) -> dict[str, dict[str, Any]]:
-    """Train lesson 04's model variants as the lesson does and measure each one.
-
-    Parameters
-    ----------
-    names : sequence of str, optional
-        Variants from :data:`VARIANT_NAMES` (default: all of them, about 2-3 minutes on
-        2 cores in full mode).
-    seed : int, default 0
-        Passed to ``keras.utils.set_random_seed`` before each model is built.
-    sizes : mapping, optional
-        Lesson sizes; default ``config.sizes("04_sentiment")`` (full or fast mode).
-
-    Returns
-    -------
-    dict
-        Variant name -> ``{"params", "train_seconds", "test_accuracy", "test_loss",
-        "num_train", "maxlen", "num_words", "epochs_run", "batch_size"}``. Accuracies are on the
-        held-out test reviews; ``train_seconds`` is the wall time of ``model.fit``. Variants
-        with a validation set stop early (``HYPERPARAMETERS["patience"]``) and keep their best
-        epoch's weights.
-    """
-    import keras
-
-    from . import config, data, glove
-
-    sizes = dict(sizes or config.sizes("04_sentiment"))
-    names = list(names or VARIANT_NAMES)
-    unknown = sorted(set(names) - set(VARIANT_NAMES))
-    if unknown:
-        raise ValueError(f"unknown variants {unknown}; known: {list(VARIANT_NAMES)}")
-    hp = HYPERPARAMETERS
-    num_words, maxlen = sizes["num_words"], sizes["maxlen"]
-    (x_train, y_train), (x_test, y_test), word_index = data.load_imdb(
-        num_words=num_words, maxlen=maxlen, num_train=sizes["num_train"], num_test=sizes["num_test"]
-    )
-    n_study, n_val, study_maxlen = sizes["study_num_train"], sizes["num_val"], sizes["study_maxlen"]
-    small, short_maxlen, epochs = sizes["small_num_words"], sizes["short_maxlen"], sizes["epochs"]
-
-    def crop(xy: tuple[np.ndarray, np.ndarray], length: int = study_maxlen) -> tuple[np.ndarray, np.ndarray]:
-        return crop_sequences(xy[0], length), xy[1]
-
-    def short(xy: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        return crop(xy, short_maxlen)
-
-    def shrink(xy: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        return restrict_vocabulary(short(xy)[0], small), xy[1]
-
-    full_test = (x_test, y_test)
-    study_rows, val_rows = balanced_split(y_train, n_study, n_val)
-    rest_rows = np.setdiff1d(np.arange(len(y_train)), val_rows)
-    val = (x_train[val_rows], y_train[val_rows])
-    train_no_val = (x_train[rest_rows], y_train[rest_rows])
-    study = crop((x_train[study_rows], y_train[study_rows]))
-    matrix = None
-    if any(n.startswith(("conv", "example")) for n in names):
-        matrix, _ = glove.filter_glove(word_index, glove.load_glove())
-    on_study = {"train": study, "test": crop(full_test), "val": crop(val), "epochs": sizes["study_epochs"]}
-
-    def glove_matrix() -> np.ndarray:
-        assert matrix is not None, "the GloVe matrix is loaded for the conv and example variants"
-        return matrix
-
-    def spec(name: str) -> tuple[Callable[[], Any], dict[str, Any]]:
-        def lstm(layers: int) -> Any:
-            return build_lstm_classifier(num_words, hp["embedding_dim"], hp["num_units"], layers)
-
-        def conv(m: np.ndarray, units: int) -> Any:
-            return build_conv_lstm(m, hp["filters"], hp["kernel_size"], hp["pool_size"], units)
-
-        table: dict[str, tuple[Callable[[], Any], dict[str, Any]]] = {
-            "baseline": (
-                lambda: build_baseline_rnn(hp["baseline_units"]),
-                {
-                    "train": (raw_index_feature(x_train), y_train),
-                    "test": (raw_index_feature(x_test), y_test),
-                    "epochs": epochs,
-                    "optimizer": "sgd",
-                },
-            ),
-            "lstm_1_layer": (lambda: lstm(1), on_study),
-            "lstm_2_layers": (lambda: lstm(2), on_study),
-            "lstm_dropout": (
-                lambda: build_dropout_classifier(num_words, hp["embedding_dim"], hp["num_units"], hp["dropout_rate"]),
-                on_study,
-            ),
-            "lstm_batch_32": (lambda: lstm(1), {**on_study, "batch_size": hp["small_batch_size"]}),
-            "conv_short_small_vocab": (
-                lambda: conv(glove_matrix()[:small], hp["num_units"]),
-                {
-                    "train": shrink(train_no_val),
-                    "test": shrink(full_test),
-                    "val": shrink(val),
-                    "epochs": epochs,
-                    "num_words": small,
-                },
-            ),
-            "conv_short": (
-                lambda: conv(glove_matrix(), hp["num_units"]),
-                {"train": short(train_no_val), "test": short(full_test), "val": short(val), "epochs": epochs},
-            ),
-            "conv_long": (
-                lambda: conv(glove_matrix(), hp["conv_units"]),
-                {"train": train_no_val, "test": full_test, "val": val, "epochs": epochs},
-            ),
-            "conv_lstm_all": (
-                lambda: conv(glove_matrix(), hp["conv_units"]),
-                {"train": (x_train, y_train), "test": full_test, "epochs": epochs},
-            ),
-            "example_model": (
-                lambda: build_example_model(glove_matrix(), hp["example_units"], hp["example_dropout"]),
-                {**on_study, "epochs": epochs},
-            ),
-        }
-        return table[name]
-
-    out = {}
-    for name in names:
-        build, run = spec(name)
-        keras.utils.set_random_seed(seed)
-        optimizer = run.get("optimizer", "adam")
-        model = compile_classifier(
-            build(), optimizer=optimizer, learning_rate=hp["learning_rate"] if optimizer == "adam" else None
-        )
-        batch_size = run.get("batch_size", hp["batch_size"])
-        callbacks = [early_stopping(hp["patience"])] if run.get("val") is not None else []
-        result = fit_and_evaluate(
-            model,
-            run["train"],
-            run["test"],
-            epochs=run["epochs"],
-            batch_size=batch_size,
-            validation_data=run.get("val"),
-            callbacks=callbacks,
-        )
-        out[name] = {
-            "params": result.params,
-            "train_seconds": round(result.train_seconds, 2),
-            "test_accuracy": round(result.test_accuracy, 4),
-            "test_loss": round(result.test_loss, 4),
-            "num_train": int(len(run["train"][1])),
-            "maxlen": int(run["train"][0].shape[1]),
-            "num_words": int(run.get("num_words", num_words)),
-            "epochs_run": len(result.history["loss"]),
-            "batch_size": int(batch_size),
-        }
-    return out

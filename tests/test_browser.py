@@ -34,6 +34,9 @@ from pathlib import Path
 import pytest
 
 from rnncourse import course
+from rnncourse.config import child_env
+from rnncourse.notebook import cell_source, nbgrader_metadata
+from rnncourse.notebook import grade_id as grade_id_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -91,7 +94,7 @@ def _tree_digest(folder: Path) -> str:
 def _cell_index(lesson_file: Path, grade_id: str) -> int:
     cells = json.loads(lesson_file.read_text(encoding="utf-8"))["cells"]
     for index, cell in enumerate(cells):
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+        if grade_id_of(cell) == grade_id:
             return index
     raise AssertionError(f"{lesson_file.name} has no cell with grade_id {grade_id!r}")
 
@@ -154,13 +157,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
     )
 
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(
-        os.environ,
-        JUPYTER_TOKEN=token,
-        RNNCOURSE_FAST="1",
-        JUPYTERLAB_SETTINGS_DIR=str(settings),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "lab-workspaces"),
-        JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
+    env = child_env(
+        fast=True,
+        extra={
+            "JUPYTER_TOKEN": token,
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "lab-workspaces"),
+            "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
+        },
     )
     # Kernels draw inline, as in a student's lab (conftest.py sets Agg for pytest itself), and
     # variables of an outer `make test` must not leak into this make.
@@ -368,11 +372,7 @@ def test_student_solves_an_exercise_sees_a_hint_and_validates(lab, page):
     # Expected failures: every graded cell but the solved exercise's test and the hidden-test
     # placeholders (in the student notebook they hold only a docstring, which passes).
     cells = json.loads(course.lesson_path(LESSON).read_text(encoding="utf-8"))["cells"]
-    graded = {
-        c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]).splitlines()[0]
-        for c in cells
-        if c.get("metadata", {}).get("nbgrader", {}).get("grade")
-    }
+    graded = {grade_id_of(c): cell_source(c).splitlines()[0] for c in cells if nbgrader_metadata(c).get("grade")}
     expected = {
         gid: first for gid, first in graded.items() if gid != "test_rnn_forward" and not gid.endswith("_hidden")
     }

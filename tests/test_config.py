@@ -32,3 +32,69 @@ def test_sizes_are_read_only_and_unknown_lessons_fail_clearly():
         config.sizes("01_gradients")["seq_len"] = 3  # type: ignore[index]
     with pytest.raises(KeyError, match="unknown lesson '05_x'; known lessons: 01_gradients"):
         config.sizes("05_x")
+
+
+def test_child_env_quiet_tensorflow_this_python_first_and_fast_mode_as_asked():
+    import os
+    import sys
+    from pathlib import Path
+
+    bindir = str(Path(sys.executable).parent)
+    base = {"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "0", "RNNCOURSE_FAST": "0", "KEEP": "me"}
+    env = config.child_env(base)
+    assert env["PATH"] == bindir + os.pathsep + "/usr/bin:/bin"
+    assert env["TF_CPP_MIN_LOG_LEVEL"] == "3" and env["TF_ENABLE_ONEDNN_OPTS"] == "0"
+    assert env["RNNCOURSE_FAST"] == "1" and env["KEEP"] == "me"
+    assert env["MPLBACKEND"] == config.INLINE_BACKEND
+    assert base["RNNCOURSE_FAST"] == "0" and "MPLBACKEND" not in base  # the base is not changed
+    assert "RNNCOURSE_FAST" not in config.child_env(base, fast=False)
+    assert config.child_env(base, fast=None)["RNNCOURSE_FAST"] == "0"
+    assert "RNNCOURSE_FAST" not in config.child_env({"PATH": "/bin"}, fast=None)
+    # PATH already starting with this Python's folder is kept; MPLBACKEND of the base wins; extra goes last.
+    env = config.child_env({"PATH": env["PATH"], "MPLBACKEND": "agg"}, extra={"RNNCOURSE_FAST": "x"})
+    assert env["PATH"] == bindir + os.pathsep + "/usr/bin:/bin"
+    assert env["MPLBACKEND"] == "agg" and env["RNNCOURSE_FAST"] == "x"
+    assert config.child_env()["HOME"] == os.environ["HOME"]  # default base: this process's environment
+
+
+def test_the_grader_environments_are_small_and_explicit(tmp_path, monkeypatch):
+    """The sandboxed kernel's and the nbgrader worker's environments, pinned variable by variable."""
+    import sys
+    from pathlib import Path
+
+    from rnncourse.grader import process, sandbox
+
+    path = str(Path(sys.executable).parent) + ":/usr/local/bin:/usr/bin:/bin"
+    quiet = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    base = {"LANG": "de_DE.UTF-8", "SECRET": "x", "TF_NUM_INTRAOP_THREADS": "2", "TF_CPP_MIN_LOG_LEVEL": "0"}
+    assert sandbox.kernel_env(tmp_path, base) == {
+        "PATH": path,
+        "LANG": "de_DE.UTF-8",
+        "HOME": str(tmp_path),
+        "TMPDIR": "/tmp",
+        "RNNCOURSE_FAST": "1",
+        "MPLBACKEND": config.INLINE_BACKEND,
+        "MPLCONFIGDIR": str(tmp_path / ".matplotlib"),
+        "IPYTHONDIR": str(tmp_path / ".ipython"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "TF_NUM_INTRAOP_THREADS": "2",
+        **quiet,
+    }
+    kept = sandbox.kernel_env(tmp_path, {"RNNCOURSE_FAST": "0", "MPLBACKEND": "agg"})
+    assert kept["RNNCOURSE_FAST"] == "0" and kept["MPLBACKEND"] == "agg"
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("RNNCOURSE_DATA_DIR", "/data")
+    monkeypatch.setenv("MPLBACKEND", "agg")
+    assert process.worker_env(tmp_path) == {
+        "PATH": path,
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "RNNCOURSE_FAST": "1",
+        "MPLBACKEND": config.INLINE_BACKEND,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "IPYTHONDIR": str(tmp_path / ".ipython"),
+        "RNNCOURSE_DATA_DIR": "/data",
+        **quiet,
+    }

@@ -19,6 +19,7 @@ from rnncourse import course
 from rnncourse.grader import CSV_COLUMNS, Settings, grade_folder
 from rnncourse.grader.demos import SKIPPED_SOURCE
 from rnncourse.grader.scan import scan_source
+from rnncourse.notebook import grade_id
 
 pytestmark = pytest.mark.slow
 LESSON = "01_gradients"
@@ -38,8 +39,8 @@ def _student(answers: dict[str, str] | None = None, edit=None) -> dict:
     return nb
 
 
-def _cell(nb: dict, grade_id: str) -> dict:
-    return next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+def _cell(nb: dict, wanted: str) -> dict:
+    return next(c for c in nb["cells"] if grade_id(c) == wanted)
 
 
 SOLVED = course.solution_answers(LESSON)
@@ -54,11 +55,7 @@ def _with_code(extra: str, answers=WRONG_RNN) -> dict:
 
 
 def _delete_tests(nb):
-    nb["cells"] = [
-        c
-        for c in nb["cells"]
-        if c["metadata"].get("nbgrader", {}).get("grade_id") not in {"test_rnn_forward", "test_rnn_forward_hidden"}
-    ]
+    nb["cells"] = [c for c in nb["cells"] if grade_id(c) not in {"test_rnn_forward", "test_rnn_forward_hidden"}]
 
 
 def _edit_test(nb):

@@ -15,6 +15,7 @@ from rnncourse.grader.demos import (
     read_names,
     skip_demonstrations,
 )
+from rnncourse.notebook import grade_id
 
 
 def _cell(source: str, demo: bool = False) -> dict:
@@ -96,7 +97,7 @@ def test_demonstrations_are_never_graded_cells(lesson):
     nb = json.loads(course.solution_path(lesson).read_text(encoding="utf-8"))
     for cell in nb["cells"]:
         if DEMO_TAG in cell["metadata"].get("tags", []):
-            assert not cell["metadata"].get("nbgrader", {}).get("grade_id"), cell["source"][:60]
+            assert not grade_id(cell), cell["source"][:60]
 
 
 def test_the_released_lessons_keep_the_tags():

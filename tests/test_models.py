@@ -1,16 +1,15 @@
-"""rnncourse.models: lesson 04's model builders and helpers, on tiny inputs."""
+"""rnncourse.models: lesson 04's model builders and helpers, on tiny inputs.
+
+make bench's variants (bench/variants.py) are tested in tests/test_bench_variants.py.
+"""
 
 from __future__ import annotations
-
-import ast
-import json
-import re
 
 import keras
 import numpy as np
 import pytest
 
-from rnncourse import course, models
+from rnncourse import models
 
 L = keras.layers
 
@@ -174,64 +173,3 @@ def test_compile_and_fit_and_evaluate_on_a_tiny_task():
     assert isinstance(sgd.optimizer, keras.optimizers.SGD)
     with pytest.raises(ValueError, match="optimizer"):
         models.compile_classifier(models.build_baseline_rnn(), optimizer="rmsprop")
-
-
-def test_benchmark_variants_rejects_unknown_names():
-    with pytest.raises(ValueError, match="unknown variants"):
-        models.benchmark_variants(["nope"])
-
-
-@pytest.mark.slow
-def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env, monkeypatch):
-    sizes = {
-        "num_train": 64,
-        "num_test": 32,
-        "num_words": 300,
-        "maxlen": 24,
-        "epochs": 1,
-        "study_num_train": 32,
-        "num_val": 16,
-        "study_maxlen": 12,
-        "study_epochs": 1,
-        "short_maxlen": 8,
-        "small_num_words": 100,
-    }
-    runs = []  # (trained model, test set) of every fit_and_evaluate call
-    fit_and_evaluate = models.fit_and_evaluate
-
-    def recording_fit_and_evaluate(model, train, test, **kwargs):
-        runs.append((model, test))
-        return fit_and_evaluate(model, train, test, **kwargs)
-
-    monkeypatch.setattr(models, "fit_and_evaluate", recording_fit_and_evaluate)
-    out = models.benchmark_variants(["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long"], sizes=sizes)
-    assert list(out) == ["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long"]
-    assert out["baseline"]["num_train"] == 64 and out["baseline"]["maxlen"] == 24
-    assert out["lstm_1_layer"]["num_train"] == 32 and out["lstm_1_layer"]["maxlen"] == 12
-    assert out["conv_short_small_vocab"]["num_words"] == 100 and out["conv_short_small_vocab"]["maxlen"] == 8
-    assert out["conv_long"]["maxlen"] == 24 and out["conv_long"]["num_train"] == 64 - 16
-    assert out["lstm_1_layer"]["epochs_run"] == 1
-    assert all(row["params"] > 0 for row in out.values())
-    # Each reported accuracy is its trained model's on the held-out test reviews.
-    for (model, (x_test, y_test)), (name, row) in zip(runs, out.items(), strict=True):
-        assert len(y_test) == sizes["num_test"], name
-        p = model.predict(x_test, verbose=0).ravel()
-        assert row["test_accuracy"] == pytest.approx(np.mean((p > 0.5) == y_test), abs=1e-4), name
-
-
-def test_the_notebook_uses_the_benchmarked_hyperparameters():
-    """make bench measures models.benchmark_variants; the lesson must train the same models."""
-    path = course.solution_path("04_sentiment")
-    if not path.exists():
-        pytest.skip("lesson 04 is not there yet")
-    source = "\n".join(
-        "".join(cell["source"]) for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "code"
-    )
-    for name, value in models.HYPERPARAMETERS.items():
-        assigned = [
-            ast.literal_eval(match)
-            for match in re.findall(rf"^{name} = ([^#\n]+?)\s*(?:#.*)?$", source, flags=re.MULTILINE)
-        ]
-        assert assigned == [value], (
-            f"the notebook assigns {name} = {assigned}; rnncourse.models.HYPERPARAMETERS has {value}"
-        )

@@ -9,6 +9,7 @@ import pytest
 
 from rnncourse import course
 from rnncourse.grader import Settings, grade_folder
+from rnncourse.notebook import cell_source, grade_id, nbgrader_metadata
 
 EXPECTED_LESSONS = [
     "01_gradients",
@@ -51,8 +52,8 @@ def test_student_notebook_has_no_solutions_outputs_or_hidden_tests(lesson):
     code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code_cells, "a lesson without code cells"
     assert all(not c["outputs"] and c["execution_count"] is None for c in code_cells)
-    stubs = [c for c in code_cells if c["metadata"].get("nbgrader", {}).get("solution")]
-    assert stubs and all("raise NotImplementedError()" in "".join(c["source"]) for c in stubs)
+    stubs = [c for c in code_cells if nbgrader_metadata(c).get("solution")]
+    assert stubs and all("raise NotImplementedError()" in cell_source(c) for c in stubs)
 
 
 @pytest.mark.parametrize("lesson", course.available_lessons())
@@ -60,13 +61,13 @@ def test_exercise_standard(lesson):
     """Every solution cell is followed by a visible and a hidden graded test; free response exists."""
     nb = _load(course.solution_path(lesson))
     cells = nb["cells"]
-    meta = [c["metadata"].get("nbgrader", {}) for c in cells]
+    meta = [nbgrader_metadata(c) for c in cells]
     tests = [(c, m) for c, m in zip(cells, meta) if m.get("grade") and c["cell_type"] == "code"]
-    hidden = [c for c, _ in tests if "### BEGIN HIDDEN TESTS" in "".join(c["source"])]
-    visible = [c for c, _ in tests if "### BEGIN HIDDEN TESTS" not in "".join(c["source"])]
+    hidden = [c for c, _ in tests if "### BEGIN HIDDEN TESTS" in cell_source(c)]
+    visible = [c for c, _ in tests if "### BEGIN HIDDEN TESTS" not in cell_source(c)]
     assert len(hidden) >= 4 and len(visible) >= 4
     for c, m in tests:
-        source = "".join(c["source"])
+        source = cell_source(c)
         assert m.get("points", 0) > 0 and m.get("locked"), m.get("grade_id")
         if "### BEGIN HIDDEN TESTS" in source:
             assert source.lstrip().startswith("# Hidden test"), f"{m['grade_id']}: hidden cells start with a comment"
@@ -75,7 +76,7 @@ def test_exercise_standard(lesson):
         assert "checks." in source, f"{m['grade_id']}: test cells call rnncourse.checks"
     free = [m for c, m in zip(cells, meta) if c["cell_type"] == "markdown" and m.get("grade") and m.get("solution")]
     assert free, "each lesson has at least one free-response cell graded by hand"
-    assert any("Key takeaways" in "".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert any("Key takeaways" in cell_source(c) for c in cells if c["cell_type"] == "markdown")
 
 
 @pytest.mark.slow
@@ -107,11 +108,9 @@ def test_autograder_full_marks_for_the_reference_and_zero_for_the_untouched_note
 def test_solutions_carry_fast_mode_outputs_for_nbval(lesson):
     """nbval compares stored outputs; a solution saved without them would make that check vacuous."""
     nb = _load(course.solution_path(lesson))
-    tests = [c for c in nb["cells"] if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get("grade")]
+    tests = [c for c in nb["cells"] if c["cell_type"] == "code" and nbgrader_metadata(c).get("grade")]
     missing = [
-        c["metadata"]["nbgrader"]["grade_id"]
-        for c in tests
-        if "\u2714" not in "".join("".join(o.get("text", "")) for o in c.get("outputs", []))
+        grade_id(c) for c in tests if "\u2714" not in "".join("".join(o.get("text", "")) for o in c.get("outputs", []))
     ]
     assert not missing, f"{lesson}: run `make solutions-outputs`; no stored pass line in {missing}"
     assert "fast mode" in json.dumps(nb["cells"][1].get("outputs", [])), "outputs must come from fast mode"

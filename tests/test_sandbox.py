@@ -14,8 +14,10 @@ from pathlib import Path
 
 from rnncourse import course
 from rnncourse.grader import sandbox
-from rnncourse.grader.core import MAX_MESSAGE, _message
+from rnncourse.grader.classify import MAX_MESSAGE
+from rnncourse.grader.classify import message as _message
 from rnncourse.grader.prepare import Submission, load_notebook, rebuild
+from rnncourse.notebook import grade_id, nbgrader_metadata
 
 LIMITS = sandbox.Limits(memory_gb=2.0, max_processes=64, file_size_mb=4, cpu_seconds=30, tmp_mb=8)
 
@@ -341,9 +343,7 @@ def test_an_older_copy_of_the_lesson_text_is_a_note_not_a_flag(tmp_path):
     text_cells = [
         c
         for c in nb["cells"]
-        if c["cell_type"] == "markdown"
-        and c["metadata"].get("nbgrader", {}).get("grade_id")
-        and not c["metadata"]["nbgrader"].get("solution")
+        if c["cell_type"] == "markdown" and grade_id(c) and not nbgrader_metadata(c).get("solution")
     ]
     for cell in text_cells[:2]:
         cell["source"] = "An older wording of this section."

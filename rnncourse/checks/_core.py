@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import numpy as np
@@ -118,6 +118,15 @@ def as_array(value: Any, *, name: str, dtype: type = np.float64) -> np.ndarray:
     return np.asarray(arr).view(np.ndarray)
 
 
+def activation_name(layer: Any) -> str:
+    """The name of a Keras layer's activation function (``"relu"``, ``"sigmoid"``, ``"linear"`` ...).
+
+    ``""`` for a layer without one (an ``Embedding``, a ``Dropout``) or an activation without a
+    ``__name__``. It reads attributes only: nothing the student wrote is called.
+    """
+    return getattr(getattr(layer, "activation", None), "__name__", "")
+
+
 def _is_tensor(value: Any) -> bool:
     module = type(value).__module__ or ""
     return module.startswith(("tensorflow", "keras", "jax")) and hasattr(value, "shape")
@@ -189,6 +198,3 @@ def as_int(value: Any, *, name: str) -> int:
     if out != int(out):
         fail(f"{name} returned {out}; expected a whole number.")
     return int(out)
-
-
-Check = Callable[..., None]

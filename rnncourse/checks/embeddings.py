@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._core import (
+    activation_name,
     as_array,
     as_float,
     as_int,
@@ -794,10 +795,6 @@ def _layers(model: Any) -> list[Any]:
     return out
 
 
-def _activation_name(layer: Any) -> str:
-    return getattr(getattr(layer, "activation", None), "__name__", "")
-
-
 def _check_one_classifier(
     build_classifier: Callable[..., Any],
     *,
@@ -905,9 +902,9 @@ def _check_one_classifier(
             hint="keras.layers.Dense(num_units, activation='relu') after the Embedding acts on each word "
             f"vector: its output has shape (batch, maxlen, num_units) = (batch, {maxlen}, {num_units}).",
         )
-    if _activation_name(per_word[0]) != "relu":
+    if activation_name(per_word[0]) != "relu":
         fail(
-            f"the per-word layer uses activation {_activation_name(per_word[0]) or 'none'}; expected relu.",
+            f"the per-word layer uses activation {activation_name(per_word[0]) or 'none'}; expected relu.",
             hint="keras.layers.Dense(num_units, activation='relu').",
         )
     shape = tuple(np.shape(out))
@@ -916,9 +913,9 @@ def _check_one_classifier(
             f"the model's output has shape {shape}; expected (batch, 1) = (3, 1).",
             hint="end with keras.layers.Dense(1, activation='sigmoid').",
         )
-    if _activation_name(layers[-1]) != "sigmoid":
+    if activation_name(layers[-1]) != "sigmoid":
         fail(
-            f"the last layer's activation is {_activation_name(layers[-1]) or 'missing'}; expected sigmoid.",
+            f"the last layer's activation is {activation_name(layers[-1]) or 'missing'}; expected sigmoid.",
             hint="a positive/negative label needs Dense(1, activation='sigmoid').",
         )
 

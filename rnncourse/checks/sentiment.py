@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import as_array, as_int, call_student, fail, report_pass
+from ._core import activation_name, as_array, as_int, call_student, fail, report_pass
 
 # --------------------------------------------------------------------------------------
 # Shared helpers
@@ -126,10 +126,6 @@ def _describe(model: Any) -> str:
     return " -> ".join(_kind(layer) for layer in _body(model))
 
 
-def _activation(layer: Any) -> str:
-    return getattr(getattr(layer, "activation", None), "__name__", "")
-
-
 def _token_batch(seed: int, batch: int, steps: int, num_words: int) -> tuple[np.ndarray, np.ndarray]:
     """A small batch of pre-padded word indices and 0/1 labels that depend on the words."""
     rng = np.random.default_rng(seed)
@@ -162,7 +158,7 @@ def _expect_probability_output(model: Any, x: np.ndarray, name: str) -> np.ndarr
     out = _run_model(model, x, name)
     batch = x.shape[0]
     last = _body(model)[-1]
-    activation = _activation(last)
+    activation = activation_name(last)
     units = getattr(last, "units", None)
     if activation == "softmax" and units == 1:
         fail(
@@ -788,8 +784,8 @@ def check_conv_lstm(
             f"{name}: the Conv1D has filters={conv.filters}, kernel_size={tuple(conv.kernel_size)}; "
             f"expected filters={filters}, kernel_size=({kernel_size},)."
         )
-    if _activation(conv) != "relu":
-        fail(f"{name}: the Conv1D's activation is {_activation(conv) or 'missing'}; expected relu.")
+    if activation_name(conv) != "relu":
+        fail(f"{name}: the Conv1D's activation is {activation_name(conv) or 'missing'}; expected relu.")
     if tuple(pool.pool_size) != (pool_size,):
         fail(f"{name}: the MaxPooling1D has pool_size={tuple(pool.pool_size)}; expected ({pool_size},).")
     (lstm,) = _expect_recurrent_stack(model, name, [keras.layers.LSTM], num_units)
@@ -874,7 +870,7 @@ def check_example_model(
     want_units = [num_units, num_units, num_units // 2, 1]
     if dense_units != want_units:
         fail(f"{name}: the Dense layers have {dense_units} units; expected {want_units}.")
-    activations = [_activation(layer) for layer in _layers_of(model, keras.layers.Dense)]
+    activations = [activation_name(layer) for layer in _layers_of(model, keras.layers.Dense)]
     if activations[:3] != ["relu"] * 3:
         fail(f"{name}: the hidden Dense layers use the activations {activations[:3]}; expected relu.")
     rates = [float(layer.rate) for layer in _layers_of(model, keras.layers.Dropout)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..notebook import grade_id, nbgrader_metadata
 from .guard import MARKER
 from .jobs import Result
 from .prepare import Submission
@@ -65,7 +66,7 @@ def timed_out_cells(notebook: dict[str, Any] | None) -> list[str]:
     found = []
     for index, cell in enumerate((notebook or {}).get("cells", [])):
         if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
-            found.append(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index}")
+            found.append(grade_id(cell) or f"cell {index}")
     return found
 
 
@@ -76,7 +77,7 @@ def integrity_failures(notebook: dict[str, Any] | None) -> list[str]:
         for output in cell.get("outputs", []):
             text = "".join(output.get("text", "")) + str(output.get("evalue", ""))
             if MARKER in text:
-                cells.append(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "?"))
+                cells.append(nbgrader_metadata(cell).get("grade_id", "?"))
                 reason = reason or text[text.index(MARKER) :].splitlines()[0].split(". This test")[0][:300]
                 break
     if not cells:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..course import LESSON_IDS, PROJECT_ROOT, SOLUTIONS_DIR
+from ..notebook import nbgrader_metadata
 from . import gradebook
 from .classify import MAX_MESSAGE, STATUSES, classify, message, row
 from .courses import course_files, course_fingerprint, make_courses, warm_data_cache
@@ -46,7 +47,6 @@ __all__ = [
 ]
 
 NO_SANDBOX_NOTE = "graded without a sandbox"
-_message = message  # the name the tests use
 
 
 @dataclass(frozen=True)
@@ -102,9 +102,9 @@ def _max_points(release: dict[str, Any] | None) -> float:
         return 0.0
     return float(
         sum(
-            c["metadata"]["nbgrader"].get("points", 0)
+            nbgrader_metadata(c).get("points", 0)
             for c in release["cells"]
-            if c["cell_type"] == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")
+            if c["cell_type"] == "code" and nbgrader_metadata(c).get("grade")
         )
     )
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..config import child_env
 from ..course import NBGRADER_CONFIG, PROJECT_ROOT, solution_path
 from .prepare import guarded_source
 
@@ -54,7 +54,7 @@ def make_courses(courses: list[tuple[Path, str | None]], lessons: list[str]) -> 
         ),
         encoding="utf-8",
     )
-    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+    env = child_env(fast=None)  # nbgrader shells out to this environment's `alembic`
     proc = subprocess.run(
         [sys.executable, "-m", "rnncourse.grader.release", str(spec_path)],
         cwd=courses[0][0] / "autograder",

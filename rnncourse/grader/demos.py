@@ -24,6 +24,8 @@ import copy
 import symtable
 from collections.abc import Iterable, Mapping
 
+from ..notebook import cell_source, ipython_to_python
+
 DEMO_TAG = "skip-when-grading"
 SKIPPED_SOURCE = (
     "# Demonstration skipped when grading: no graded cell uses its results.\n"
@@ -31,19 +33,9 @@ SKIPPED_SOURCE = (
 )
 
 
-def _python(source: str) -> str:
-    """The cell's source as plain Python (IPython magics and ``!`` commands translated)."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        return TransformerManager().transform_cell(source)
-    except Exception:  # noqa: BLE001  (IPython missing or a cell it cannot read: use it as is)
-        return source
-
-
 def _table(source: str) -> symtable.SymbolTable | None:
     try:
-        return symtable.symtable(_python(source), "<cell>", "exec")
+        return symtable.symtable(ipython_to_python(source), "<cell>", "exec")
     except (SyntaxError, ValueError):
         return None  # broken code defines and reads nothing we can rely on
 
@@ -88,11 +80,6 @@ def is_demo(cell: Mapping) -> bool:
     return cell.get("cell_type") == "code" and DEMO_TAG in cell.get("metadata", {}).get("tags", [])
 
 
-def _source(cell: Mapping) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
 def demo_dependencies(cells: Iterable[Mapping]) -> dict[int, set[str]]:
     """For each untagged cell that reads a name last defined by a demonstration: those names.
 
@@ -103,7 +90,7 @@ def demo_dependencies(cells: Iterable[Mapping]) -> dict[int, set[str]]:
     for index, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
             continue
-        source = _source(cell)
+        source = cell_source(cell)
         demo = is_demo(cell)
         if not demo:
             needed = {name for name in read_names(source) if last_definer_is_demo.get(name)}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..course import LESSON_IDS, lesson_path
+from ..notebook import cell_source, grade_id, nbgrader_metadata
 from .scan import Finding, scan_source
 
 GUARD_SETUP = (
@@ -123,24 +124,15 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _cell_key(cell: dict) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
 def _nbgrader_meta(cell: dict) -> dict:
-    meta = dict(cell.get("metadata", {}).get("nbgrader", {}))
+    meta = dict(nbgrader_metadata(cell))
     for derived in ("checksum", "cell_type"):  # added by nbgrader itself when it releases
         meta.pop(derived, None)
     return meta
 
 
 def _grade_ids(nb: dict) -> set[str]:
-    return {gid for gid in (_cell_key(c) for c in nb.get("cells", [])) if gid}
+    return {gid for gid in (grade_id(c) for c in nb.get("cells", [])) if gid}
 
 
 def load_notebook(path: Path) -> dict:
@@ -174,12 +166,12 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
     student_nb = load_notebook(submission.path)  # type: ignore[arg-type]
     student_cells = student_nb["cells"]
     release_cells = release["cells"]
-    by_grade_id = {gid: c for c in student_cells if (gid := _cell_key(c))}
+    by_grade_id = {gid: c for c in student_cells if (gid := grade_id(c))}
     by_cell_id = {c.get("id"): c for c in student_cells if c.get("id")}
     release_ids = {c.get("id") for c in release_cells}
     release_grade_ids = _grade_ids(release)
 
-    matched = sum(1 for c in release_cells if _cell_key(c) in by_grade_id or c.get("id") in by_cell_id)
+    matched = sum(1 for c in release_cells if grade_id(c) in by_grade_id or c.get("id") in by_cell_id)
     if matched == 0:
         others = [
             lesson
@@ -199,29 +191,29 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
     text_changed: list[str] = []
     metadata_edited: dict[str, list[str]] = {}
     for cell in release_cells:
-        gid = _cell_key(cell)
+        gid = grade_id(cell)
         theirs = by_grade_id.get(gid) if gid else None
         if theirs is None:
             theirs = by_cell_id.get(cell.get("id"))
-            if theirs is not None and gid and _cell_key(theirs) != gid and _nbgrader_meta(theirs):
-                submission.flags.append(f"the grade_id of cell {gid!r} was changed to {_cell_key(theirs)!r}")
+            if theirs is not None and gid and grade_id(theirs) != gid and _nbgrader_meta(theirs):
+                submission.flags.append(f"the grade_id of cell {gid!r} was changed to {grade_id(theirs)!r}")
         if theirs is not None:
             used.add(id(theirs))
         new = copy.deepcopy(cell)
-        meta = cell["metadata"].get("nbgrader", {})
+        meta = nbgrader_metadata(cell)
         if meta.get("solution"):
             if theirs is None:
                 submission.notes.append(f"answer cell {gid} is missing (scored as unanswered)")
             else:
-                new["source"] = _source(theirs)
+                new["source"] = cell_source(theirs)
         elif gid and cell["cell_type"] != "code":
             # Locked text: an older copy of the lesson, or an edit; the release's text is used either way.
-            if theirs is not None and _source(theirs).strip() != _source(cell).strip():
+            if theirs is not None and cell_source(theirs).strip() != cell_source(cell).strip():
                 text_changed.append(gid)
         elif gid:
             if theirs is None:
                 submission.flags.append(f"test cell {gid} was deleted (restored from the release and graded)")
-            elif _source(theirs).strip() != _source(cell).strip():
+            elif cell_source(theirs).strip() != cell_source(cell).strip():
                 submission.flags.append(f"test cell {gid} was edited (the released version was graded)")
         if theirs is not None and gid and _nbgrader_meta(theirs) and _nbgrader_meta(theirs) != _nbgrader_meta(cell):
             metadata_edited[gid] = sorted(
@@ -272,7 +264,7 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
     last_release_index = -1
     release_index_of = {}
     for i, cell in enumerate(release_cells):
-        gid = _cell_key(cell)
+        gid = grade_id(cell)
         theirs = (by_grade_id.get(gid) if gid else None) or by_cell_id.get(cell.get("id"))
         if theirs is not None:
             release_index_of[id(theirs)] = i
@@ -285,11 +277,11 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
             continue
         if id(cell) in used or (cell.get("id") and cell.get("id") in release_ids):
             continue
-        gid = _cell_key(cell)
+        gid = grade_id(cell)
         if gid and gid not in release_grade_ids:
             submission.flags.append(f"unknown graded cell {gid!r} (not in the release) was dropped")
             continue
-        added = {"cell_type": cell.get("cell_type", "code"), "metadata": {}, "source": _source(cell)}
+        added = {"cell_type": cell.get("cell_type", "code"), "metadata": {}, "source": cell_source(cell)}
         if added["cell_type"] == "code":
             added.update(outputs=[], execution_count=None)
         insert_after.setdefault(last_release_index, []).append(added)
@@ -303,14 +295,14 @@ def rebuild(submission: Submission, release: dict, releases: dict[str, dict]) ->
     for cell in final:
         if cell["cell_type"] != "code":
             continue
-        gid = _cell_key(cell)
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        gid = grade_id(cell)
+        meta = nbgrader_metadata(cell)
         if gid and not meta.get("solution"):
             continue  # release cells, not the student's code
         if not gid and cell.get("id") in release_ids:
             continue
         label = f"answer cell {gid}" if gid else "a cell the student added"
-        findings.extend(scan_source(_source(cell), label))
+        findings.extend(scan_source(cell_source(cell), label))
     submission.flags.extend(str(f) for f in findings)
 
     graded = copy.deepcopy(release)
@@ -326,16 +318,16 @@ def _match_unchanged(student_cells: list[dict], release_cells: list[dict], used:
     Walks both notebooks in order; a student cell matches the next not yet matched release
     cell without a grade_id that has the same type and source.
     """
-    candidates = [(i, c) for i, c in enumerate(release_cells) if not _cell_key(c)]
+    candidates = [(i, c) for i, c in enumerate(release_cells) if not grade_id(c)]
     matches: dict[int, int] = {}
     start = 0
     for cell in student_cells:
-        if id(cell) in used or _cell_key(cell):
+        if id(cell) in used or grade_id(cell):
             continue
-        source = _source(cell).strip()
+        source = cell_source(cell).strip()
         for k in range(start, len(candidates)):
             index, release_cell = candidates[k]
-            if release_cell["cell_type"] == cell.get("cell_type") and _source(release_cell).strip() == source:
+            if release_cell["cell_type"] == cell.get("cell_type") and cell_source(release_cell).strip() == source:
                 matches[id(cell)] = index
                 start = k + 1
                 break
@@ -361,9 +353,9 @@ def guarded_source(solution_nb: dict) -> dict:
     """The solution notebook with ``checks = verify()`` heading every test cell (the gradebook's copy)."""
     nb = copy.deepcopy(solution_nb)
     for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_metadata(cell)
         if cell["cell_type"] == "code" and meta.get("grade") and not meta.get("solution"):
-            cell["source"] = GUARD_PREFIX + _source(cell)
+            cell["source"] = GUARD_PREFIX + cell_source(cell)
     return nb
 
 

@@ -17,27 +17,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..course import QUIET_TF_ENV
+from ..config import child_env
 from .sandbox import SCRATCH_ROOT_ENV
 
 
 def worker_env(home: Path) -> dict[str, str]:
     """A small, explicit environment for nbgrader: nothing that points at solutions or secrets."""
-    bindir = str(Path(sys.executable).parent)
-    env = {
-        "PATH": bindir + os.pathsep + "/usr/local/bin:/usr/bin:/bin",
+    base = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
         "LANG": os.environ.get("LANG", "C.UTF-8"),
-        "RNNCOURSE_FAST": "1",
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYTHONDONTWRITEBYTECODE": "1",
         "JUPYTER_PLATFORM_DIRS": "1",
         "IPYTHONDIR": str(home / ".ipython"),
-        **QUIET_TF_ENV,
     }
     if os.environ.get("RNNCOURSE_DATA_DIR"):
-        env["RNNCOURSE_DATA_DIR"] = os.environ["RNNCOURSE_DATA_DIR"]
-    return env
+        base["RNNCOURSE_DATA_DIR"] = os.environ["RNNCOURSE_DATA_DIR"]
+    return child_env(base, fast=True)  # this Python first on PATH, fast mode, TF quiet, inline plots
 
 
 class NbgraderProcess:

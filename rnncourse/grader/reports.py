@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..course import LESSON_IDS
+from ..notebook import cell_source, nbgrader_metadata
 from .classify import STATUSES
 
 CSV_COLUMNS = ["student_id", "lesson", "score", "max_score", "status", "message"]
@@ -43,10 +44,10 @@ def _test_results(notebook: dict[str, Any]) -> list[dict[str, Any]]:
     """Each test cell's outcome, without the test's code (hidden tests stay hidden)."""
     tests = []
     for cell in notebook.get("cells", []):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_metadata(cell)
         if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
             continue
-        source = "".join(cell.get("source", ""))
+        source = cell_source(cell)
         description = next(
             (
                 line.strip().strip('"').lstrip("# ")

@@ -38,7 +38,8 @@ from typing import Any, ClassVar
 
 from jupyter_client.manager import AsyncKernelManager
 
-from ..course import PROJECT_ROOT, QUIET_TF_ENV
+from ..config import child_env
+from ..course import PROJECT_ROOT
 
 #: Where the grader's sandbox was started from: the environment variable the worker reads.
 SCRATCH_ROOT_ENV = "RNNCOURSE_SANDBOX_ROOT"
@@ -154,24 +155,22 @@ def _inside(path: Path, roots: Iterable[Path]) -> bool:
 def kernel_env(scratch: Path, base: dict[str, str] | None = None) -> dict[str, str]:
     """The kernel's whole environment: small and explicit (nothing of the instructor's)."""
     base = dict(base or {})
-    bindir = str(Path(sys.executable).parent)
     env = {
-        "PATH": bindir + ":/usr/local/bin:/usr/bin:/bin",
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": base.get("LANG", "C.UTF-8"),
         "HOME": str(scratch),
         "TMPDIR": "/tmp",
         "RNNCOURSE_FAST": base.get("RNNCOURSE_FAST", "1"),
-        "MPLBACKEND": base.get("MPLBACKEND", "module://matplotlib_inline.backend_inline"),
         "MPLCONFIGDIR": str(scratch / ".matplotlib"),
         "IPYTHONDIR": str(scratch / ".ipython"),
         "JUPYTER_PLATFORM_DIRS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
-        **QUIET_TF_ENV,
     }
-    for name in ("RNNCOURSE_DATA_DIR", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+    for name in ("MPLBACKEND", "RNNCOURSE_DATA_DIR", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
         if name in base:
             env[name] = base[name]
-    return env
+    # This Python first on PATH, TF quiet, inline plots unless MPLBACKEND came along; fast mode as above.
+    return child_env(env, fast=None)
 
 
 def bwrap_command(

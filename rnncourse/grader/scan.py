@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from ..notebook import ipython_to_python
+
 # Modules a solution never needs and that give access to the grader, the file system,
 # the process or the interpreter's internals.
 SUSPICIOUS_MODULES = {
@@ -46,7 +48,6 @@ SUSPICIOUS_MODULES = {
     "tempfile": "the file system",
     "rnncourse.checks": "the exercise checks and their reference results",
     "rnncourse.grader": "the grader",
-    "rnncourse.grading": "the grader",
     "rnncourse.course": "the course's source notebooks",
 }
 SUSPICIOUS_CALLS = {
@@ -132,16 +133,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.cell}, line {self.line}: {self.reason}"
-
-
-def _to_python(source: str) -> str:
-    """IPython syntax (magics, ``!shell``) turned into plain Python, as the kernel would."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        return TransformerManager().transform_cell(source)
-    except Exception:  # noqa: BLE001  (fall back to the raw source)
-        return source
 
 
 class _Visitor(ast.NodeVisitor):
@@ -243,7 +234,7 @@ class _Visitor(ast.NodeVisitor):
 
 def scan_source(source: str, cell: str) -> list[Finding]:
     """Findings in one cell's source (IPython syntax allowed). A syntax error is not a finding."""
-    python = _to_python(source)
+    python = ipython_to_python(source)
     try:
         tree = ast.parse(python)
     except SyntaxError:

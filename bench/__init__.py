@@ -1,0 +1,1 @@
+"""`make bench`: benchmarks of the course (not tests). `bench/run.py` is the command."""

@@ -1,0 +1,183 @@
+"""Lesson 04's model variants, trained and measured as the lesson trains them (``make bench``).
+
+:func:`benchmark_variants` builds every variant with :mod:`rnncourse.models`, on the sizes of
+``rnncourse.config.sizes("04_sentiment")`` and the hyperparameters of
+``rnncourse.config.hyperparameters("04_sentiment")`` (the values the lesson's notebook uses; a
+test keeps them in step), and reports parameters, training time and test accuracy.
+``bench/run.py`` calls it; ``tests/test_bench_variants.py`` tests it on tiny sizes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from rnncourse import config, data, glove, models
+
+LESSON = "04_sentiment"
+
+VARIANT_NAMES = (
+    "baseline",
+    "lstm_1_layer",
+    "lstm_2_layers",
+    "lstm_dropout",
+    "lstm_batch_32",
+    "conv_short_small_vocab",
+    "conv_short",
+    "conv_long",
+    "conv_lstm_all",
+    "example_model",
+)
+
+
+def benchmark_variants(
+    names: Sequence[str] | None = None, *, seed: int = 0, sizes: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Train lesson 04's model variants as the lesson does and measure each one.
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Variants from :data:`VARIANT_NAMES` (default: all of them, about 2-3 minutes on
+        2 cores in full mode).
+    seed : int, default 0
+        Passed to ``keras.utils.set_random_seed`` before each model is built.
+    sizes : mapping, optional
+        Lesson sizes; default ``config.sizes("04_sentiment")`` (full or fast mode).
+
+    Returns
+    -------
+    dict
+        Variant name -> ``{"params", "train_seconds", "test_accuracy", "test_loss",
+        "num_train", "maxlen", "num_words", "epochs_run", "batch_size"}``. Accuracies are on the
+        held-out test reviews; ``train_seconds`` is the wall time of ``model.fit``. Variants
+        with a validation set stop early (the hyperparameter ``patience``) and keep their best
+        epoch's weights.
+    """
+    import keras
+
+    sizes = dict(sizes or config.sizes(LESSON))
+    names = list(names or VARIANT_NAMES)
+    unknown = sorted(set(names) - set(VARIANT_NAMES))
+    if unknown:
+        raise ValueError(f"unknown variants {unknown}; known: {list(VARIANT_NAMES)}")
+    hp = config.hyperparameters(LESSON)
+    num_words, maxlen = sizes["num_words"], sizes["maxlen"]
+    (x_train, y_train), (x_test, y_test), word_index = data.load_imdb(
+        num_words=num_words, maxlen=maxlen, num_train=sizes["num_train"], num_test=sizes["num_test"]
+    )
+    n_study, n_val, study_maxlen = sizes["study_num_train"], sizes["num_val"], sizes["study_maxlen"]
+    small, short_maxlen, epochs = sizes["small_num_words"], sizes["short_maxlen"], sizes["epochs"]
+
+    def crop(xy: tuple[np.ndarray, np.ndarray], length: int = study_maxlen) -> tuple[np.ndarray, np.ndarray]:
+        return models.crop_sequences(xy[0], length), xy[1]
+
+    def short(xy: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        return crop(xy, short_maxlen)
+
+    def shrink(xy: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        return models.restrict_vocabulary(short(xy)[0], small), xy[1]
+
+    full_test = (x_test, y_test)
+    study_rows, val_rows = models.balanced_split(y_train, n_study, n_val)
+    rest_rows = np.setdiff1d(np.arange(len(y_train)), val_rows)
+    val = (x_train[val_rows], y_train[val_rows])
+    train_no_val = (x_train[rest_rows], y_train[rest_rows])
+    study = crop((x_train[study_rows], y_train[study_rows]))
+    matrix = None
+    if any(n.startswith(("conv", "example")) for n in names):
+        matrix, _ = glove.filter_glove(word_index, glove.load_glove())
+    on_study = {"train": study, "test": crop(full_test), "val": crop(val), "epochs": sizes["study_epochs"]}
+
+    def glove_matrix() -> np.ndarray:
+        assert matrix is not None, "the GloVe matrix is loaded for the conv and example variants"
+        return matrix
+
+    def spec(name: str) -> tuple[Callable[[], Any], dict[str, Any]]:
+        def lstm(layers: int) -> Any:
+            return models.build_lstm_classifier(num_words, hp["embedding_dim"], hp["num_units"], layers)
+
+        def conv(m: np.ndarray, units: int) -> Any:
+            return models.build_conv_lstm(m, hp["filters"], hp["kernel_size"], hp["pool_size"], units)
+
+        table: dict[str, tuple[Callable[[], Any], dict[str, Any]]] = {
+            "baseline": (
+                lambda: models.build_baseline_rnn(hp["baseline_units"]),
+                {
+                    "train": (models.raw_index_feature(x_train), y_train),
+                    "test": (models.raw_index_feature(x_test), y_test),
+                    "epochs": epochs,
+                    "optimizer": "sgd",
+                },
+            ),
+            "lstm_1_layer": (lambda: lstm(1), on_study),
+            "lstm_2_layers": (lambda: lstm(2), on_study),
+            "lstm_dropout": (
+                lambda: models.build_dropout_classifier(
+                    num_words, hp["embedding_dim"], hp["num_units"], hp["dropout_rate"]
+                ),
+                on_study,
+            ),
+            "lstm_batch_32": (lambda: lstm(1), {**on_study, "batch_size": hp["small_batch_size"]}),
+            "conv_short_small_vocab": (
+                lambda: conv(glove_matrix()[:small], hp["num_units"]),
+                {
+                    "train": shrink(train_no_val),
+                    "test": shrink(full_test),
+                    "val": shrink(val),
+                    "epochs": epochs,
+                    "num_words": small,
+                },
+            ),
+            "conv_short": (
+                lambda: conv(glove_matrix(), hp["num_units"]),
+                {"train": short(train_no_val), "test": short(full_test), "val": short(val), "epochs": epochs},
+            ),
+            "conv_long": (
+                lambda: conv(glove_matrix(), hp["conv_units"]),
+                {"train": train_no_val, "test": full_test, "val": val, "epochs": epochs},
+            ),
+            "conv_lstm_all": (
+                lambda: conv(glove_matrix(), hp["conv_units"]),
+                {"train": (x_train, y_train), "test": full_test, "epochs": epochs},
+            ),
+            "example_model": (
+                lambda: models.build_example_model(glove_matrix(), hp["example_units"], hp["example_dropout"]),
+                {**on_study, "epochs": epochs},
+            ),
+        }
+        return table[name]
+
+    out = {}
+    for name in names:
+        build, run = spec(name)
+        keras.utils.set_random_seed(seed)
+        optimizer = run.get("optimizer", "adam")
+        model = models.compile_classifier(
+            build(), optimizer=optimizer, learning_rate=hp["learning_rate"] if optimizer == "adam" else None
+        )
+        batch_size = run.get("batch_size", hp["batch_size"])
+        callbacks = [models.early_stopping(hp["patience"])] if run.get("val") is not None else []
+        result = models.fit_and_evaluate(
+            model,
+            run["train"],
+            run["test"],
+            epochs=run["epochs"],
+            batch_size=batch_size,
+            validation_data=run.get("val"),
+            callbacks=callbacks,
+        )
+        out[name] = {
+            "params": result.params,
+            "train_seconds": round(result.train_seconds, 2),
+            "test_accuracy": round(result.test_accuracy, 4),
+            "test_loss": round(result.test_loss, 4),
+            "num_train": int(len(run["train"][1])),
+            "maxlen": int(run["train"][0].shape[1]),
+            "num_words": int(run.get("num_words", num_words)),
+            "epochs_run": len(result.history["loss"]),
+            "batch_size": int(batch_size),
+        }
+    return out

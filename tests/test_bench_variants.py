@@ -1,0 +1,103 @@
+"""bench/variants.py: make bench trains lesson 04's variants as the lesson does, with config's values."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+
+import numpy as np
+import pytest
+
+from bench import variants
+from rnncourse import config, course, models
+
+
+def test_benchmark_variants_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown variants"):
+        variants.benchmark_variants(["nope"])
+
+
+@pytest.mark.slow
+def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env, monkeypatch):
+    sizes = {
+        "num_train": 64,
+        "num_test": 32,
+        "num_words": 300,
+        "maxlen": 24,
+        "epochs": 1,
+        "study_num_train": 32,
+        "num_val": 16,
+        "study_maxlen": 12,
+        "study_epochs": 1,
+        "short_maxlen": 8,
+        "small_num_words": 100,
+    }
+    runs = []  # (trained model, test set) of every fit_and_evaluate call
+    fit_and_evaluate = models.fit_and_evaluate
+
+    def recording_fit_and_evaluate(model, train, test, **kwargs):
+        runs.append((model, test))
+        return fit_and_evaluate(model, train, test, **kwargs)
+
+    monkeypatch.setattr(models, "fit_and_evaluate", recording_fit_and_evaluate)
+    out = variants.benchmark_variants(["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long"], sizes=sizes)
+    assert list(out) == ["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long"]
+    assert out["baseline"]["num_train"] == 64 and out["baseline"]["maxlen"] == 24
+    assert out["lstm_1_layer"]["num_train"] == 32 and out["lstm_1_layer"]["maxlen"] == 12
+    assert out["conv_short_small_vocab"]["num_words"] == 100 and out["conv_short_small_vocab"]["maxlen"] == 8
+    assert out["conv_long"]["maxlen"] == 24 and out["conv_long"]["num_train"] == 64 - 16
+    assert out["lstm_1_layer"]["epochs_run"] == 1
+    assert all(row["params"] > 0 for row in out.values())
+    # Each reported accuracy is its trained model's on the held-out test reviews.
+    for (model, (x_test, y_test)), (name, row) in zip(runs, out.items(), strict=True):
+        assert len(y_test) == sizes["num_test"], name
+        p = model.predict(x_test, verbose=0).ravel()
+        assert row["test_accuracy"] == pytest.approx(np.mean((p > 0.5) == y_test), abs=1e-4), name
+
+
+def _hyperparameter_problems(source: str) -> list[str]:
+    """What in a notebook's code disagrees with ``config.hyperparameters("04_sentiment")``.
+
+    Each hyperparameter is assigned once at the top level of a cell: either read from config
+    (``batch_size = HP["batch_size"]`` with ``HP = config.hyperparameters("04_sentiment")``)
+    or as a literal equal to config's value.
+    """
+    readers = set(re.findall(rf"""^(\w+) = config\.hyperparameters\(["']{variants.LESSON}["']\)""", source, re.M))
+    problems = []
+    for name, value in config.hyperparameters(variants.LESSON).items():
+        assigned = re.findall(rf"^{name} = ([^#\n]+?)\s*(?:#.*)?$", source, flags=re.MULTILINE)
+        if len(assigned) != 1:
+            problems.append(f"{name} is assigned {len(assigned)} times: {assigned}")
+            continue
+        read = re.fullmatch(rf"""(\w+)\[["']{name}["']\]""", assigned[0])
+        if read:
+            if read.group(1) not in readers:
+                problems.append(f"{name} = {assigned[0]}, but {read.group(1)} is not config.hyperparameters(...)")
+        elif ast.literal_eval(assigned[0]) != value:
+            problems.append(f"the notebook assigns {name} = {assigned[0]}; config.hyperparameters has {value}")
+    return problems
+
+
+def test_the_notebook_uses_the_benchmarked_hyperparameters():
+    """make bench trains with config.hyperparameters("04_sentiment"); the lesson must train the same models."""
+    path = course.solution_path(variants.LESSON)
+    if not path.exists():
+        pytest.skip("lesson 04 is not there yet")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    source = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    assert _hyperparameter_problems(source) == []
+
+
+def test_the_hyperparameter_check_accepts_config_reads_and_literals_only():
+    hp = config.hyperparameters(variants.LESSON)
+    literals = "\n".join(f"{name} = {value!r}  # a comment" for name, value in hp.items())
+    reads = 'HP = config.hyperparameters("04_sentiment")\n' + "\n".join(f'{name} = HP["{name}"]' for name in hp)
+    assert _hyperparameter_problems(literals) == [] and _hyperparameter_problems(reads) == []
+    assert _hyperparameter_problems(literals.replace("batch_size = 128", "batch_size = 64")) == [
+        "the notebook assigns batch_size = 64; config.hyperparameters has 128"
+    ]
+    assert _hyperparameter_problems(reads.replace("HP = config", "HP = dict(config")) == [
+        f'{name} = HP["{name}"], but HP is not config.hyperparameters(...)' for name in hp
+    ]
+    assert _hyperparameter_problems(literals + "\npatience = 2") == ["patience is assigned 2 times: ['2', '2']"]
