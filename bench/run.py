@@ -444,18 +444,31 @@ def main() -> int:
         default=None,
         help="measure only these sections and keep the others from the results file",
     )
+    parser.add_argument(
+        "--lesson",
+        action="append",
+        default=None,
+        metavar="ID",
+        help="with --only lessons: measure only this lesson (repeatable) and keep the others' figures",
+    )
     args = parser.parse_args()
     if args.out is None:  # a quick run never overwrites the full record
         args.out = ROOT / "bench" / ("results-quick.json" if args.quick else "results.json")
     lessons = course.available_lessons()
     sections = set(args.only or SECTIONS)
+    unknown = sorted(set(args.lesson or []) - set(lessons))
+    if unknown or (args.lesson and sections != {"lessons"}):
+        parser.error(f"--lesson needs --only lessons and one of {lessons}; got {unknown or args.lesson}")
     results: dict = {"quick": args.quick, "machine": machine_info(), "lessons": {}}
-    if args.only and args.out.exists():  # re-measure some sections, keep the others' last figures
-        results = {**json.loads(args.out.read_text()), "machine": machine_info()}
+    previous = json.loads(args.out.read_text()) if args.out.exists() else {}
+    if args.only and previous:  # re-measure some sections, keep the others' last figures
+        results = {**previous, "machine": machine_info()}
         results.setdefault("measured", {})
+    elif "install" in previous:  # measured by hand (a fresh venv), not by this script: keep it
+        results["install"] = previous["install"]
     runs = 1 if args.quick else 3
     if "lessons" in sections:
-        for lesson in lessons:
+        for lesson in args.lesson or lessons:
             results["lessons"][lesson] = {"fast": bench_lesson(lesson, True, runs)}
             if not args.quick:
                 results["lessons"][lesson]["full"] = bench_lesson(lesson, False, 1)
@@ -475,7 +488,10 @@ def main() -> int:
         results["engine_comparison"] = bench_compare_engines(args.compare_with, lessons, students=3, pairs=2)
     if not args.quick and "variants" in sections:
         results["lesson04_variants"] = bench_variants()
-    results.setdefault("measured", {}).update({section: results["machine"].get("date") for section in sections})
+    measured = {section: results["machine"].get("date") for section in sections}
+    if args.lesson:
+        measured = {f"lessons/{lesson}": results["machine"].get("date") for lesson in args.lesson}
+    results.setdefault("measured", {}).update(measured)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print_table(results)
