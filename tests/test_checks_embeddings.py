@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -276,6 +278,124 @@ def test_analogy_rejects_known_wrong(wrong, message, fails_with):
         checks.check_analogy(wrong)
 
 
+# ---------------------------------------------------------------- 3b. a wrong cosine_similarities upstream
+# In the lesson, most_similar calls the student's cosine_similarities and analogy calls most_similar,
+# all defined in the notebook's namespace. exec() builds such a namespace.
+NOTEBOOK = """
+import numpy as np
+
+
+def cosine_similarities(matrix, vector):
+    return {cosine}
+
+
+def most_similar(vector, words, matrix, topn=5, exclude=()):
+    sims = cosine_similarities(matrix, vector)
+    result = []
+    for row in np.argsort({order}):
+        if words[row] in exclude:
+            continue
+        result.append((words[row], float(sims[row])))
+        if len(result) == topn:
+            break
+    return result
+
+
+def analogy(a, b, c, words, matrix, topn=5):
+    vector = matrix[words.index(a)] - matrix[words.index(b)] + matrix[words.index(c)]
+    return most_similar(vector, words, matrix, topn=topn, exclude=(a, b, c))
+"""
+COSINE = "matrix @ vector / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(vector))"
+
+
+def _notebook(cosine=COSINE, order="-sims"):
+    namespace = {}
+    exec(NOTEBOOK.format(cosine=cosine, order=order), namespace)
+    return namespace
+
+
+def test_notebook_namespace_with_right_functions_passes(capsys):
+    notebook = _notebook()
+    checks.check_cosine_similarities(notebook["cosine_similarities"])
+    checks.check_most_similar(notebook["most_similar"])
+    checks.check_most_similar(notebook["most_similar"], query=None, topn=4, seed=2, visible=False)
+    checks.check_analogy(notebook["analogy"])
+    out = capsys.readouterr().out
+    assert out.count("visible checks passed") == 3 and "hidden test passed" in out
+
+
+@pytest.mark.parametrize(
+    "cosine, message",
+    [
+        ("matrix @ vector", "That is exactly the ranking by your cosine_similarities, which is wrong"),
+        ("1 - " + COSINE, "it returns cosine distances (1 - cosine) there. Fix cosine_similarities first."),
+        # The right ranking with the wrong numbers: only the reported similarities are off.
+        ("matrix @ vector / np.linalg.norm(matrix, axis=1)", "it returns dot products divided by the rows' norms"),
+        # most_similar crashes on the (n, 1) similarities.
+        (f"({COSINE})[:, None]", "If most_similar uses it, fix cosine_similarities first."),
+    ],
+)
+def test_most_similar_points_to_a_wrong_cosine_similarities(cosine, message, fails_with):
+    notebook = _notebook(cosine=cosine)
+    with fails_with(message):
+        checks.check_most_similar(notebook["most_similar"])
+    with fails_with("ix cosine_similarities first"):
+        checks.check_most_similar(notebook["most_similar"], query=None, topn=4, seed=2, visible=False)
+
+
+@pytest.mark.parametrize(
+    "cosine, message",
+    [
+        ("matrix @ vector", "That is exactly the ranking by your cosine_similarities, which is wrong"),
+        ("matrix @ vector / np.linalg.norm(matrix, axis=1)", "Fix cosine_similarities first."),
+        (f"({COSINE})[:, None]", "If analogy uses it, fix cosine_similarities first."),
+    ],
+)
+def test_analogy_points_to_a_wrong_cosine_similarities(cosine, message, fails_with):
+    with fails_with(message):
+        checks.check_analogy(_notebook(cosine=cosine)["analogy"])
+
+
+def test_analogy_points_to_a_wrong_most_similar(fails_with):
+    notebook = _notebook(order="sims")  # most_similar ranks the least similar words first
+    with fails_with("That is exactly what your most_similar returns for the vector king - man + woman"):
+        checks.check_analogy(notebook["analogy"])
+    with fails_with("Fix most_similar first."):
+        checks.check_analogy(notebook["analogy"], a="paris", b="france", c="italy", topn=3, visible=False)
+
+
+def test_upstream_functions_can_be_passed_by_keyword(fails_with):
+    def dots(matrix, vector):
+        return matrix @ vector
+
+    def ranks_by_dots(vector, words, matrix, topn=5, exclude=()):
+        sims = dots(matrix, vector)
+        order = [i for i in np.argsort(-sims) if words[i] not in exclude][:topn]
+        return [(words[i], float(sims[i])) for i in order]
+
+    with fails_with("the ranking by dot product"):  # this module defines no cosine_similarities to find
+        checks.check_most_similar(ranks_by_dots)
+    with fails_with("Fix cosine_similarities first."):
+        checks.check_most_similar(ranks_by_dots, cosine_similarities=dots)
+    checks.check_most_similar(most_similar_ok, cosine_similarities=dots)  # a right answer is never blamed
+
+
+def test_a_wrong_cosine_similarities_that_does_not_explain_the_answer_is_a_note(fails_with):
+    """most_similar computes its own (wrong) ranking; the notebook's cosine_similarities is wrong as well."""
+    notebook = _notebook(cosine="matrix @ vector")
+    exec(
+        "def most_similar(vector, words, matrix, topn=5, exclude=()):\n"
+        "    sims = matrix @ vector / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(vector))\n"
+        "    order = [i for i in np.argsort(sims) if words[i] not in exclude][:topn]\n"
+        "    return [(words[i], float(sims[i])) for i in order]\n",
+        notebook,
+    )
+    with fails_with("lowest similarity first (ascending order)"):
+        checks.check_most_similar(notebook["most_similar"])
+    with fails_with("Your cosine_similarities is wrong too: called with the matrix and the vector of 'frog'"):
+        checks.check_most_similar(notebook["most_similar"])
+
+
 # ---------------------------------------------------------------- 4. GloVe files
 def get_glove_vectors_ok(lines):
     glove_vector_dict = {}
@@ -291,12 +411,85 @@ def get_glove_vectors_comprehension(lines):
     return {row[0]: np.array([float(x) for x in row[1:]], dtype=np.float32) for row in rows}
 
 
-@pytest.mark.parametrize("solution", [get_glove_vectors_ok, get_glove_vectors_comprehension])
+def get_glove_vectors_single_spaces(lines):
+    """The official format's single spaces, newline left on the last number (float32 parsing ignores it)."""
+    glove_vector_dict = {}
+    for line in lines:
+        values = line.split(" ")
+        glove_vector_dict[values[0]] = np.asarray(values[1:], dtype="float32")
+    return glove_vector_dict
+
+
+def get_glove_vectors_maxsplit(lines):
+    """Keras's example style: the word, then np.fromstring on the rest."""
+    glove_vector_dict = {}
+    for line in lines:
+        word, numbers = line.split(maxsplit=1)
+        glove_vector_dict[word] = np.fromstring(numbers, dtype="float32", sep=" ")
+    return glove_vector_dict
+
+
+@pytest.mark.parametrize(
+    "solution",
+    [
+        get_glove_vectors_ok,
+        get_glove_vectors_comprehension,
+        get_glove_vectors_single_spaces,
+        get_glove_vectors_maxsplit,
+    ],
+)
 def test_get_glove_vectors_accepts_correct_solutions(solution, capsys):
     checks.check_get_glove_vectors(solution)
     checks.check_get_glove_vectors(solution, seed=3, num_words=40, synthetic=True, visible=False)
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
+
+
+def test_the_visible_glove_file_holds_odd_real_words():
+    """The exercise text promises it: punctuation, n't, curly quotes, accents ... in the visible check."""
+    words, vectors = embedding_checks._glove_file_case(0, 300, synthetic=False)
+    assert len(words) == len(set(words)) == 300 and vectors.shape == (300, 50)
+    assert set(embedding_checks._ODD_GLOVE_WORDS) <= set(words)
+    all_words, matrix, row_of = embedding_checks._glove_rows()
+    assert all(np.array_equal(vectors[i], matrix[row_of[w]]) for i, w in enumerate(words))
+    # What makes line.split() right for GloVe 6B: no word holds whitespace of any kind.
+    assert not [w for w in all_words if w.split() != [w]]
+
+
+def _keep_words_if(keep):
+    def get_glove_vectors(lines):
+        glove_vector_dict = {}
+        for line in lines:
+            values = line.split()
+            if keep(values[0]):
+                glove_vector_dict[values[0]] = np.asarray(values[1:], dtype="float32")
+        return glove_vector_dict
+
+    return get_glove_vectors
+
+
+def _regex_words(lines):
+    glove_vector_dict = {}
+    for line in lines:
+        match = re.match(r"(\w+) (.*)", line)
+        if match:
+            glove_vector_dict[match.group(1)] = np.asarray(match.group(2).split(), dtype="float32")
+    return glove_vector_dict
+
+
+@pytest.mark.parametrize(
+    "wrong, example",
+    [
+        (_keep_words_if(str.isascii), "'café'"),
+        (_keep_words_if(str.isalpha), "','"),
+        (_regex_words, '"n\'t"'),
+    ],
+)
+def test_get_glove_vectors_must_keep_odd_words_in_the_visible_check(wrong, example, fails_with):
+    with fails_with("none of them a plain word of the letters a-z"):
+        checks.check_get_glove_vectors(wrong)
+    with fails_with(example):
+        checks.check_get_glove_vectors(wrong)
 
 
 def _slides_get_glove_vectors(lines):

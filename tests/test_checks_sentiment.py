@@ -43,7 +43,18 @@ def _vectorizer(**overrides):
     return make
 
 
-@pytest.mark.parametrize("solution", [vectorizer_ok, vectorizer_other_style])
+def _lower_and_strip(texts):
+    return tf.strings.regex_replace(tf.strings.lower(texts), r"[^\w\s]", "")
+
+
+def vectorizer_own_standardize(texts, num_words, maxlen):
+    """Another style: a standardize function of one's own that lower-cases and strips punctuation."""
+    layer = L.TextVectorization(max_tokens=num_words, standardize=_lower_and_strip, output_sequence_length=maxlen)
+    layer.adapt(texts)
+    return layer
+
+
+@pytest.mark.parametrize("solution", [vectorizer_ok, vectorizer_other_style, vectorizer_own_standardize])
 def test_vectorizer_accepts_correct_solutions(solution, capsys):
     checks.check_vectorizer(solution)
     checks.check_vectorizer(solution, seed=3, num_texts=80, num_words=20, maxlen=9, visible=False)
@@ -76,6 +87,45 @@ def _adapted_on_half(texts, num_words, maxlen):
 def test_vectorizer_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_vectorizer(wrong)
+
+
+HIDDEN_VECTORIZER_CALLS = [
+    {},
+    {"seed": 3, "num_texts": 80, "num_words": 20, "maxlen": 9, "visible": False},
+    {"seed": 4, "num_texts": 40, "num_words": 500, "maxlen": 3, "visible": False},
+]
+
+
+@pytest.mark.parametrize("kwargs", HIDDEN_VECTORIZER_CALLS)
+@pytest.mark.parametrize(
+    "wrong, message, hint",
+    [
+        # Lower-cases only: the problem is punctuation, not whitespace (nor max_tokens).
+        (_vectorizer(standardize="lower"), "the vectorizer keeps punctuation: it reads 'film.'", "standardize='lower'"),
+        (_vectorizer(standardize=tf.strings.lower), "the vectorizer keeps punctuation", "does not strip punctuation"),
+        (
+            _vectorizer(standardize="strip_punctuation"),
+            "the vectorizer keeps upper case: it reads 'FILM'",
+            "does not lower-case",
+        ),
+        (
+            _vectorizer(standardize=None),
+            "neither lower-cases the texts nor strips their punctuation",
+            "standardize=None turns both steps off",
+        ),
+    ],
+)
+def test_vectorizer_names_the_standardisation_that_is_missing(wrong, message, hint, kwargs):
+    with pytest.raises(checks.CheckFailure) as failure:
+        checks.check_vectorizer(wrong, **kwargs)
+    text, _, hint_text = str(failure.value).partition("\nHint: ")
+    assert message in text and hint in hint_text
+    assert "whitespace" not in hint_text and "max_tokens" not in hint_text
+
+
+def test_vectorizer_split_mistakes_still_get_the_split_hint(fails_with):
+    with fails_with("split on whitespace (the default)"):
+        checks.check_vectorizer(_vectorizer(split="character"))
 
 
 def test_vectorizer_not_implemented_gets_feedback(fails_with):
@@ -237,7 +287,13 @@ def best_epoch_loop(history):
     return np.int64(best)
 
 
-@pytest.mark.parametrize("solution", [best_epoch_ok, best_epoch_loop])
+def best_epoch_min_key(history):
+    """Another style: min over the epochs, keyed by their loss (min keeps the first of equal keys)."""
+    losses = history["val_loss"]
+    return min(range(1, len(losses) + 1), key=lambda epoch: losses[epoch - 1])
+
+
+@pytest.mark.parametrize("solution", [best_epoch_ok, best_epoch_loop, best_epoch_min_key])
 def test_best_epoch_accepts_correct_solutions(solution, capsys):
     checks.check_best_epoch(solution)
     checks.check_best_epoch(solution, seed=9, visible=False)
@@ -258,6 +314,28 @@ def test_best_epoch_accepts_correct_solutions(solution, capsys):
 def test_best_epoch_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_best_epoch(wrong)
+
+
+def _last_of_tied_minima(history):
+    losses = np.asarray(history["val_loss"])
+    return int(len(losses) - np.argmin(losses[::-1]))
+
+
+def _loop_with_less_or_equal(history):
+    best, best_loss = 1, float("inf")
+    for epoch, loss in enumerate(history["val_loss"], start=1):
+        if loss <= best_loss:
+            best, best_loss = epoch, loss
+    return best
+
+
+@pytest.mark.parametrize("wrong", [_last_of_tied_minima, _loop_with_less_or_equal])
+@pytest.mark.parametrize("seed", [0, 9])
+def test_best_epoch_on_a_tie_is_the_first_minimum(wrong, seed, fails_with):
+    with fails_with("returned 4 for val_loss = [0.550, 0.410, 0.470, 0.410, 0.440, 0.520]: epochs 2 and 4 tie"):
+        checks.check_best_epoch(wrong, seed=seed, visible=seed == 0)
+    with fails_with("expected the first of them, epoch 2.\nHint: on a tie, return the first epoch"):
+        checks.check_best_epoch(wrong, seed=seed, visible=seed == 0)
 
 
 RIGHT = {"A": "overfitting", "B": "underfitting", "C": "good fit"}
@@ -361,6 +439,8 @@ def test_conv_lstm_accepts_correct_solutions(solution, capsys):
         (_conv(trainable=False), "trainable=False"),
         (_conv(padding="same"), "the pooled sequence has 8 steps"),
         (_conv(activation=None), "activation is linear; expected relu"),
+        (_conv(activation=None), "Hint: Conv1D's default is activation=None, which is linear"),
+        (_conv(activation="tanh"), "activation is tanh; expected relu.\nHint: keras.layers.Conv1D("),
     ],
 )
 def test_conv_lstm_rejects_known_wrong_solutions(wrong, message, fails_with):

@@ -9,12 +9,14 @@ recognise typical mistakes and name them.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -214,6 +216,24 @@ def _glove_rows() -> tuple[tuple[str, ...], np.ndarray, dict[str, int]]:
     return tuple(words), matrix, {w: i for i, w in enumerate(words)}
 
 
+def _cosine_mistake(got: np.ndarray, m64: np.ndarray, v64: np.ndarray, expected: np.ndarray) -> str | None:
+    """The name of the typical mistake ``got`` matches (similarities of the rows of ``m64`` with ``v64``)."""
+    row_norms, vec_norm = np.linalg.norm(m64, axis=1), np.linalg.norm(v64)
+    dots = m64 @ v64
+    variants = {
+        "plain dot products (no division by the norms)": dots,
+        "dot products divided by the vector's norm only": dots / vec_norm,
+        "dot products divided by the rows' norms only": dots / row_norms,
+        "cosine distances (1 - cosine)": 1 - expected,
+        "Euclidean distances": np.linalg.norm(m64 - v64, axis=1),
+        "dot products divided by the squared norms": dots / (row_norms**2 * vec_norm**2),
+    }
+    for label, variant in variants.items():
+        if np.allclose(got, variant, rtol=1e-4, atol=1e-5):
+            return label
+    return None
+
+
 def check_cosine_similarities(
     cosine_similarities: Callable[..., Any],
     *,
@@ -250,23 +270,13 @@ def check_cosine_similarities(
         m64, v64 = np.asarray(matrix, dtype=np.float64), np.asarray(vector, dtype=np.float64)
         expected = np.asarray(reference(m64, v64), dtype=np.float64)
         if not np.allclose(got, expected, rtol=1e-4, atol=1e-5):
-            row_norms, vec_norm = np.linalg.norm(m64, axis=1), np.linalg.norm(v64)
-            dots = m64 @ v64
-            variants = {
-                "plain dot products (no division by the norms)": dots,
-                "dot products divided by the vector's norm only": dots / vec_norm,
-                "dot products divided by the rows' norms only": dots / row_norms,
-                "cosine distances (1 - cosine)": 1 - expected,
-                "Euclidean distances": np.linalg.norm(m64 - v64, axis=1),
-                "dot products divided by the squared norms": dots / (row_norms**2 * vec_norm**2),
-            }
-            for label, variant in variants.items():
-                if np.allclose(got, variant, rtol=1e-4, atol=1e-5):
-                    fail(
-                        f"{name} returned {label}, not cosine similarities.",
-                        hint="cos(u, v) = (u . v) / (||u|| ||v||): divide each row's dot product by the "
-                        "row's norm and by the vector's norm.",
-                    )
+            label = _cosine_mistake(got, m64, v64, expected)
+            if label is not None:
+                fail(
+                    f"{name} returned {label}, not cosine similarities.",
+                    hint="cos(u, v) = (u . v) / (||u|| ||v||): divide each row's dot product by the "
+                    "row's norm and by the vector's norm.",
+                )
             expect_close(
                 got,
                 expected,
@@ -384,6 +394,134 @@ def _compare_ranking(
             )
 
 
+# Upstream functions. In the lesson most_similar ranks by the student's cosine_similarities and
+# analogy calls most_similar, so a mistake upstream shows up downstream. When a downstream check
+# fails, these helpers call the upstream functions on the same input; if one of them is wrong and
+# explains the answer, the failure says so and names the function to fix first.
+def _helper_of(fn: Any, helper_name: str, given: Any) -> Callable[..., Any] | None:
+    """The student's function ``helper_name``: ``given`` if passed, else the one ``fn`` can see.
+
+    ``fn.__globals__`` is the namespace ``fn`` was defined in; in a notebook that is the
+    notebook's, so the checks find the student's own functions without a change to the test cells.
+    """
+    if given is not None:
+        return given if callable(given) else None
+    namespace = getattr(fn, "__globals__", None)
+    helper = namespace.get(helper_name) if isinstance(namespace, dict) else None
+    return helper if callable(helper) and helper is not fn else None
+
+
+def _first_line(failure: BaseException) -> str:
+    """The first line of a failure's message, ending as a sentence."""
+    lines = str(failure).splitlines()
+    line = lines[0].rstrip() if lines else type(failure).__name__
+    return line if line.endswith((".", "!", "?")) else line + "."
+
+
+def _quietly(fn: Callable[..., Any], *args: Any, name: str, **kwargs: Any) -> Any:
+    """``call_student`` with the student's prints swallowed (a diagnosis, not the check itself)."""
+    __tracebackhide__ = True
+    with contextlib.redirect_stdout(io.StringIO()):
+        return call_student(fn, *args, name=name, **kwargs)
+
+
+def _cosine_problem(
+    cosine_similarities: Callable[..., Any], matrix: np.ndarray, vector: np.ndarray
+) -> tuple[str, np.ndarray | None] | None:
+    """What is wrong with the student's ``cosine_similarities`` on (matrix, vector), and its values.
+
+    ``None`` when it returns the right similarities there.
+    """
+    from ..glove import cosine_similarity as reference
+
+    given = matrix if not matrix.flags.writeable else matrix.copy()
+    try:
+        raw = _quietly(cosine_similarities, given, np.array(vector, copy=True), name="cosine_similarities")
+        got = as_array(raw, name="cosine_similarities")
+    except AssertionError as exc:
+        return f"fails on it ({_first_line(exc)})", None
+    n = matrix.shape[0]
+    if got.shape != (n,):
+        return f"returns shape {got.shape} there instead of ({n},)", None
+    m64, v64 = np.asarray(matrix, dtype=np.float64), np.asarray(vector, dtype=np.float64)
+    expected = np.asarray(reference(m64, v64), dtype=np.float64)
+    if np.allclose(got, expected, rtol=1e-4, atol=1e-5):
+        return None
+    label = _cosine_mistake(got, m64, v64, expected)
+    return (f"returns {label} there" if label else "returns values there that are not cosine similarities"), got
+
+
+def _ranks_by(
+    got: list[tuple[str, float]] | None,
+    sims: np.ndarray | None,
+    words: Sequence[str],
+    row_of: Mapping[str, int],
+    exclude: Iterable[str],
+    topn: int,
+) -> bool:
+    """Whether ``got`` is what ranking by ``sims`` gives: the same words, with those similarities."""
+    if got is None or sims is None:
+        return False
+    if [w for w, _ in got] != _ranking_by(sims, words, exclude, topn, row_of):
+        return False
+    return all(math.isclose(s, float(sims[row_of[w]]), rel_tol=1e-4, abs_tol=1e-4) for w, s in got)
+
+
+def _fail_upstream_cosine(
+    failure: AssertionError,
+    got: list[tuple[str, float]] | None,
+    cosine_similarities: Callable[..., Any] | None,
+    *,
+    name: str,
+    matrix: np.ndarray,
+    query: np.ndarray,
+    query_name: str,
+    words: Sequence[str],
+    row_of: Mapping[str, int],
+    excludes: Sequence[Iterable[str]],
+    topn: int,
+) -> str:
+    """Fail naming cosine_similarities if it is wrong on this input and explains ``got``.
+
+    Returns a note to add to the original failure when cosine_similarities is wrong but does not
+    explain the answer, and ``""`` when it is right (or unknown).
+    """
+    __tracebackhide__ = True
+    problem = None if cosine_similarities is None else _cosine_problem(cosine_similarities, matrix, query)
+    if problem is None:
+        return ""
+    why, sims = problem
+    hint = (
+        f"{name} can only be as right as the similarities it ranks. Make cosine_similarities pass its own "
+        "check (the test cell after it says what is wrong), then run this check again."
+    )
+    if got is None:
+        fail(
+            f"{_first_line(failure)}\nYour cosine_similarities is wrong on the same input too: called with the "
+            f"matrix and {query_name}, it {why}. If {name} uses it, fix cosine_similarities first.",
+            hint=hint,
+        )
+    if any(_ranks_by(got, sims, words, row_of, exclude, topn) for exclude in excludes):
+        fail(
+            f"{_first_line(failure)}\nThat is exactly the ranking by your cosine_similarities, which is wrong: "
+            f"called with the matrix and {query_name}, it {why}. Fix cosine_similarities first.",
+            hint=hint,
+        )
+    return (
+        f"Your cosine_similarities is wrong too: called with the matrix and {query_name}, it {why}. If {name} "
+        "uses it, fix cosine_similarities first."
+    )
+
+
+def _raise_with_note(failure: AssertionError, note: str) -> NoReturn:
+    """Raise ``failure``, with ``note`` (if any) added before its hint."""
+    __tracebackhide__ = True
+    if not note:
+        raise failure
+    message, _, hint = str(failure).partition("\nHint: ")
+    fail(f"{message}\n{note}", hint=hint or None)
+
+
 def _synthetic_vocab(seed: int, num_words: int, dim: int):
     rng = np.random.default_rng(seed)
     words = [f"w{i:03d}" for i in range(num_words)]
@@ -399,11 +537,16 @@ def check_most_similar(
     exclude: Sequence[str] | None = None,
     seed: int = 0,
     visible: bool = True,
+    cosine_similarities: Callable[..., Any] | None = None,
 ) -> None:
     """``most_similar(vector, words, matrix, topn, exclude)``: the topn most cosine-similar words.
 
     With ``query`` a GloVe word, runs on the real packaged vectors (``exclude`` defaults to the
     query word). With ``query=None``, runs on a small random vocabulary and a random vector.
+
+    When it fails, the student's ``cosine_similarities`` (passed, or else the one defined beside
+    ``most_similar``, i.e. in the notebook) is run on the same input: if it is wrong and explains
+    the answer, the failure says to fix cosine_similarities first.
     """
     __tracebackhide__ = True
     from ..glove import most_similar as reference
@@ -422,34 +565,95 @@ def check_most_similar(
         glove_arg = None
         what = f"the vector of {query!r}"
     ref = reference(vector, glove_arg, topn=topn, exclude=exclude)
-    got = _as_pairs(
-        call_student(most_similar, vector.copy(), list(words), matrix, topn=topn, exclude=exclude, name=name),
-        name=name,
-        topn=topn,
-    )
-    m64 = np.asarray(matrix, dtype=np.float64)
-    dots = m64 @ np.asarray(vector, dtype=np.float64)
-    cos = dots / (np.linalg.norm(m64, axis=1) * np.linalg.norm(vector))
-    mistakes = {
-        "dot product (not divided by the norms)": _ranking_by(dots, words, exclude, topn, row_of),
-        "lowest similarity first (ascending order)": _ranking_by(cos, words, exclude, topn, row_of, reverse=True),
-        "cosine similarity without leaving out the excluded words": _ranking_by(cos, words, (), topn, row_of),
-    }
-    _compare_ranking(
-        got,
-        ref,
-        vector,
-        words,
-        matrix,
-        row_of,
-        exclude,
-        name=name,
-        what=what,
-        mistakes=mistakes,
-        hint="compute the cosine similarity of every row with the vector, leave out the excluded "
-        "words, and keep the topn largest, most similar first (np.argsort(-sims)).",
-    )
+    got: list[tuple[str, float]] | None = None
+    failure = None
+    try:
+        got = _as_pairs(
+            call_student(most_similar, vector.copy(), list(words), matrix, topn=topn, exclude=exclude, name=name),
+            name=name,
+            topn=topn,
+        )
+        m64 = np.asarray(matrix, dtype=np.float64)
+        dots = m64 @ np.asarray(vector, dtype=np.float64)
+        cos = dots / (np.linalg.norm(m64, axis=1) * np.linalg.norm(vector))
+        mistakes = {
+            "dot product (not divided by the norms)": _ranking_by(dots, words, exclude, topn, row_of),
+            "lowest similarity first (ascending order)": _ranking_by(cos, words, exclude, topn, row_of, reverse=True),
+            "cosine similarity without leaving out the excluded words": _ranking_by(cos, words, (), topn, row_of),
+        }
+        _compare_ranking(
+            got,
+            ref,
+            vector,
+            words,
+            matrix,
+            row_of,
+            exclude,
+            name=name,
+            what=what,
+            mistakes=mistakes,
+            hint="compute the cosine similarity of every row with the vector, leave out the excluded "
+            "words, and keep the topn largest, most similar first (np.argsort(-sims)).",
+        )
+    except AssertionError as exc:
+        failure = exc
+    if failure is not None:
+        # Outside the `except` block, so the student sees one message, not a chained traceback.
+        note = _fail_upstream_cosine(
+            failure,
+            got,
+            _helper_of(most_similar, "cosine_similarities", cosine_similarities),
+            name=name,
+            matrix=matrix,
+            query=vector,
+            query_name=what,
+            words=words,
+            row_of=row_of,
+            excludes=(exclude, ()),
+            topn=topn,
+        )
+        _raise_with_note(failure, note)
     report_pass(name, visible=visible, detail="matches rnncourse.glove.most_similar")
+
+
+def _most_similar_problem(
+    most_similar: Callable[..., Any],
+    vector: np.ndarray,
+    words: Sequence[str],
+    matrix: np.ndarray,
+    row_of: Mapping[str, int],
+    *,
+    topn: int,
+    exclude: tuple[str, ...],
+    query_name: str,
+) -> tuple[str, list[tuple[str, float]] | None] | None:
+    """What is wrong with the student's ``most_similar`` on the packaged vectors, and its answer.
+
+    ``None`` when it gives the reference answer there.
+    """
+    from ..glove import most_similar as reference
+
+    ref = reference(vector, None, topn=topn, exclude=exclude)
+    try:
+        raw = _quietly(
+            most_similar, vector.copy(), list(words), matrix, topn=topn, exclude=exclude, name="most_similar"
+        )
+        out = _as_pairs(raw, name="most_similar", topn=topn)
+    except AssertionError as exc:
+        return _first_line(exc), None
+    try:
+        _compare_ranking(
+            out, ref, vector, words, matrix, row_of, exclude, name="most_similar", what=query_name, mistakes={}, hint=""
+        )
+    except AssertionError as exc:
+        return _first_line(exc), out
+    return None
+
+
+def _same_answer(got: list[tuple[str, float]] | None, other: list[tuple[str, float]] | None) -> bool:
+    if got is None or other is None or [w for w, _ in got] != [w for w, _ in other]:
+        return False
+    return all(math.isclose(s, t, rel_tol=1e-4, abs_tol=1e-4) for (_, s), (_, t) in zip(got, other))
 
 
 def check_analogy(
@@ -461,50 +665,112 @@ def check_analogy(
     topn: int = 5,
     expected_first: str | None = "queen",
     visible: bool = True,
+    most_similar: Callable[..., Any] | None = None,
+    cosine_similarities: Callable[..., Any] | None = None,
 ) -> None:
-    """``analogy(a, b, c, words, matrix, topn)``: the words nearest to a - b + c, query words left out."""
+    """``analogy(a, b, c, words, matrix, topn)``: the words nearest to a - b + c, query words left out.
+
+    When it fails, the student's ``cosine_similarities`` and ``most_similar`` (passed, or else the
+    ones defined beside ``analogy``, i.e. in the notebook) are run on the vector a - b + c: if one
+    of them is wrong and explains the answer, the failure says which one to fix first.
+    """
     __tracebackhide__ = True
     from ..glove import analogy as reference
 
     name = "analogy"
     words, matrix, row_of = _glove_rows()
-    got = _as_pairs(call_student(analogy, a, b, c, list(words), matrix, topn=topn, name=name), name=name, topn=topn)
     ref = reference(a, b, c, topn=topn)
     va, vb, vc = (np.asarray(matrix[row_of[w]], dtype=np.float64) for w in (a, b, c))
     target = va - vb + vc
-    m64 = np.asarray(matrix, dtype=np.float64)
-    norms = np.linalg.norm(m64, axis=1)
-
-    def by_cosine(query: np.ndarray, exclude: Iterable[str]) -> list[str]:
-        return _ranking_by(m64 @ query / (norms * np.linalg.norm(query)), words, exclude, topn, row_of)
-
     query_words = (a, b, c)
-    mistakes = {
-        f"{a} - {b} + {c} without leaving out the query words": by_cosine(target, ()),
-        f"{b} - {a} + {c} (the first two words swapped)": by_cosine(vb - va + vc, query_words),
-        f"{a} + {b} - {c} (the signs swapped)": by_cosine(va + vb - vc, query_words),
-        "dot product (not divided by the norms)": _ranking_by(m64 @ target, words, query_words, topn, row_of),
-    }
-    if [w for w, _ in got][:1] == [a] and [w for w, _ in ref][:1] != [a]:
-        fail(
-            f"{name}({a!r}, {b!r}, {c!r}) returned {a!r} first.",
-            hint=f"{a!r} itself is close to {a} - {b} + {c}; leave the three query words out of the answer "
-            "(exclude=(a, b, c)).",
+    got: list[tuple[str, float]] | None = None
+    failure = None
+    try:
+        got = _as_pairs(call_student(analogy, a, b, c, list(words), matrix, topn=topn, name=name), name=name, topn=topn)
+        m64 = np.asarray(matrix, dtype=np.float64)
+        norms = np.linalg.norm(m64, axis=1)
+
+        def by_cosine(query: np.ndarray, exclude: Iterable[str]) -> list[str]:
+            return _ranking_by(m64 @ query / (norms * np.linalg.norm(query)), words, exclude, topn, row_of)
+
+        mistakes = {
+            f"{a} - {b} + {c} without leaving out the query words": by_cosine(target, ()),
+            f"{b} - {a} + {c} (the first two words swapped)": by_cosine(vb - va + vc, query_words),
+            f"{a} + {b} - {c} (the signs swapped)": by_cosine(va + vb - vc, query_words),
+            "dot product (not divided by the norms)": _ranking_by(m64 @ target, words, query_words, topn, row_of),
+        }
+        if [w for w, _ in got][:1] == [a] and [w for w, _ in ref][:1] != [a]:
+            fail(
+                f"{name}({a!r}, {b!r}, {c!r}) returned {a!r} first.",
+                hint=f"{a!r} itself is close to {a} - {b} + {c}; leave the three query words out of the answer "
+                "(exclude=(a, b, c)).",
+            )
+        _compare_ranking(
+            got,
+            ref,
+            target,
+            words,
+            matrix,
+            row_of,
+            query_words,
+            name=name,
+            what=f"{a} - {b} + {c}",
+            mistakes=mistakes,
+            hint=f"build the vector {a} - {b} + {c} from the three rows of the matrix and rank all "
+            "words by cosine similarity with it, leaving out the three query words.",
         )
-    _compare_ranking(
-        got,
-        ref,
-        target,
-        words,
-        matrix,
-        row_of,
-        query_words,
-        name=name,
-        what=f"{a} - {b} + {c}",
-        mistakes=mistakes,
-        hint=f"build the vector {a} - {b} + {c} from the three rows of the matrix and rank all "
-        "words by cosine similarity with it, leaving out the three query words.",
-    )
+    except AssertionError as exc:
+        failure = exc
+    if failure is not None:
+        # Outside the `except` block, so the student sees one message, not a chained traceback.
+        # The vector as the student's analogy builds it: from the float32 rows of the matrix.
+        vector = np.asarray(matrix[row_of[a]] - matrix[row_of[b]] + matrix[row_of[c]])
+        query_name = f"the vector {a} - {b} + {c}"
+        note = _fail_upstream_cosine(
+            failure,
+            got,
+            _helper_of(analogy, "cosine_similarities", cosine_similarities),
+            name=name,
+            matrix=matrix,
+            query=vector,
+            query_name=query_name,
+            words=words,
+            row_of=row_of,
+            excludes=(query_words, ()),
+            topn=topn,
+        )
+        helper = _helper_of(analogy, "most_similar", most_similar)
+        problem = None
+        if helper is not None:
+            problem = _most_similar_problem(
+                helper, vector, words, matrix, row_of, topn=topn, exclude=query_words, query_name=query_name
+            )
+        if problem is not None:
+            why, answer = problem
+            hint = (
+                f"{name} can only be as right as the most_similar it calls. Make most_similar pass its own "
+                "check first (the test cell after it says what is wrong), then run this check again."
+            )
+            also = f"\n{note}" if note else ""  # cosine_similarities is wrong too, but does not explain it
+            if got is None and answer is None:
+                fail(
+                    f"{_first_line(failure)}\nYour most_similar fails on the same input too: called with "
+                    f"{query_name} and exclude={query_words}, {why} If {name} uses it, fix most_similar first." + also,
+                    hint=hint,
+                )
+            if _same_answer(got, answer):
+                fail(
+                    f"{_first_line(failure)}\nThat is exactly what your most_similar returns for {query_name} "
+                    f"with exclude={query_words}, and most_similar is wrong there: {why} Fix most_similar first."
+                    + also,
+                    hint=hint,
+                )
+            note = (
+                f"Your most_similar is wrong too: called with {query_name} and exclude={query_words}, {why} "
+                f"If {name} uses it, fix most_similar first." + also
+            )
+        _raise_with_note(failure, note)
+    assert got is not None  # set whenever no failure was caught
     if expected_first is not None and got[0][0] != expected_first:  # pragma: no cover  (reference disagrees)
         fail(f"{name}({a!r}, {b!r}, {c!r}) returned {got[0][0]!r} first; expected {expected_first!r}.")
     report_pass(name, visible=visible, detail=f"{a} - {b} + {c} = {got[0][0]}, matches rnncourse.glove.analogy")
@@ -520,6 +786,12 @@ def glove_lines(words: Sequence[str], vectors: np.ndarray) -> list[str]:
     return [word + " " + " ".join(_format_number(v) for v in vector) + "\n" for word, vector in zip(words, vectors)]
 
 
+#: Real GloVe 6B words in the visible check's file: punctuation, pieces of words (GloVe's corpus
+#: splits "didn't" into "did" and "n't"), curly quotes, accents, hyphens, a fraction, a backslash.
+#: Every one must stay a key exactly as written. (None of the 400,000 words holds whitespace.)
+_ODD_GLOVE_WORDS = (",", "n't", "'s", '"', "...", "—", "’s", "u.s.", "café", "state-of-the-art", "½", "\\")
+
+
 def _glove_file_case(seed: int, num_words: int, synthetic: bool):
     if synthetic:
         rng = np.random.default_rng(seed)
@@ -528,9 +800,16 @@ def _glove_file_case(seed: int, num_words: int, synthetic: bool):
         vectors = rng.normal(size=(len(words), 7)).astype(np.float32)
         vectors[0, 0], vectors[1, 1] = 1.5e-05, -2.25e-06  # written in exponent notation
         return words, vectors
-    all_words, matrix, _ = _glove_rows()
+    all_words, matrix, row_of = _glove_rows()
     start = 1000 + 97 * seed
-    return list(all_words[start : start + num_words]), np.asarray(matrix[start : start + num_words])
+    rows = list(range(start, start + num_words))
+    odd = [row_of[w] for w in _ODD_GLOVE_WORDS]
+    if num_words >= 2 * len(odd):
+        # Real GloVe words that are punctuation or hold odd characters, spread through the file.
+        rows = [r for r in rows if r not in odd][: num_words - len(odd)]
+        for k, r in enumerate(odd):
+            rows.insert(10 + 25 * k, r)
+    return [all_words[r] for r in rows], np.asarray(matrix[rows])
 
 
 def check_get_glove_vectors(
@@ -594,6 +873,14 @@ def check_get_glove_vectors(
             fail(
                 f"{name} skipped the first line of the file (the word {words[0]!r}).",
                 hint="GloVe files have no header line (word2vec text files do); every line is a word.",
+            )
+        odd_missing = [w for w in missing if not (w.isascii() and w.isalpha())]
+        if missing and odd_missing == missing and not extra:
+            fail(
+                f"{name} left out {len(missing)} word(s), none of them a plain word of the letters a-z "
+                f"(punctuation, numbers, accents, ...), e.g. {', '.join(repr(w) for w in missing[:4])}.",
+                hint="GloVe has vectors for these tokens too: keep every line, and take its first field, "
+                "exactly as written, as the word.",
             )
         if extra and any(k.endswith(("\n", " ")) or k.startswith(" ") for k in extra):
             fail(

@@ -61,6 +61,12 @@ _WORDS = (
 )
 
 
+def _and(items: Sequence[Any]) -> str:
+    """``[2, 4, 5]`` -> ``"2, 4 and 5"``."""
+    texts = [str(item) for item in items]
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
+
+
 def _call_builder(builder: Callable[..., Any], *args: Any, name: str) -> Any:
     """Call a student's model builder; recognise the typical Keras errors it can raise."""
     __tracebackhide__ = True
@@ -359,6 +365,58 @@ def _probe_texts(seed: int, maxlen: int) -> list[str]:
     ]
 
 
+_PUNCTUATION = ".!?,"
+
+
+def _expect_standardized(vectorizer: Any, vocabulary: Sequence[str], name: str) -> None:
+    """Fail if the vectorizer reads 'FILM' or 'film!' differently from 'film' (behaviour, not settings).
+
+    Probes one plain lower-case word of its own vocabulary; says nothing when the layer cannot be
+    probed that way (no such word, or no integer output); the later checks then speak.
+    """
+    __tracebackhide__ = True
+    word = next((w for w in vocabulary[2:] if len(w) > 1 and w.isalpha() and w.islower()), None)
+    if word is None:
+        return
+    variants = [word, word.upper(), word.capitalize(), *(word + c for c in _PUNCTUATION)]
+    try:
+        out = np.asarray(vectorizer(variants))
+    except Exception:  # noqa: BLE001  (the output checks below report a failing call)
+        return
+    if out.ndim != 2 or out.shape[0] != len(variants) or out.dtype.kind not in "iu":
+        return
+    first = [int(i) for i in out[:, 0]]
+    index = first[0]
+    if index < 2:  # its own vocabulary word is not read as that word: not a standardisation question
+        return
+    cased = [v for v, i in zip(variants[1:3], first[1:3]) if i != index]
+    punctuated = [v for v, i in zip(variants[3:], first[3:]) if i != index]
+    if not (cased or punctuated):
+        return
+    examples = cased[:1] + punctuated[:1]
+    read_as = _and([f"{v!r} as index {first[variants.index(v)]}" for v in examples])
+    seen = f"it reads {read_as}, not as {word!r} (index {index})"
+    if cased and punctuated:
+        fail(
+            f"{name}: the vectorizer neither lower-cases the texts nor strips their punctuation: {seen}.",
+            hint="keep the default standardize='lower_and_strip_punctuation' (leave standardize out); "
+            "standardize=None turns both steps off.",
+        )
+    if punctuated:
+        fail(
+            f"{name}: the vectorizer keeps punctuation: {seen}. Words followed by '.', '!' or '?!' in "
+            f"the texts become other, rarer tokens, and the word counts change.",
+            hint="it lower-cases but does not strip punctuation (as standardize='lower' does): keep the "
+            "default standardize='lower_and_strip_punctuation', which does both (leave standardize out).",
+        )
+    fail(
+        f"{name}: the vectorizer keeps upper case: {seen}. A capitalised first word of a text becomes "
+        f"another token, and the word counts change.",
+        hint="it strips punctuation but does not lower-case (as standardize='strip_punctuation' does): keep "
+        "the default standardize='lower_and_strip_punctuation', which does both (leave standardize out).",
+    )
+
+
 def check_vectorizer(
     make_vectorizer: Callable[..., Any],
     *,
@@ -406,6 +464,7 @@ def check_vectorizer(
             f"{name}: the vectorizer's vocabulary holds only {got_vocab}: it was not adapted.",
             hint="call vectorizer.adapt(texts) to build the vocabulary from the texts.",
         )
+    _expect_standardized(result, got_vocab, name)
     if len(got_vocab) != len(want_vocab):
         hint = (
             "max_tokens counts every index, including 0 (padding) and 1 (out-of-vocabulary): pass max_tokens=num_words."
@@ -427,13 +486,15 @@ def check_vectorizer(
     )
     unstandardized.adapt(texts)
     raw_vocab = [str(w) for w in unstandardized.get_vocabulary()]
-    if any(w != w.lower() or any(c in w for c in ".!?,") for w in got_vocab[2:]) or (
-        got_vocab == raw_vocab and got_vocab != want_vocab
-    ):
+    upper = [w for w in got_vocab[2:] if w != w.lower()]
+    punctuated = [w for w in got_vocab[2:] if any(c in w for c in _PUNCTUATION)]
+    if upper or punctuated or (got_vocab == raw_vocab and got_vocab != want_vocab):
+        found = [f"upper-case words such as {upper[0]!r}"] if upper else []
+        found += [f"punctuation such as {punctuated[0]!r}"] if punctuated else []
         fail(
-            f"{name}: the vocabulary holds upper-case words or punctuation, or they change the "
-            f"word counts: the texts were not standardised.",
-            hint="keep the default standardize='lower_and_strip_punctuation'.",
+            f"{name}: the vocabulary holds {' and '.join(found) if found else 'the words of the raw texts'}: "
+            f"the texts were not standardised.",
+            hint="keep the default standardize='lower_and_strip_punctuation' (leave standardize out).",
         )
     if got_vocab != want_vocab:
         at = next(i for i, (g, w) in enumerate(zip(got_vocab, want_vocab)) if g != w)
@@ -616,6 +677,9 @@ def _best_epoch_cases(seed: int) -> list[dict[str, list[float]]]:
     # The minimum at the first epoch, and at the last one.
     cases.append(_history([0.6, 0.4, 0.2, 0.1], [0.40, 0.45, 0.50, 0.60]))
     cases.append(_history([0.6, 0.5, 0.45, 0.42], [0.62, 0.55, 0.50, 0.48]))
+    # A tie: epochs 2 and 4 share the lowest validation loss; the answer is the first (np.argmin).
+    # Neither the last tied epoch nor its 0-based index is where another recognised mistake points.
+    cases.append(_history([0.65, 0.5, 0.4, 0.32, 0.27, 0.24], [0.55, 0.41, 0.47, 0.41, 0.44, 0.52]))
     return cases
 
 
@@ -630,6 +694,15 @@ def check_best_epoch(best_epoch: Callable[..., Any], *, seed: int = 0, visible: 
         if got == want:
             continue
         shown = ", ".join(f"{v:.3f}" for v in val)
+        tied = [int(i) + 1 for i in np.flatnonzero(val == val.min())]
+        if len(tied) > 1 and got in tied[1:]:
+            fail(
+                f"{name} returned {got} for val_loss = [{shown}]: epochs {_and(tied)} tie for "
+                f"the lowest validation loss ({val.min():.3f}); expected the first of them, epoch {want}.",
+                hint="on a tie, return the first epoch with the lowest loss, as np.argmin does (in a loop, "
+                "replace the best epoch only when the loss is strictly lower: `<`, not `<=`). Keras's "
+                "EarlyStopping agrees: an equal loss later on is no improvement.",
+            )
         if got == want - 1:
             fail(
                 f"{name} returned {got} for val_loss = [{shown}]; expected epoch {want}.",
@@ -784,8 +857,18 @@ def check_conv_lstm(
             f"{name}: the Conv1D has filters={conv.filters}, kernel_size={tuple(conv.kernel_size)}; "
             f"expected filters={filters}, kernel_size=({kernel_size},)."
         )
-    if activation_name(conv) != "relu":
-        fail(f"{name}: the Conv1D's activation is {activation_name(conv) or 'missing'}; expected relu.")
+    conv_activation = activation_name(conv)
+    if conv_activation != "relu":
+        if conv_activation in ("", "linear"):
+            hint = (
+                "Conv1D's default is activation=None, which is linear: pass activation='relu', "
+                "keras.layers.Conv1D(filters, kernel_size, activation='relu'). The relu makes each filter a "
+                "phrase detector that outputs 0 where its phrase is absent, before the max pooling keeps "
+                "its strongest response."
+            )
+        else:
+            hint = "keras.layers.Conv1D(filters, kernel_size, activation='relu'), as in the exercise text."
+        fail(f"{name}: the Conv1D's activation is {conv_activation or 'missing'}; expected relu.", hint=hint)
     if tuple(pool.pool_size) != (pool_size,):
         fail(f"{name}: the MaxPooling1D has pool_size={tuple(pool.pool_size)}; expected ({pool_size},).")
     (lstm,) = _expect_recurrent_stack(model, name, [keras.layers.LSTM], num_units)
