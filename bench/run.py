@@ -337,6 +337,7 @@ def bench_variants(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
     seconds = [r["train_seconds"] for r in best.values()]
     return {
         "variants": variants,
+        "ngram_baseline": {key: variants["ngram_baseline"][key] for key in ("test_accuracy", "train_seconds")},
         "best_variant": BEST_VARIANT,
         "best_by_seed": {str(seed): r for seed, r in best.items()},
         "best_test_accuracy": _stats(accuracy),

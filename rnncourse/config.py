@@ -95,6 +95,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "short_maxlen": 75,  # tokens per review of the short-review tuning runs
             "small_num_words": 2000,  # the small vocabulary of the tuning runs
             "tuning_runs": 3,  # how many of the three vocabulary/length tuning runs train
+            "ngram_epochs": 4,  # epochs of the bag-of-bigrams baseline
         },
         "fast": {
             "num_train": 1000,
@@ -109,6 +110,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "short_maxlen": 20,
             "small_num_words": 500,
             "tuning_runs": 1,
+            "ngram_epochs": 2,
         },
     },
 }
@@ -128,8 +130,11 @@ _HYPERPARAMETERS: dict[str, dict[str, Any]] = {
         "conv_units": 64,  # LSTM state size of the strong model
         "learning_rate": 3e-3,  # Adam, every model after the baseline (Keras's default: 1e-3)
         "patience": 2,  # early stopping of the models that have a validation set
-        "example_units": 64,  # the example model's LSTM(64) and GRU(64)
-        "example_dropout": 0.2,  # the example model's dropout
+        "example_units": 64,  # the slide's example model: LSTM(64) and GRU(64)
+        "example_dropout": 0.25,  # its Dropout(rate=0.25) layers
+        "example_recurrent_dropout": 0.15,  # its LSTM and GRU dropout=0.15
+        "ngram_max_tokens": 40_000,  # the bag-of-bigrams baseline's vocabulary of words and word pairs
+        "ngram_dropout": 0.5,  # its Dropout on the tf-idf vector
     },
 }
 

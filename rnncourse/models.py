@@ -15,7 +15,8 @@ build_baseline_rnn         Input(None, 1) -> SimpleRNN(16) -> Dense(1, sigmoid)
 build_lstm_classifier      Embedding -> LSTM x num_layers -> Dense(1, sigmoid)
 build_dropout_classifier   Embedding -> LSTM(dropout, recurrent_dropout) -> Dropout -> Dense
 build_conv_lstm            GloVe Embedding (fine-tuned) -> Conv1D -> MaxPooling1D -> LSTM -> Dense
-build_example_model        GloVe Embedding (frozen) -> Dense -> Dropout -> LSTM -> GRU -> Dense ...
+build_example_model        GloVe Embedding -> Dense -> Dropout -> LSTM -> GRU -> Dense -> Dropout -> Dense -> Dense
+build_ngram_baseline       TextVectorization(bigrams, tf-idf) -> Dropout -> Dense(1, sigmoid), on raw texts
 =========================  ==============================================================
 
 :func:`compile_classifier`, :func:`early_stopping` and :func:`fit_and_evaluate` train and
@@ -47,6 +48,7 @@ __all__ = [
     "build_dropout_classifier",
     "build_example_model",
     "build_lstm_classifier",
+    "build_ngram_baseline",
     "compile_classifier",
     "crop_sequences",
     "fit_and_evaluate",
@@ -210,7 +212,7 @@ def build_dropout_classifier(num_words: int, embedding_dim: int, num_units: int,
     )
 
 
-def pretrained_embedding(embedding_matrix: np.ndarray, *, trainable: bool) -> Any:
+def pretrained_embedding(embedding_matrix: np.ndarray, *, trainable: bool, name: str | None = None) -> Any:
     """An ``Embedding`` layer whose initial weights are ``embedding_matrix``.
 
     Parameters
@@ -219,6 +221,8 @@ def pretrained_embedding(embedding_matrix: np.ndarray, *, trainable: bool) -> An
         Shape ``(num_words, embedding_dim)``, e.g. from :func:`rnncourse.glove.filter_glove`.
     trainable : bool
         ``True`` fine-tunes the vectors with the rest of the model; ``False`` freezes them.
+    name : str, optional
+        The layer's name (Keras picks one when it is None).
     """
     import keras
 
@@ -230,6 +234,7 @@ def pretrained_embedding(embedding_matrix: np.ndarray, *, trainable: bool) -> An
         matrix.shape[1],
         embeddings_initializer=keras.initializers.Constant(matrix),
         trainable=trainable,
+        name=name,
     )
 
 
@@ -260,31 +265,66 @@ def build_conv_lstm(
     )
 
 
-def build_example_model(embedding_matrix: np.ndarray, num_units: int, dropout_rate: float) -> Any:
-    """The seed's "one example model", written for Keras 3.
+def build_example_model(
+    embedding_matrix: np.ndarray,
+    num_units: int = 64,
+    dense_dropout: float = 0.25,
+    recurrent_dropout: float = 0.15,
+    *,
+    trainable_embedding: bool = True,
+) -> Any:
+    """The chapter's "one example model", layer for layer, in Keras 3.
 
-    ``Embedding`` (initialised with ``embedding_matrix``, frozen) ->
-    ``Dense(num_units, relu)`` -> ``Dropout(dropout_rate)`` ->
-    ``LSTM(num_units, return_sequences=True, dropout=dropout_rate)`` ->
-    ``GRU(num_units, dropout=dropout_rate)`` -> ``Dense(num_units, relu)`` ->
-    ``Dropout(dropout_rate)`` -> ``Dense(num_units // 2, relu)`` -> ``Dense(1, sigmoid)``.
+    ``Embedding`` (initialised with ``embedding_matrix``, trainable as on the slide) ->
+    ``Dense(wordvec_dim, relu)`` "Dense1" -> ``Dropout(dense_dropout)`` ->
+    ``LSTM(num_units, return_sequences=True, dropout=recurrent_dropout)`` ->
+    ``GRU(num_units, dropout=recurrent_dropout)`` -> ``Dense(num_units)`` "Dense2" (linear) ->
+    ``Dropout(dense_dropout)`` -> ``Dense(num_units // 2)`` "Dense3" (linear) ->
+    ``Dense(1, sigmoid)`` "Output". The slide's values are the defaults (64, 0.25, 0.15);
+    the only change from its code is ``keras.Input`` instead of ``input_length``.
     """
     import keras
 
+    vector_size = int(np.shape(embedding_matrix)[1])
     return keras.Sequential(
         [
             keras.Input(shape=(None,), dtype="int32"),
-            pretrained_embedding(embedding_matrix, trainable=False),
-            keras.layers.Dense(num_units, activation="relu"),
-            keras.layers.Dropout(dropout_rate),
-            keras.layers.LSTM(num_units, return_sequences=True, dropout=dropout_rate),
-            keras.layers.GRU(num_units, dropout=dropout_rate),
-            keras.layers.Dense(num_units, activation="relu"),
-            keras.layers.Dropout(dropout_rate),
-            keras.layers.Dense(num_units // 2, activation="relu"),
-            keras.layers.Dense(1, activation="sigmoid"),
+            pretrained_embedding(embedding_matrix, trainable=trainable_embedding, name="Embedding"),
+            keras.layers.Dense(vector_size, activation="relu", name="Dense1"),
+            keras.layers.Dropout(dense_dropout),
+            keras.layers.LSTM(num_units, return_sequences=True, dropout=recurrent_dropout, name="LSTM"),
+            keras.layers.GRU(num_units, dropout=recurrent_dropout, name="GRU"),
+            keras.layers.Dense(num_units, name="Dense2"),
+            keras.layers.Dropout(dense_dropout),
+            keras.layers.Dense(num_units // 2, name="Dense3"),
+            keras.layers.Dense(1, activation="sigmoid", name="Output"),
         ],
         name="example_model",
+    )
+
+
+def build_ngram_baseline(
+    train_texts: Sequence[str], *, max_tokens: int = 40_000, ngrams: int = 2, dropout_rate: float = 0.5
+) -> Any:
+    """A linear bag-of-n-grams classifier on raw review texts: no word order beyond ``ngrams`` words.
+
+    ``TextVectorization(max_tokens, ngrams=ngrams, output_mode="tf_idf")``, adapted on
+    ``train_texts`` -> ``Dropout(dropout_rate)`` -> ``Dense(1, sigmoid)``. The model takes a
+    batch of strings, shape ``(batch,)`` or ``(batch, 1)``. It is the reference line any
+    sequence model of lesson 04 has to beat.
+    """
+    import keras
+
+    vectorizer = keras.layers.TextVectorization(max_tokens=max_tokens, ngrams=ngrams, output_mode="tf_idf")
+    vectorizer.adapt(np.asarray(list(train_texts), dtype=object))
+    return keras.Sequential(
+        [
+            keras.Input(shape=(1,), dtype="string"),
+            vectorizer,
+            keras.layers.Dropout(dropout_rate),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name="ngram_baseline",
     )
 
 

@@ -32,6 +32,7 @@ def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env, monkeypatch):
         "study_epochs": 1,
         "short_maxlen": 8,
         "small_num_words": 100,
+        "ngram_epochs": 1,
     }
     runs = []  # (trained model, test set) of every fit_and_evaluate call
     fit_and_evaluate = models.fit_and_evaluate
@@ -41,8 +42,10 @@ def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env, monkeypatch):
         return fit_and_evaluate(model, train, test, **kwargs)
 
     monkeypatch.setattr(models, "fit_and_evaluate", recording_fit_and_evaluate)
-    out = variants.benchmark_variants(["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long"], sizes=sizes)
-    assert list(out) == ["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long"]
+    names = ["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long", "ngram_baseline"]
+    out = variants.benchmark_variants(names, sizes=sizes)
+    assert list(out) == names
+    assert out["ngram_baseline"]["num_train"] == 64 and out["ngram_baseline"]["maxlen"] is None
     assert out["baseline"]["num_train"] == 64 and out["baseline"]["maxlen"] == 24
     assert out["lstm_1_layer"]["num_train"] == 32 and out["lstm_1_layer"]["maxlen"] == 12
     assert out["conv_short_small_vocab"]["num_words"] == 100 and out["conv_short_small_vocab"]["maxlen"] == 8

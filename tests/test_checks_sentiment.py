@@ -450,23 +450,35 @@ def test_conv_lstm_rejects_known_wrong_solutions(wrong, message, fails_with):
 
 # ---------------------------------------------------------------- build_example_model
 def _example(
-    lstm_rs=True, gru_rs=False, head="sigmoid", trainable=False, gru_dropout=True, name="gru_layer", half=True
+    lstm_rs=True,
+    gru_rs=False,
+    head="sigmoid",
+    trainable=True,
+    gru_dropout=True,
+    name="GRU",
+    half=True,
+    dense1="embedding",
+    linear=True,
+    swap_dropouts=False,
+    dropout_after_dense3=False,
 ):
-    def build(matrix, num_units, dropout_rate):
+    def build(matrix, num_units, dense_dropout, recurrent_dropout):
+        inner, outer = (recurrent_dropout, dense_dropout) if not swap_dropouts else (dense_dropout, recurrent_dropout)
+        head_layers = [L.Dense(num_units, activation=None if linear else "relu", name="Dense2")]
+        dense3 = L.Dense(num_units // 2 if half else num_units, activation=None if linear else "relu", name="Dense3")
+        head_layers += [dense3, L.Dropout(outer)] if dropout_after_dense3 else [L.Dropout(outer), dense3]
         return keras.Sequential(
             [
                 keras.Input(shape=(None,), dtype="int32"),
                 L.Embedding(
                     *matrix.shape, embeddings_initializer=keras.initializers.Constant(matrix), trainable=trainable
                 ),
-                L.Dense(num_units, activation="relu"),
-                L.Dropout(dropout_rate),
-                L.LSTM(num_units, return_sequences=lstm_rs, dropout=dropout_rate),
-                L.GRU(num_units, return_sequences=gru_rs, dropout=dropout_rate if gru_dropout else 0.0, name=name),
-                L.Dense(num_units, activation="relu"),
-                L.Dropout(dropout_rate),
-                L.Dense(num_units // 2 if half else num_units, activation="relu"),
-                L.Dense(1, activation=head),
+                L.Dense(matrix.shape[1] if dense1 == "embedding" else num_units, activation="relu", name="Dense1"),
+                L.Dropout(outer),
+                L.LSTM(num_units, return_sequences=lstm_rs, dropout=inner, name="LSTM"),
+                L.GRU(num_units, return_sequences=gru_rs, dropout=inner if gru_dropout else 0.0, name=name),
+                *head_layers,
+                L.Dense(1, activation=head, name="Output"),
             ]
         )
 
@@ -476,7 +488,14 @@ def _example(
 def test_example_model_accepts_correct_solutions(capsys):
     checks.check_example_model(models.build_example_model)
     checks.check_example_model(
-        _example(), num_words=33, embedding_dim=5, num_units=12, dropout_rate=0.4, seed=4, visible=False
+        _example(),
+        num_words=33,
+        embedding_dim=5,
+        num_units=12,
+        dense_dropout=0.4,
+        recurrent_dropout=0.1,
+        seed=4,
+        visible=False,
     )
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
@@ -488,11 +507,15 @@ def test_example_model_accepts_correct_solutions(capsys):
         (_example(lstm_rs=False), "needs return_sequences=True"),
         (_example(gru_rs=True), "the last recurrent layer (GRU) has return_sequences=True"),
         (_example(head="softmax"), "softmax over one unit always outputs exactly 1.0"),
-        (_example(trainable=True), "keeps GloVe frozen (trainable=False)"),
+        (_example(trainable=False), "keeps GloVe fine-tuned (trainable=True)"),
         (_example(gru_dropout=False), "the GRU has dropout=0"),
-        (_example(name="gru layer"), "contains a space"),
-        (_example(half=False), "the Dense layers have [8, 8, 8, 1] units; expected [8, 8, 4, 1]"),
-        (lambda m, u, r: models.build_conv_lstm(m, 4, 3, 2, u), "Embedding has trainable=True"),
+        (_example(swap_dropouts=True), "the slide's is recurrent_dropout = 0.15"),
+        (_example(name="GRU layer"), "contains a space"),
+        (_example(half=False), "the Dense layers have [6, 8, 8, 1] units; expected [6, 8, 4, 1]"),
+        (_example(dense1="units"), "Dense1 has wordvec_dim units"),
+        (_example(linear=False), "on the slide they have none (linear)"),
+        (_example(dropout_after_dense3=True), "Dense2, then Dropout, then Dense3"),
+        (lambda m, u, d, r: models.build_conv_lstm(m, 4, 3, 2, u), "expected 2 (LSTM -> GRU)"),
     ],
 )
 def test_example_model_rejects_known_wrong_solutions(wrong, message, fails_with):
@@ -514,3 +537,59 @@ def test_train_false_checks_the_architecture_only(fails_with):
         checks.check_conv_lstm(_conv(order=("conv",)), visible=False, train=False)
     with fails_with("needs return_sequences=True"):
         checks.check_example_model(_example(lstm_rs=False), visible=False, train=False)
+
+
+# ---------------------------------------------------------------- fit_ngram_baseline
+def _ngram(
+    *,
+    ngrams=2,
+    output_mode="tf_idf",
+    max_tokens=40_000,
+    rate=0.5,
+    head="sigmoid",
+    leak=False,
+    report="test",
+    untrained=False,
+    shape=(1,),
+):
+    def fit(train, test, epochs):
+        (train_texts, train_labels), (test_texts, test_labels) = train, test
+        vectorizer = L.TextVectorization(max_tokens=max_tokens, ngrams=ngrams, output_mode=output_mode)
+        vectorizer.adapt(np.concatenate([train_texts, test_texts]) if leak else train_texts)
+        layers = [keras.Input(shape=shape, dtype="string"), vectorizer]
+        layers += [L.Dropout(rate)] if rate else []
+        model = keras.Sequential([*layers, L.Dense(1, activation=head)])
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        if not untrained:
+            model.fit(train_texts, train_labels, epochs=epochs, batch_size=32, verbose=0)
+        scored = (train_texts, train_labels) if report == "train" else (test_texts, test_labels)
+        return model, model.evaluate(*scored, verbose=0)[1]
+
+    return fit
+
+
+@pytest.mark.slow  # two real fits on 1,500 reviews, about 15 s
+def test_ngram_baseline_grades_the_returned_model(capsys):
+    checks.check_ngram_baseline(_ngram())
+    checks.check_ngram_baseline(_ngram(shape=()), seed=1, num_train=1200, visible=False)  # another input style
+    out = capsys.readouterr().out
+    assert "visible checks passed" in out and "hidden test passed" in out
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (_ngram(leak=True), "adapted its vectorizer on the test reviews too"),
+        (_ngram(ngrams=None), "counts single words and word pairs"),
+        (_ngram(output_mode="count", rate=0), "expected 'tf_idf'"),
+        (_ngram(max_tokens=20_000), "max_tokens is 20000"),
+        (_ngram(rate=0), "expected one Dropout(0.5)"),
+        (_ngram(head="softmax"), "expected Dense(1, activation='sigmoid')"),
+        (_ngram(report="train"), "but the returned model scores"),
+        (_ngram(untrained=True), "expected at least 0.75"),
+        (lambda train, test, epochs: _ngram()(train, test, epochs)[0], "expected a pair (model, test_accuracy)"),
+    ],
+)
+def test_ngram_baseline_names_the_mistake(wrong, message, fails_with):
+    with fails_with(message):
+        checks.check_ngram_baseline(wrong, num_train=400, num_test=200, epochs=1)

@@ -133,14 +133,47 @@ def test_conv_lstm_shortens_the_sequence():
     assert tuple(model(_tokens()).shape) == (3, 1)
 
 
-def test_example_model_matches_the_chapter():
-    model = models.build_example_model(_matrix(), num_units=8, dropout_rate=0.2)
+def test_example_model_matches_the_slide():
+    matrix = _matrix()
+    model = models.build_example_model(matrix, num_units=8, dense_dropout=0.25, recurrent_dropout=0.15)
     assert _kinds(model) == ["Embedding", "Dense", "Dropout", "LSTM", "GRU", "Dense", "Dropout", "Dense", "Dense"]
-    assert not model.layers[0].trainable
+    assert [layer.name for layer in model.layers if not isinstance(layer, L.Dropout)] == [
+        "Embedding",
+        "Dense1",
+        "LSTM",
+        "GRU",
+        "Dense2",
+        "Dense3",
+        "Output",
+    ]
+    assert model.layers[0].trainable  # the slide's trainable=True
     assert model.layers[3].return_sequences and not model.layers[4].return_sequences
-    assert [layer.units for layer in model.layers if isinstance(layer, L.Dense)] == [8, 8, 4, 1]
-    assert all(" " not in layer.name for layer in model.layers)
+    assert [layer.units for layer in model.layers if isinstance(layer, L.Dense)] == [matrix.shape[1], 8, 4, 1]
+    assert [layer.activation.__name__ for layer in model.layers if isinstance(layer, L.Dense)] == [
+        "relu",
+        "linear",
+        "linear",
+        "sigmoid",
+    ]
+    assert [layer.rate for layer in model.layers if isinstance(layer, L.Dropout)] == [0.25, 0.25]
+    assert model.layers[3].dropout == model.layers[4].dropout == 0.15
     assert tuple(model(_tokens()).shape) == (3, 1)
+    frozen = models.build_example_model(matrix, trainable_embedding=False)
+    assert not frozen.layers[0].trainable and frozen.layers[3].units == 64  # the slide's 64 by default
+
+
+def test_ngram_baseline_reads_raw_text_and_ignores_order():
+    texts = np.array(["a good film", "a bad film", "good good fun", "bad boring bad"], dtype=object)
+    model = models.build_ngram_baseline(texts, max_tokens=50, dropout_rate=0.5)
+    vectorizer = model.layers[0]
+    assert isinstance(vectorizer, L.TextVectorization) and "good fun" in vectorizer.get_vocabulary()
+    assert [type(layer).__name__ for layer in model.layers] == ["TextVectorization", "Dropout", "Dense"]
+    scores = np.asarray(model(np.array(["good film a", "a good film"], dtype=object)))
+    assert scores.shape == (2, 1)
+    same_words = np.asarray(vectorizer(np.array(["film good", "good film"], dtype=object)))
+    assert not np.allclose(same_words[0], same_words[1])  # bigrams see the pair's order
+    swapped = np.asarray(vectorizer(np.array(["bad film. good fun", "good fun. bad film"], dtype=object)))
+    np.testing.assert_allclose(swapped[0], swapped[1])  # but not the order of the phrases
 
 
 # ---------------------------------------------------------------- training helpers

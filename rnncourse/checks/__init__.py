@@ -41,6 +41,7 @@ from .sentiment import (
     check_dropout_classifier,
     check_example_model,
     check_lstm_classifier,
+    check_ngram_baseline,
     check_vectorizer,
     diagnosis_examples,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "DIAGNOSIS_CHOICES",
     "check_conv_lstm",
     "check_example_model",
+    "check_ngram_baseline",
     "check_lstm_step",
     "check_gru_step",
     "check_param_counts",
