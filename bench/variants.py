@@ -31,6 +31,7 @@ VARIANT_NAMES = (
     "conv_lstm_all",
     "example_model",
     "ngram_baseline",
+    "final_rnn",
 )
 
 
@@ -106,6 +107,18 @@ def benchmark_variants(
             review_texts.append((pairs[0], pairs[1]))
         return review_texts[0]
 
+    vectorized: list[tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], np.ndarray]] = []
+
+    def final_inputs() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """The texts through the lesson's vectorizer (Exercise 1), and the GloVe rows of its vocabulary."""
+        if not vectorized:
+            (train_x, train_y), (test_x, test_y) = texts()
+            vectorizer = models.text_vectorizer(train_x, num_words, sizes["final_maxlen"])
+            rows, _ = glove.filter_glove_for_vocabulary(vectorizer.get_vocabulary(), glove.load_glove())
+            as_ids = lambda x: np.asarray(vectorizer(x))  # noqa: E731
+            vectorized.append(((as_ids(train_x), train_y), (as_ids(test_x), test_y), rows))
+        return vectorized[0]
+
     def glove_matrix() -> np.ndarray:
         assert matrix is not None, "the GloVe matrix is loaded for the conv and example variants"
         return matrix
@@ -164,6 +177,24 @@ def benchmark_variants(
                 ),
                 on_study,
             ),
+            "final_rnn": (
+                lambda: models.build_final_rnn(
+                    final_inputs()[2], hp["filters"], hp["kernel_size"], hp["final_pool_size"], hp["final_units"]
+                ),
+                {
+                    "train": final_inputs()[0],
+                    "test": final_inputs()[1],
+                    "epochs": sizes["final_epochs"],
+                    "learning_rate": models.cosine_schedule(
+                        hp["learning_rate"],
+                        epochs=sizes["final_epochs"],
+                        num_train=len(final_inputs()[0][1]),
+                        batch_size=hp["batch_size"],
+                    ),
+                }
+                if name == "final_rnn"
+                else {},
+            ),
             "ngram_baseline": (
                 lambda: models.build_ngram_baseline(
                     texts()[0][0], max_tokens=hp["ngram_max_tokens"], dropout_rate=hp["ngram_dropout"]
@@ -182,7 +213,9 @@ def benchmark_variants(
         built = build()  # the bag of bigrams adapts its vectorizer here: the lesson times that too
         build_seconds = time.perf_counter() - start if run.get("adapt_timed") else 0.0
         model = models.compile_classifier(
-            built, optimizer=optimizer, learning_rate=hp["learning_rate"] if optimizer == "adam" else None
+            built,
+            optimizer=optimizer,
+            learning_rate=run.get("learning_rate", hp["learning_rate"]) if optimizer == "adam" else None,
         )
         batch_size = run.get("batch_size", hp["batch_size"])
         callbacks = [models.early_stopping(hp["patience"])] if run.get("val") is not None else []
@@ -207,3 +240,80 @@ def benchmark_variants(
             "batch_size": int(batch_size),
         }
     return out
+
+
+TUNING_LEARNING_RATES = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)  # Adam, around the lesson's 3e-3
+TUNING_BATCH_SIZES = (32, 128, 512)  # around the lesson's 128
+
+
+def tuning_sweeps(
+    *,
+    learning_rates: Sequence[float] = TUNING_LEARNING_RATES,
+    batch_sizes: Sequence[int] = TUNING_BATCH_SIZES,
+    seed: int = 0,
+    sizes: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The slides' "tune the parameters" and "test different batch sizes", as runs (``make bench``).
+
+    Lesson 04's one-layer study model (``lstm_1_layer``: Embedding -> LSTM -> Dense, trained on
+    the study set and validated on the validation reviews) trains for ``study_epochs`` epochs
+    with no early stopping, once per learning rate (at the lesson's batch size) and once per
+    batch size (at the lesson's learning rate). Each run records its training and validation
+    loss per epoch and the wall time of ``model.fit``; the lesson plots them from
+    ``bench/results.json`` (``lesson04_tuning``).
+
+    Returns
+    -------
+    dict
+        ``{"model", "num_train", "maxlen", "epochs", "batch_size", "learning_rate",
+        "learning_rates": [run, ...], "batch_sizes": [run, ...]}``, each run
+        ``{"learning_rate", "batch_size", "loss", "val_loss", "train_seconds", "best_val_loss",
+        "best_epoch"}``.
+    """
+    import keras
+
+    sizes = dict(sizes or config.sizes(LESSON))
+    hp = config.hyperparameters(LESSON)
+    num_words, study_maxlen = sizes["num_words"], sizes["study_maxlen"]
+    (x_train, y_train), _, _ = data.load_imdb(
+        num_words=num_words, maxlen=sizes["maxlen"], num_train=sizes["num_train"], num_test=sizes["num_test"]
+    )
+    study_rows, val_rows = models.balanced_split(y_train, sizes["study_num_train"], sizes["num_val"])
+    study = (models.crop_sequences(x_train[study_rows], study_maxlen), y_train[study_rows])
+    val = (models.crop_sequences(x_train[val_rows], study_maxlen), y_train[val_rows])
+    epochs = sizes["study_epochs"]
+
+    def run(learning_rate: float, batch_size: int) -> dict[str, Any]:
+        keras.utils.set_random_seed(seed)
+        model = models.build_lstm_classifier(num_words, hp["embedding_dim"], hp["num_units"], 1)
+        models.compile_classifier(model, learning_rate=learning_rate)
+        start = time.perf_counter()
+        history = model.fit(*study, epochs=epochs, batch_size=batch_size, validation_data=val, verbose=0).history
+        seconds = time.perf_counter() - start
+        val_loss = [round(float(v), 4) for v in history["val_loss"]]
+        return {
+            "learning_rate": float(learning_rate),
+            "batch_size": int(batch_size),
+            "loss": [round(float(v), 4) for v in history["loss"]],
+            "val_loss": val_loss,
+            "train_seconds": round(seconds, 2),
+            "best_val_loss": min(val_loss),
+            "best_epoch": int(np.argmin(val_loss)) + 1,
+        }
+
+    by_rate = [run(rate, hp["batch_size"]) for rate in learning_rates]
+    same = [r for r in by_rate if r["learning_rate"] == hp["learning_rate"]]
+    return {
+        "model": "lstm_1_layer",
+        "num_train": int(len(study[1])),
+        "maxlen": int(study_maxlen),
+        "epochs": int(epochs),
+        "batch_size": int(hp["batch_size"]),
+        "learning_rate": float(hp["learning_rate"]),
+        "learning_rates": by_rate,
+        "batch_sizes": [
+            # The lesson's own setting is in both sweeps: trained once.
+            same[0] if size == hp["batch_size"] and same else run(hp["learning_rate"], size)
+            for size in batch_sizes
+        ],
+    }

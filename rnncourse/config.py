@@ -70,6 +70,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "maxlen": 200,  # words kept per review
             "num_words": 10000,  # vocabulary size, indices 0 (padding) and 1 (unknown) included
             "epochs": 10,  # epochs for each of the three classifiers
+            "transfer_seeds": (0, 1, 2),  # seeds of the transfer comparison: every variant trains once per seed
             "glove_sample_words": 2000,  # words in the GloVe text file the lesson writes and reads back
         },
         "fast": {
@@ -78,6 +79,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "maxlen": 100,
             "num_words": 5000,
             "epochs": 10,
+            "transfer_seeds": (0, 1, 2),
             "glove_sample_words": 2000,
         },
     },
@@ -96,6 +98,8 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "small_num_words": 2000,  # the small vocabulary of the tuning runs
             "tuning_runs": 3,  # how many of the three vocabulary/length tuning runs train
             "ngram_epochs": 4,  # epochs of the bag-of-bigrams baseline
+            "final_maxlen": 400,  # tokens per review the final model reads (the vectorizer keeps the first ones)
+            "final_epochs": 3,  # epochs of the final model (its learning rate decays to 0 over them)
         },
         "fast": {
             "num_train": 1000,
@@ -111,6 +115,8 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "small_num_words": 500,
             "tuning_runs": 1,
             "ngram_epochs": 2,
+            "final_maxlen": 100,
+            "final_epochs": 1,
         },
     },
 }
@@ -135,6 +141,8 @@ _HYPERPARAMETERS: dict[str, dict[str, Any]] = {
         "example_recurrent_dropout": 0.15,  # its LSTM and GRU dropout=0.15
         "ngram_max_tokens": 40_000,  # the bag-of-bigrams baseline's vocabulary of words and word pairs
         "ngram_dropout": 0.5,  # its Dropout on the tf-idf vector
+        "final_units": 32,  # the final model's GRU state size, in each direction
+        "final_pool_size": 8,  # its MaxPooling1D: the GRUs read 8 times fewer steps (400 tokens -> 49 steps)
     },
 }
 
@@ -219,3 +227,26 @@ def child_env(
     if extra:
         env.update(extra)
     return env
+
+
+#: ``make bench`` writes its measurements here (``bench/run.py``); a lesson may show them, labelled.
+BENCH_RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results.json"
+
+
+def recorded_bench(key: str, path: Path | None = None) -> dict[str, Any]:
+    """The figures ``make bench`` recorded under ``key`` in ``bench/results.json``, with its date.
+
+    Lessons show heavier sweeps than they can afford to run from here, labelled as recorded.
+    Returns ``{"date": <the run's date>, **results[key]}``; raises ``LookupError`` with a
+    sentence saying how to produce the figures when the file or the key is missing.
+    """
+    import json
+
+    path = BENCH_RESULTS if path is None else path
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LookupError(f"cannot read {path} ({exc}); run `make bench` to record the figures.") from None
+    if key not in results:
+        raise LookupError(f"{path} has no {key!r} section; run `make bench` to record it.")
+    return {"date": results.get("machine", {}).get("date", "unknown date"), **results[key]}

@@ -32,6 +32,7 @@ __all__ = [
     "analogy",
     "cosine_similarity",
     "filter_glove",
+    "filter_glove_for_vocabulary",
     "load_glove",
     "load_glove_matrix",
     "most_similar",
@@ -346,6 +347,18 @@ def filter_glove(
             f"({', '.join(RESERVED_TOKENS)}, index 0); nothing to look up in GloVe"
         )
     return matrix, n_found / n_words
+
+
+def filter_glove_for_vocabulary(
+    vocabulary: Sequence[str], glove_dict: Mapping[str, np.ndarray], wordvec_dim: int = GLOVE_DIM
+) -> tuple[np.ndarray, float]:
+    """:func:`filter_glove` for a vocabulary given as a list: word ``i`` of the list has index ``i``.
+
+    ``vocabulary`` is what ``TextVectorization.get_vocabulary()`` returns (``''`` for padding at 0,
+    ``'[UNK]'`` at 1, then the words by frequency), so the matrix's rows follow the vectorizer's
+    indices.
+    """
+    return filter_glove({str(word): index for index, word in enumerate(vocabulary)}, glove_dict, wordvec_dim)
 
 
 # --------------------------------------------------------------------------------------

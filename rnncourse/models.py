@@ -16,6 +16,7 @@ build_lstm_classifier      Embedding -> LSTM x num_layers -> Dense(1, sigmoid)
 build_dropout_classifier   Embedding -> LSTM(dropout, recurrent_dropout) -> Dropout -> Dense
 build_conv_lstm            GloVe Embedding (fine-tuned) -> Conv1D -> MaxPooling1D -> LSTM -> Dense
 build_example_model        GloVe Embedding -> Dense -> Dropout -> LSTM -> GRU -> Dense -> Dropout -> Dense -> Dense
+build_final_rnn            GloVe Embedding -> Conv1D -> MaxPooling1D -> BiGRU -> max + mean over time -> Dense
 build_ngram_baseline       TextVectorization(bigrams, tf-idf) -> Dropout -> Dense(1, sigmoid), on raw texts
 =========================  ==============================================================
 
@@ -40,21 +41,27 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "RangeTestResult",
     "TrainResult",
     "balanced_split",
     "build_baseline_rnn",
     "early_stopping",
+    "epoch_progress",
     "build_conv_lstm",
     "build_dropout_classifier",
     "build_example_model",
+    "build_final_rnn",
     "build_lstm_classifier",
     "build_ngram_baseline",
     "compile_classifier",
+    "cosine_schedule",
     "crop_sequences",
     "fit_and_evaluate",
+    "learning_rate_range_test",
     "pretrained_embedding",
     "raw_index_feature",
     "restrict_vocabulary",
+    "text_vectorizer",
 ]
 
 
@@ -149,6 +156,20 @@ def balanced_split(labels: np.ndarray, num_first: int, num_last: int) -> tuple[n
 # --------------------------------------------------------------------------------------
 # Builders
 # --------------------------------------------------------------------------------------
+
+
+def text_vectorizer(texts: Sequence[str], num_words: int, maxlen: int) -> Any:
+    """``TextVectorization(max_tokens=num_words, output_sequence_length=maxlen)`` adapted on ``texts``.
+
+    Lesson 04's Exercise 1 (``make_vectorizer``): the default standardisation (lowercase, strip
+    punctuation) and whitespace split; index 0 is padding (``''``), 1 unknown (``'[UNK]'``);
+    shorter texts are padded at the end, longer ones keep their first ``maxlen`` tokens.
+    """
+    import keras
+
+    vectorizer = keras.layers.TextVectorization(max_tokens=num_words, output_mode="int", output_sequence_length=maxlen)
+    vectorizer.adapt(np.asarray(list(texts), dtype=object))
+    return vectorizer
 
 
 def build_baseline_rnn(num_units: int = 16) -> Any:
@@ -265,6 +286,32 @@ def build_conv_lstm(
     )
 
 
+def build_final_rnn(
+    embedding_matrix: np.ndarray, filters: int, kernel_size: int, pool_size: int, num_units: int
+) -> Any:
+    """Lesson 04's final model: the conv front end, a bidirectional GRU, and pooling over time.
+
+    ``Embedding`` (initialised with ``embedding_matrix``, trainable) ->
+    ``Conv1D(filters, kernel_size, relu)`` -> ``MaxPooling1D(pool_size)`` ->
+    ``Bidirectional(GRU(num_units, return_sequences=True))`` -> the concatenation of
+    ``GlobalMaxPooling1D`` and ``GlobalAveragePooling1D`` over the GRU's steps ->
+    ``Dense(1, sigmoid)``. Unlike :func:`build_conv_lstm`, the prediction does not rest on the
+    last state alone: the max keeps each feature's strongest response anywhere in the review,
+    the mean its average, and the backward GRU gives early words as short a path as late ones.
+    """
+    import keras
+
+    tokens = keras.Input(shape=(None,), dtype="int32")
+    x = pretrained_embedding(embedding_matrix, trainable=True)(tokens)
+    x = keras.layers.Conv1D(filters, kernel_size, activation="relu")(x)
+    x = keras.layers.MaxPooling1D(pool_size)(x)
+    states = keras.layers.Bidirectional(keras.layers.GRU(num_units, return_sequences=True))(x)
+    pooled = keras.layers.Concatenate()(
+        [keras.layers.GlobalMaxPooling1D()(states), keras.layers.GlobalAveragePooling1D()(states)]
+    )
+    return keras.Model(tokens, keras.layers.Dense(1, activation="sigmoid")(pooled), name="final_rnn")
+
+
 def build_example_model(
     embedding_matrix: np.ndarray,
     num_units: int = 64,
@@ -333,11 +380,11 @@ def build_ngram_baseline(
 # --------------------------------------------------------------------------------------
 
 
-def compile_classifier(model: Any, *, optimizer: str = "adam", learning_rate: float | None = None) -> Any:
+def compile_classifier(model: Any, *, optimizer: str = "adam", learning_rate: Any = None) -> Any:
     """Compile ``model`` for binary classification (binary cross-entropy, accuracy); return it.
 
     ``optimizer`` is ``"adam"`` or ``"sgd"``; ``learning_rate=None`` keeps Keras's default
-    (Adam 0.001, SGD 0.01).
+    (Adam 0.001, SGD 0.01). A schedule (:func:`cosine_schedule`) works too.
     """
     import keras
 
@@ -347,6 +394,38 @@ def compile_classifier(model: Any, *, optimizer: str = "adam", learning_rate: fl
     kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}
     model.compile(optimizer=classes[optimizer](**kwargs), loss="binary_crossentropy", metrics=["accuracy"])
     return model
+
+
+def epoch_progress(name: str, epochs: int) -> Any:
+    """A callback that prints one line per finished epoch: ``name: epoch k/epochs, loss ..., accuracy ...``.
+
+    ``model.fit(verbose=0)`` prints nothing for the minute a long fit can take; this tells the
+    reader it is running and how it goes (validation figures too, when there are any).
+    """
+    import keras
+
+    def report(epoch: int, logs: Mapping[str, float] | None) -> None:
+        shown = ", ".join(f"{key} {value:.3f}" for key, value in (logs or {}).items() if "loss" in key or "acc" in key)
+        print(f"{name}: epoch {epoch + 1}/{epochs}, {shown}", flush=True)
+
+    return keras.callbacks.LambdaCallback(on_epoch_end=report)
+
+
+def cosine_schedule(learning_rate: float, *, epochs: int, num_train: int, batch_size: int) -> Any:
+    """Adam's step size falling from ``learning_rate`` to 0 along a half cosine over the whole training.
+
+    ``keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)`` with one decay step per
+    batch of ``epochs`` epochs over ``num_train`` examples. Large steps early, small steps at the
+    end: the last weights sit in a minimum instead of bouncing around it, so the accuracy after
+    the last epoch depends less on where the final batch left them. Pass it to
+    :func:`compile_classifier` as ``learning_rate``.
+    """
+    import keras
+
+    steps = epochs * int(np.ceil(num_train / batch_size))
+    if steps < 1:
+        raise ValueError(f"need at least one training step; got epochs={epochs}, num_train={num_train}")
+    return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
 
 
 def early_stopping(patience: int) -> Any:
@@ -423,3 +502,81 @@ def fit_and_evaluate(
     return TrainResult(
         int(model.count_params()), float(seconds), float(test_loss), float(test_accuracy), dict(history.history)
     )
+
+
+@dataclass(frozen=True)
+class RangeTestResult:
+    """What :func:`learning_rate_range_test` measured: one learning rate and one loss per step."""
+
+    learning_rates: np.ndarray
+    losses: np.ndarray
+
+    def smoothed(self, beta: float = 0.9) -> np.ndarray:
+        """Bias-corrected exponential moving average of ``losses`` (as fastai's LR finder plots it)."""
+        out, average = np.empty_like(self.losses), 0.0
+        for step, loss in enumerate(self.losses):
+            average = beta * average + (1 - beta) * float(loss)
+            out[step] = average / (1 - beta ** (step + 1))
+        return out
+
+    def steepest(self, beta: float = 0.9) -> float:
+        """The learning rate at which the smoothed loss falls fastest per factor of learning rate."""
+        smooth = self.smoothed(beta)
+        slopes = np.gradient(smooth, np.log(self.learning_rates))
+        return float(self.learning_rates[int(np.argmin(slopes))])
+
+
+def learning_rate_range_test(
+    model: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    min_learning_rate: float = 1e-5,
+    max_learning_rate: float = 1.0,
+    batch_size: int = 128,
+    num_steps: int | None = None,
+    divergence: float = 4.0,
+) -> RangeTestResult:
+    """Train ``model`` for one pass while the learning rate grows geometrically; record each step's loss.
+
+    Leslie Smith's learning-rate range test (2017; fastai's "LR finder"): step ``k`` of ``n`` uses
+    ``min_learning_rate * (max_learning_rate / min_learning_rate) ** (k / (n - 1))``. Where the loss
+    falls fastest is a good learning rate; where it shoots up, training diverges. The test stops
+    early once the loss exceeds ``divergence`` times the lowest loss seen.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Compiled with an optimizer whose ``learning_rate`` is a plain number (not a schedule).
+        The test **changes its weights**: build a fresh model for the real training.
+    x, y : numpy.ndarray
+        Training data; batches are taken in order, ``batch_size`` rows each, so shuffle first.
+    num_steps : int, optional
+        Steps of the test (default: as many full batches as ``x`` holds).
+
+    Returns
+    -------
+    RangeTestResult
+        The learning rate and the training loss (of that batch, before the step) of each step taken.
+    """
+    full_batches = len(x) // batch_size
+    num_steps = full_batches if num_steps is None else num_steps
+    if not 2 <= num_steps <= full_batches:
+        raise ValueError(
+            f"num_steps must be between 2 and the {full_batches} full batches of {batch_size} rows in x; "
+            f"got {num_steps}"
+        )
+    if not 0 < min_learning_rate < max_learning_rate:
+        raise ValueError(
+            f"need 0 < min_learning_rate < max_learning_rate; got {min_learning_rate}, {max_learning_rate}"
+        )
+    rates = min_learning_rate * (max_learning_rate / min_learning_rate) ** (np.arange(num_steps) / (num_steps - 1))
+    losses: list[float] = []
+    for step, rate in enumerate(rates):
+        model.optimizer.learning_rate.assign(float(rate))
+        rows = slice(step * batch_size, (step + 1) * batch_size)
+        logs = model.train_on_batch(x[rows], y[rows], return_dict=True)  # metrics reset: this batch only
+        losses.append(float(logs["loss"]))
+        if not np.isfinite(losses[-1]) or losses[-1] > divergence * min(losses):
+            break
+    return RangeTestResult(np.asarray(rates[: len(losses)]), np.asarray(losses))

@@ -33,6 +33,8 @@ def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env, monkeypatch):
         "short_maxlen": 8,
         "small_num_words": 100,
         "ngram_epochs": 1,
+        "final_maxlen": 20,
+        "final_epochs": 1,
     }
     runs = []  # (trained model, test set) of every fit_and_evaluate call
     fit_and_evaluate = models.fit_and_evaluate
@@ -42,7 +44,7 @@ def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env, monkeypatch):
         return fit_and_evaluate(model, train, test, **kwargs)
 
     monkeypatch.setattr(models, "fit_and_evaluate", recording_fit_and_evaluate)
-    names = ["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long", "ngram_baseline"]
+    names = ["baseline", "lstm_1_layer", "conv_short_small_vocab", "conv_long", "ngram_baseline", "final_rnn"]
     out = variants.benchmark_variants(names, sizes=sizes)
     assert list(out) == names
     assert out["ngram_baseline"]["num_train"] == 64 and out["ngram_baseline"]["maxlen"] is None
@@ -51,6 +53,7 @@ def test_benchmark_variants_runs_on_tiny_sizes(isolated_data_env, monkeypatch):
     assert out["conv_short_small_vocab"]["num_words"] == 100 and out["conv_short_small_vocab"]["maxlen"] == 8
     assert out["conv_long"]["maxlen"] == 24 and out["conv_long"]["num_train"] == 64 - 16
     assert out["lstm_1_layer"]["epochs_run"] == 1
+    assert out["final_rnn"]["num_train"] == 64 and out["final_rnn"]["maxlen"] == 20  # the texts, vectorized
     assert all(row["params"] > 0 for row in out.values())
     # Each reported accuracy is its trained model's on the held-out test reviews.
     for (model, (x_test, y_test)), (name, row) in zip(runs, out.items(), strict=True):
@@ -113,3 +116,25 @@ def test_the_hyperparameter_check_accepts_config_reads_only():
     assert _hyperparameter_problems(reads + "\npatience = 2") == [
         "patience is assigned 2 times: ['HP[\"patience\"]', '2']"
     ]
+
+
+@pytest.mark.slow
+def test_tuning_sweeps_train_one_model_per_setting(isolated_data_env, monkeypatch):
+    sizes = {"num_train": 64, "num_test": 32, "num_words": 300, "maxlen": 24, "study_num_train": 32}
+    sizes |= {"num_val": 16, "study_maxlen": 12, "study_epochs": 2}
+    built = []
+    build = models.build_lstm_classifier
+    monkeypatch.setattr(models, "build_lstm_classifier", lambda *a: built.append(a) or build(*a))
+    hp = config.hyperparameters("04_sentiment")
+    out = variants.tuning_sweeps(
+        learning_rates=(1e-3, hp["learning_rate"]), batch_sizes=(8, hp["batch_size"]), sizes=sizes
+    )
+    assert len(built) == 3  # the lesson's own setting (3e-3, 128) is in both sweeps and trains once
+    assert out["batch_sizes"][1] is out["learning_rates"][1]
+    assert [r["learning_rate"] for r in out["learning_rates"]] == [1e-3, hp["learning_rate"]]
+    assert [r["batch_size"] for r in out["batch_sizes"]] == [8, hp["batch_size"]]
+    assert out["num_train"] == 32 and out["maxlen"] == 12 and out["epochs"] == 2
+    for r in out["learning_rates"] + out["batch_sizes"]:
+        assert len(r["loss"]) == len(r["val_loss"]) == 2  # no early stopping
+        assert r["best_val_loss"] == min(r["val_loss"]) and r["val_loss"][r["best_epoch"] - 1] == r["best_val_loss"]
+        assert r["train_seconds"] > 0

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
+import statistics
 
 import keras
 import numpy as np
@@ -697,3 +700,244 @@ def test_transfer_results(capsys, fails_with):
         checks.check_transfer_results({"scratch": 0.7})
     with fails_with("an accuracy lies between 0 and 1"):
         checks.check_transfer_results({"scratch": 70, "glove_frozen": 72, "glove_finetuned": 75})
+
+
+# ---------------------------------------------------------------- 6. the transfer gain over seeds
+def transfer_gain_ok(runs, variant, baseline="scratch"):
+    gains = np.array([run[variant] - run[baseline] for run in runs], dtype=float)
+    return float(gains.mean()), float(gains.std(ddof=1) / np.sqrt(len(gains)))
+
+
+def transfer_gain_statistics(runs, variant, baseline="scratch"):
+    gains = [run[variant] - run[baseline] for run in runs]
+    return statistics.mean(gains), statistics.stdev(gains) / math.sqrt(len(gains))
+
+
+def transfer_gain_per_key(runs, variant, baseline="scratch"):
+    accuracies = {key: np.array([run[key] for run in runs]) for key in (variant, baseline)}
+    gains = accuracies[variant] - accuracies[baseline]
+    return [gains.mean(), np.std(gains, ddof=1) / np.sqrt(gains.size)]
+
+
+def transfer_gain_float32(runs, variant, baseline="scratch"):
+    """As a tf.constant of Python floats would compute it: in float32."""
+    ours = np.array([run[variant] for run in runs], dtype=np.float32)
+    theirs = np.array([run[baseline] for run in runs], dtype=np.float32)
+    gains = ours - theirs
+    return gains.mean(), gains.std(ddof=1) / np.float32(np.sqrt(gains.size))
+
+
+def test_transfer_gain_reference_passes_visible_and_hidden(capsys):
+    checks.check_transfer_gain(embedding_checks._reference_transfer_gain)
+    checks.check_transfer_gain(embedding_checks._reference_transfer_gain, visible=False)
+    out = capsys.readouterr().out
+    assert "\u2714 transfer_gain: visible checks passed; hidden tests run at grading (" in out
+    assert "\u2714 transfer_gain: hidden test passed (" in out
+
+
+@pytest.mark.parametrize(
+    "solution", [transfer_gain_ok, transfer_gain_statistics, transfer_gain_per_key, transfer_gain_float32]
+)
+def test_transfer_gain_accepts_correct_solutions(solution, capsys):
+    checks.check_transfer_gain(solution)
+    checks.check_transfer_gain(solution, visible=False)
+    out = capsys.readouterr().out
+    assert "visible checks passed" in out and "hidden test passed" in out
+
+
+def test_transfer_gain_is_never_asked_about_fewer_than_two_seeds(capsys):
+    sizes = []
+
+    def recording(runs, variant, baseline="scratch"):
+        sizes.append(len(runs))
+        if len(runs) < 2:
+            raise ValueError("a standard error needs at least two seeds")
+        return transfer_gain_ok(runs, variant, baseline)
+
+    checks.check_transfer_gain(recording)
+    checks.check_transfer_gain(recording, visible=False)
+    assert sizes == [3, 3, 3, 2, 4, 6]
+
+
+def test_transfer_gain_hidden_cases_hold_extra_keys_numpy_floats_and_a_tuple():
+    cases = embedding_checks._transfer_gain_cases(visible=False)
+    assert any(isinstance(case.runs, tuple) for case in cases)
+    assert any(type(case.runs[0]["scratch"]) is np.float64 for case in cases)
+    assert all(set(run) > set(embedding_checks.TRANSFER_KEYS) for case in cases for run in case.runs)
+
+
+@pytest.mark.parametrize("visible", [True, False])
+def test_transfer_gain_cases_tell_the_known_mistakes_apart(visible):
+    """Every known mistake gives its own answer, far beyond the check's tolerance, on every input."""
+    for case in embedding_checks._transfer_gain_cases(visible):
+        right = embedding_checks._reference_transfer_gain(case.runs, case.variant, case.effective_baseline)
+        answers = {"right": right, **embedding_checks._transfer_gain_mistake_answers(case)}
+        assert len(answers) >= 10
+        for key, answer in answers.items():  # far beyond the float32 allowance of the right answer
+            gap = max(abs(answer[0] - right[0]), abs(answer[1] - right[1]))
+            assert key == "right" or gap > 100 * embedding_checks._GAIN_ATOL, (len(case.runs), key, gap)
+        for (key1, one), (key2, other) in itertools.combinations(answers.items(), 2):
+            if len(case.runs) == 2 and {key1, key2} == {"ddof0", "over_n"}:
+                continue  # std * sqrt(1/2) / sqrt(2) = std / 2 on two seeds: the message names both
+            for a, b in zip(one, other):  # a known mistake is matched to 1e-9: the gaps are far wider
+                if a != b:
+                    assert abs(a - b) > 1e-4 * max(abs(a), abs(b)), (len(case.runs), key1, key2, a, b)
+            assert one != other, (len(case.runs), key1, key2)
+
+
+def _gains(runs, variant, baseline):
+    return np.array([run[variant] - run[baseline] for run in runs], dtype=float)
+
+
+def _gain_with(se_of, *, sign=1.0, scale=1.0):
+    """The right mean gain, with the standard error ``se_of(gains)`` (or a sign flipped, or in percent)."""
+
+    def transfer_gain(runs, variant, baseline="scratch"):
+        gains = sign * _gains(runs, variant, baseline)
+        return scale * gains.mean(), scale * se_of(gains)
+
+    return transfer_gain
+
+
+def _se(gains):
+    return gains.std(ddof=1) / np.sqrt(gains.size)
+
+
+def _unpaired(runs, variant, baseline="scratch"):
+    ours = np.array([run[variant] for run in runs])
+    theirs = np.array([run[baseline] for run in runs])
+    n = len(runs)
+    se_ours, se_theirs = ours.std(ddof=1) / np.sqrt(n), theirs.std(ddof=1) / np.sqrt(n)
+    return ours.mean() - theirs.mean(), np.sqrt(se_ours**2 + se_theirs**2)
+
+
+def _hard_coded_baseline(runs, variant, baseline="scratch"):
+    return transfer_gain_ok(runs, variant, "scratch")
+
+
+def _hard_coded_variant(runs, variant, baseline="scratch"):
+    return transfer_gain_ok(runs, "glove_finetuned", baseline)
+
+
+def _swapped(runs, variant, baseline="scratch"):
+    mean, se = transfer_gain_ok(runs, variant, baseline)
+    return se, mean
+
+
+def _subtracts_in_place(runs, variant, baseline="scratch"):
+    for run in runs:
+        run[variant] -= run[baseline]
+    gains = np.array([run[variant] for run in runs])
+    return gains.mean(), _se(gains)
+
+
+def _sorts_in_place(runs, variant, baseline="scratch"):
+    runs.sort(key=lambda run: run[variant])  # the numbers stay right, the notebook's runs do not
+    return transfer_gain_ok(runs, variant, baseline)
+
+
+def _pops_the_baseline(runs, variant, baseline="scratch"):
+    gains = np.array([run[variant] - run.pop(baseline) for run in runs])
+    return gains.mean(), _se(gains)
+
+
+UNPAIRED = "the standard error is too big: sqrt(se_variant² + se_baseline²) treats the two variants' runs"
+DDOF0 = "The standard error uses the population standard deviation (ddof=0"
+STD_NOT_SE = "is the standard deviation of the gains, not the standard error of their mean"
+OVER_N = "divides the standard deviation by n instead of by sqrt(n)"
+VARIANCE = "uses the variance of the gains where their standard deviation belongs"
+SQUARED_SE = "is the square of the standard error"
+SIGN = "The mean gain has the wrong sign: it is baseline minus variant."
+PERCENT = "The numbers are in percent (×100)"
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_unpaired, UNPAIRED),
+        (_unpaired, "seed s gives both the same shuffling and the same initial weights"),
+        (_gain_with(lambda g: g.std() / np.sqrt(g.size)), DDOF0),
+        (_gain_with(lambda g: g.std(ddof=1)), STD_NOT_SE),
+        (_gain_with(lambda g: g.std(ddof=1) / g.size), OVER_N),
+        (_gain_with(lambda g: g.var(ddof=1) / np.sqrt(g.size)), VARIANCE),
+        (_gain_with(lambda g: g.var(ddof=1) / g.size), SQUARED_SE),
+        (_gain_with(_se, sign=-1.0), SIGN),
+        (_gain_with(_se, scale=100.0), PERCENT),
+        (_gain_with(lambda g: g.std(ddof=1), scale=100.0), f"{PERCENT}"),
+        (_swapped, "The two numbers are in the wrong order."),
+        (_hard_coded_baseline, "It returned the gain over 'scratch', not over baseline='glove_frozen'"),
+        (_hard_coded_variant, "It returned the gain of 'glove_finetuned', not of variant='glove_frozen'"),
+        (_gain_with(lambda g: g.std(ddof=1) / np.sqrt(g.size - 1)), "The mean gain is right; the standard error"),
+        (_gain_with(_se, scale=0.5), "transfer_gain(runs, 'glove_frozen') on 3 seeds returned (0.0057, 0.0038); "),
+        (
+            lambda runs, variant, baseline="scratch": (float(np.median(_gains(runs, variant, baseline))), 0.01),
+            "expected (mean_gain, standard_error) = (0.0113, 0.0075).",
+        ),
+        (lambda runs, variant, baseline="scratch": np.array(transfer_gain_ok(runs, variant, baseline)), "a ndarray"),
+        (lambda runs, variant, baseline="scratch": transfer_gain_ok(runs, variant, baseline)[0], "returned a float;"),
+        (lambda runs, variant, baseline="scratch": (*transfer_gain_ok(runs, variant, baseline), 0), "of length 3"),
+        (lambda runs, variant, baseline="scratch": None, "returned None"),
+        (lambda runs, variant, baseline="scratch": (0.01, "0.004"), "[1] (standard_error) returned a str"),
+        (lambda runs, variant, baseline: (0.01, 0.004), "missing 1 required positional argument: 'baseline'"),
+        (_subtracts_in_place, "changed the runs it was given: runs[0]['glove_frozen'] was 0.702 and is now 0.012"),
+        (_sorts_in_place, "changed the runs it was given: runs[0]['scratch'] was 0.69 and is now 0.652"),
+        (_pops_the_baseline, "changed the runs it was given: runs[0] lost its key 'scratch'"),
+    ],
+)
+def test_transfer_gain_rejects_known_wrong(wrong, message, fails_with):
+    with fails_with(message):
+        checks.check_transfer_gain(wrong)
+
+
+def test_transfer_gain_names_both_mistakes_of_a_reversed_population_std(fails_with):
+    with fails_with(SIGN) as failure:
+        checks.check_transfer_gain(_gain_with(lambda g: g.std() / np.sqrt(g.size), sign=-1.0))
+    assert DDOF0 in str(failure.value)
+
+
+def test_transfer_gain_names_both_mistakes_of_a_percent_population_std(fails_with):
+    with fails_with(f"{PERCENT}; return them as fractions") as failure:
+        checks.check_transfer_gain(_gain_with(lambda g: g.std() / np.sqrt(g.size), scale=100.0))
+    assert DDOF0 in str(failure.value)
+
+
+def test_transfer_gain_mutation_leaves_the_check_s_own_runs_alone(fails_with):
+    before = [dict(run) for run in embedding_checks._VISIBLE_RUNS]
+    with fails_with("changed the runs it was given"):
+        checks.check_transfer_gain(_subtracts_in_place)
+    assert [dict(run) for run in embedding_checks._VISIBLE_RUNS] == before
+    checks.check_transfer_gain(transfer_gain_ok)
+
+
+def _by_position(runs, variant, baseline="scratch"):
+    """Reads the accuracies by their position in the dict: right only when the dicts hold the three keys in order."""
+    columns = np.array([list(run.values()) for run in runs], dtype=float)
+    order = embedding_checks.TRANSFER_KEYS
+    gains = columns[:, order.index(variant)] - columns[:, order.index(baseline)]
+    return gains.mean(), _se(gains)
+
+
+def _copies_with_list_copy(runs, variant, baseline="scratch"):
+    runs = runs.copy()  # a tuple has no .copy()
+    return transfer_gain_ok(runs, variant, baseline)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_by_position, "transfer_gain(runs, 'glove_finetuned') on 2 seeds returned ("),
+        (_copies_with_list_copy, "transfer_gain raised AttributeError: 'tuple' object has no attribute 'copy'"),
+        # On two seeds ddof=0 and dividing by n give the same number: the message names both.
+        (
+            _gain_with(lambda g: g.std() / np.sqrt(g.size)),
+            f"2 known mistakes give this standard error. Either: {DDOF0}",
+        ),
+        (_gain_with(lambda g: g.std(ddof=1) / g.size), OVER_N),
+        (_unpaired, UNPAIRED),
+    ],
+)
+def test_transfer_gain_hidden_rejects_what_the_visible_check_lets_through_or_names(wrong, message, fails_with):
+    if wrong in (_by_position, _copies_with_list_copy):
+        checks.check_transfer_gain(wrong)  # the visible check cannot see these
+    with fails_with(message):
+        checks.check_transfer_gain(wrong, visible=False)

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from rnncourse import checks, models
+from rnncourse.checks.sentiment import (
+    _DIAGNOSIS_KEY,
+    _DIAGNOSIS_MISTAKES,
+    _FORMS,
+    _answer_hash,
+    _hidden_curves,
+    _in_form,
+    _reference_diagnose,
+    _visible_curves,
+)
 
 L = keras.layers
 
@@ -274,7 +286,7 @@ def test_dropout_classifier_rejects_known_wrong_solutions(wrong, message, fails_
         checks.check_dropout_classifier(wrong)
 
 
-# ---------------------------------------------------------------- best_epoch and diagnoses
+# ---------------------------------------------------------------- best_epoch
 def best_epoch_ok(history):
     return int(np.argmin(history["val_loss"])) + 1
 
@@ -338,31 +350,293 @@ def test_best_epoch_on_a_tie_is_the_first_minimum(wrong, seed, fails_with):
         checks.check_best_epoch(wrong, seed=seed, visible=seed == 0)
 
 
-RIGHT = {"A": "overfitting", "B": "underfitting", "C": "good fit"}
+# ---------------------------------------------------------------- diagnose
+def diagnose_ok(history):
+    loss, val = history["loss"], history["val_loss"]
+    if loss[-1] > 0.6:
+        return "underfitting"
+    if val[-1] > 1.1 * min(val):
+        return "overfitting"
+    return "good fit"
 
 
-def test_diagnoses_visible_checks_form_and_hidden_grades(capsys, fails_with):
-    checks.check_diagnoses(RIGHT)
-    checks.check_diagnoses({"A": " Overfitting", "B": "UNDERFITTING", "C": "good fit"}, visible=False)
-    out = capsys.readouterr().out
-    assert "the form is right" in out and "hidden test passed" in out
-    wrong = {"A": "good fit", "B": "underfitting", "C": "overfitting"}
-    checks.check_diagnoses(wrong)  # the visible check does not reveal the answers
-    with fails_with("the diagnosis of A, C is not right (2 of 3)"):
-        checks.check_diagnoses(wrong, visible=False)
+def diagnose_argmin(history):
+    """Another style: numpy, the minimum found with np.argmin, answers in another case."""
+    val = np.asarray(history["val_loss"], dtype=float)
+    best = val[np.argmin(val)]
+    if np.asarray(history["loss"])[-1] > 0.6:
+        return "Underfitting"
+    return " OVERFITTING " if val[-1] / best > 1.1 else "Good Fit"
+
+
+def diagnose_asarray(history):
+    """Another style: both curves as arrays, one expression per case."""
+    loss = np.asarray(history["loss"])
+    val = np.asarray(history["val_loss"])
+    underfit = bool(loss[-1] > 0.6)
+    overfit = bool(val[-1] > 1.1 * val.min())
+    return "underfitting" if underfit else ("overfitting" if overfit else "good fit")
+
+
+def diagnose_get_loop(history):
+    """Another style: history.get, a loop for the minimum, a numpy string as the answer."""
+    val = history.get("val_loss", [])
+    lowest = float("inf")
+    for value in val:
+        lowest = min(lowest, float(value))
+    if float(history.get("loss")[-1]) > 0.6:
+        return np.str_("underfitting")
+    if float(val[-1]) > 1.1 * lowest:
+        return np.str_("overfitting")
+    return np.str_("good  fit")
+
+
+def diagnose_at_least(history):
+    """`>=` instead of `>`: the check never puts a curve exactly on a threshold, so both pass."""
+    loss, val = history["loss"], history["val_loss"]
+    if loss[-1] >= 0.6:
+        return "underfitting"
+    return "overfitting" if val[-1] >= 1.1 * min(val) else "good fit"
+
+
+@pytest.mark.parametrize(
+    "solution",
+    [_reference_diagnose, diagnose_ok, diagnose_argmin, diagnose_asarray, diagnose_get_loop, diagnose_at_least],
+)
+def test_diagnose_accepts_correct_solutions(solution, capsys):
+    checks.check_diagnose(solution)
+    checks.check_diagnose(solution, visible=False)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("\u2714 diagnose: visible checks passed; hidden tests run at grading (")
+    assert out[1].startswith("\u2714 diagnose: hidden test passed (")
+
+
+def _diagnose_with(under, over, *, overfit_first=False, names=("underfitting", "overfitting", "good fit")):
+    """A diagnose made of an underfitting and an overfitting test on (loss, val) as lists."""
+
+    def diagnose(history):
+        loss, val = list(history["loss"]), list(history["val_loss"])
+        tests = [(over, names[1]), (under, names[0])] if overfit_first else [(under, names[0]), (over, names[1])]
+        for test, label in tests:
+            if test(loss, val):
+                return label
+        return names[2]
+
+    return diagnose
+
+
+def _train_high(loss, val):
+    return loss[-1] > 0.6
+
+
+def _val_up(loss, val):
+    return val[-1] > 1.1 * min(val)
+
+
+FIRST = "It looks as if you compare the last validation loss with the first one"
+PREVIOUS = "It looks as if you compare the last validation loss with the epoch before it"
+LAST_STEP = "It looks as if you call a curve overfitting as soon as its validation loss rose at the last epoch"
+NO_MARGIN = "It looks as if you call a curve overfitting as soon as its last validation loss is not the lowest"
+ABSOLUTE = "It looks as if you read '10 % above its minimum' as 0.1 above it"
+ORDER = "It looks as if you check for overfitting before underfitting"
+VAL_UNDER = "It looks as if you use the validation loss to decide underfitting"
+LN2 = "It looks as if you compare the training loss with ln 2 = 0.693 instead of 0.6"
+RENAMED = "tells the three cases apart but names them wrongly"
+
+KNOWN_WRONG_DIAGNOSES = [
+    pytest.param(_diagnose_with(_train_high, lambda loss, val: val[-1] > 1.1 * val[0]), FIRST, id="first"),
+    pytest.param(_diagnose_with(_train_high, lambda loss, val: val[-1] > val[0]), FIRST, id="first-no-margin"),
+    pytest.param(_diagnose_with(_train_high, lambda loss, val: val[-1] > 1.1 * val[-2]), PREVIOUS, id="previous"),
+    pytest.param(_diagnose_with(_train_high, lambda loss, val: val[-1] > val[-2]), LAST_STEP, id="previous-no-margin"),
+    pytest.param(_diagnose_with(_train_high, lambda loss, val: val[-1] > min(val)), NO_MARGIN, id="no-margin"),
+    pytest.param(
+        _diagnose_with(_train_high, lambda loss, val: int(np.argmin(val)) != len(val) - 1),
+        NO_MARGIN,
+        id="argmin-not-last",
+    ),
+    pytest.param(_diagnose_with(_train_high, lambda loss, val: val[-1] - min(val) > 0.1), ABSOLUTE, id="plus-0.1"),
+    pytest.param(_diagnose_with(_train_high, _val_up, overfit_first=True), ORDER, id="overfitting-first"),
+    pytest.param(_diagnose_with(lambda loss, val: val[-1] > 0.6, _val_up), VAL_UNDER, id="val-for-underfitting"),
+    pytest.param(
+        _diagnose_with(lambda loss, val: loss[-1] > 0.6 and val[-1] > 0.6, _val_up), VAL_UNDER, id="both-high"
+    ),
+    pytest.param(_diagnose_with(lambda loss, val: loss[-1] > 0.693, _val_up), LN2, id="ln2"),
+    pytest.param(_diagnose_with(lambda loss, val: loss[-1] > math.log(2), _val_up), LN2, id="math.log(2)"),
+    pytest.param(lambda h: "overfitting", "It returned 'overfitting' for all", id="always-overfitting"),
+    pytest.param(lambda h: "Good fit", "It returned 'good fit' for all", id="always-good-fit"),
+    pytest.param(
+        _diagnose_with(_train_high, _val_up, names=("overfitting", "underfitting", "good fit")),
+        RENAMED + ": it returns 'underfitting' where 'overfitting' is right and 'overfitting' where "
+        "'underfitting' is right.",
+        id="swapped-labels",
+    ),
+    pytest.param(
+        _diagnose_with(_train_high, lambda loss, val: not _val_up(loss, val)),
+        RENAMED + ": it returns 'good fit' where 'overfitting' is right and 'overfitting' where 'good fit' is right.",
+        id="inverted-overfitting-test",
+    ),
+]
+
+
+@pytest.mark.parametrize("wrong, message", KNOWN_WRONG_DIAGNOSES)
+@pytest.mark.parametrize("visible", [True, False])
+def test_diagnose_rejects_known_wrong_solutions(wrong, message, visible, fails_with):
+    with fails_with(message):
+        checks.check_diagnose(wrong, visible=visible)
+
+
+NEAR_THRESHOLD_DIAGNOSES = [
+    pytest.param(
+        _diagnose_with(_train_high, lambda loss, val: val[-1] > 1.2 * min(val)),
+        "last validation loss 15 % above its minimum); expected 'overfitting'.",
+        id="margin-20%",
+    ),
+    pytest.param(
+        _diagnose_with(_train_high, lambda loss, val: val[-1] > 1.04 * min(val)),
+        "last validation loss 5 % above its minimum); expected 'good fit'.",
+        id="margin-4%",
+    ),
+    pytest.param(
+        _diagnose_with(lambda loss, val: loss[-1] > 0.63, _val_up),
+        "last training loss 0.620, last validation loss 18 % above its minimum); expected 'underfitting'.",
+        id="threshold-0.63",
+    ),
+    pytest.param(
+        _diagnose_with(lambda loss, val: loss[-1] > 0.54, _val_up),
+        "last training loss 0.550, last validation loss at its minimum); expected 'good fit'.",
+        id="threshold-0.54",
+    ),
+]
+
+
+@pytest.mark.parametrize("wrong, message", NEAR_THRESHOLD_DIAGNOSES)
+def test_diagnose_hidden_edge_cases_catch_what_the_visible_curves_miss(wrong, message, capsys, fails_with):
+    checks.check_diagnose(wrong)
+    assert "visible checks passed" in capsys.readouterr().out
+    with fails_with(message):
+        checks.check_diagnose(wrong, visible=False)
+    with fails_with("for hidden curve "):
+        checks.check_diagnose(wrong, visible=False)
+
+
+def test_diagnose_names_the_curve_and_what_was_expected(fails_with):
+    # The ln 2 mistake first shows on curve B (training loss 0.662).
+    wrong = _diagnose_with(lambda loss, val: loss[-1] > 0.693, _val_up)
+    with fails_with(
+        "diagnose returned 'good fit' for curve B (loss = [0.693, 0.690, 0.686, 0.682, 0.677, 0.672, 0.667, 0.662], "
+        "val_loss = [0.693, 0.691, 0.688, 0.684, 0.680, 0.676, 0.671, 0.667]; last training loss 0.662, "
+        "last validation loss at its minimum); expected 'underfitting'. " + LN2
+    ):
+        checks.check_diagnose(wrong)
+    # An unrecognised mistake (a threshold of 0.25) gets the generic message with the rules.
+    wrong = _diagnose_with(lambda loss, val: loss[-1] > 0.25, _val_up)
+    with fails_with("diagnose returned 'underfitting' for curve C (loss = [0.620,"):
+        checks.check_diagnose(wrong)
+    with fails_with("curves are diagnosed wrongly.)\nHint: apply the rules in this order: 'underfitting' if"):
+        checks.check_diagnose(wrong)
+
+
+def test_diagnose_shortens_long_curves_in_the_feedback(fails_with):
+    """Hidden curves run to 15 epochs; the feedback shows the first and last four values of a long one."""
+
+    def wrong_on_long_curves(history):
+        right = _reference_diagnose(history)
+        if len(history["loss"]) <= 10:
+            return right
+        return "good fit" if right == "underfitting" else "underfitting"
+
+    with fails_with("for hidden curve "):
+        checks.check_diagnose(wrong_on_long_curves, visible=False)
+    with fails_with(", ..., "):
+        checks.check_diagnose(wrong_on_long_curves, visible=False)
+    checks.check_diagnose(wrong_on_long_curves)  # the visible curves are short
+
+
+def _sorts_in_place(history):
+    history["val_loss"].sort()
+    return diagnose_ok(history)
+
+
+def _pops_a_key(history):
+    loss = history.pop("loss")
+    return "underfitting" if loss[-1] > 0.6 else diagnose_ok({"loss": loss, "val_loss": history["val_loss"]})
+
+
+def _replaces_by_array(history):
+    history["val_loss"] = np.asarray(history["val_loss"])
+    return diagnose_ok(history)
+
+
+def _sorts_its_array(history):
+    """np.asarray makes no copy of an array: sorting the result sorts the caller's data (lists are safe)."""
+    val = np.asarray(history["val_loss"])
+    val.sort()
+    return diagnose_ok({"loss": history["loss"], "val_loss": history["val_loss"]})
+
+
+def _appends(history):
+    history["loss"].append(history["loss"][-1])
+    return diagnose_ok(history)
 
 
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        ({"A": "overfitting", "B": "underfitting"}, "expected exactly 'A', 'B' and 'C'"),
-        ({**RIGHT, "C": "fine"}, "expected one of ['overfitting', 'underfitting', 'good fit']"),
-        (["overfitting"], "expected a dict"),
+        (_sorts_in_place, "diagnose changed the history it was given: it reordered history['val_loss'] in place"),
+        (_pops_a_key, "diagnose changed the history it was given: it removed the key 'loss' (on curve A)"),
+        (_replaces_by_array, "it replaced history['val_loss'] by a ndarray (on curve A)"),
+        (_appends, "history['loss'] now holds 9 values instead of 8 (on curve A)"),
+        (_sorts_its_array, "it reordered history['val_loss'] in place (sorted or reversed it) (on curve F)."),
     ],
 )
-def test_diagnoses_rejects_malformed_answers(wrong, message, fails_with):
+def test_diagnose_rejects_solutions_that_change_the_history(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_diagnoses(wrong)
+        checks.check_diagnose(wrong)
+
+
+def _index_of_min(history):
+    val = history["val_loss"]
+    lowest = val[val.index(min(val))]
+    return "underfitting" if history["loss"][-1] > 0.6 else ("overfitting" if val[-1] > 1.1 * lowest else "good fit")
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (
+            lambda h: None,
+            "diagnose returned None for curve A; expected one of 'overfitting', 'underfitting' or 'good fit'",
+        ),
+        (
+            lambda h: 1,
+            "diagnose returned an int for curve A; expected one of 'overfitting', 'underfitting' or 'good fit'",
+        ),
+        (lambda h: ["overfitting"], "returned a list for curve A; expected one of"),
+        (
+            lambda h: "overfit",
+            "returned 'overfit' for curve A; expected one of 'overfitting', 'underfitting' or "
+            "'good fit'.\nHint: did you mean 'overfitting'?",
+        ),
+        (lambda h: "good_fit", "Hint: did you mean 'good fit'?"),
+        (lambda h: "fine", "returned 'fine' for curve A; expected one of"),
+        (lambda h: h["accuracy"][99], "diagnose raised IndexError"),
+        (
+            _index_of_min,
+            "object has no attribute 'index'. This was on curve F, whose 'loss' and 'val_loss' are numpy arrays.",
+        ),
+    ],
+)
+def test_diagnose_rejects_malformed_answers(wrong, message, fails_with):
+    with fails_with(message):
+        checks.check_diagnose(wrong)
+
+
+def test_diagnose_not_implemented_is_a_sentence(fails_with):
+    def diagnose(history):
+        raise NotImplementedError()
+
+    with fails_with("diagnose is not implemented yet"):
+        checks.check_diagnose(diagnose)
 
 
 def test_diagnosis_examples_show_what_the_key_says():
@@ -374,6 +648,49 @@ def test_diagnosis_examples_show_what_the_key_says():
     assert min(b["loss"]) > 0.6 and min(b["val_loss"]) > 0.6
     # C: both fall and end close together.
     assert abs(c["loss"][-1] - c["val_loss"][-1]) < 0.05 and c["val_loss"][-1] < 0.4
+
+
+def test_diagnosis_examples_are_diagnosed_as_the_key_says():
+    examples = checks.diagnosis_examples()
+    for letter, history in examples.items():
+        assert _answer_hash(letter, _reference_diagnose(history)) == _DIAGNOSIS_KEY[letter]
+    assert sorted(_reference_diagnose(h) for h in examples.values()) == sorted(checks.DIAGNOSIS_CHOICES)
+
+
+def test_diagnosis_curves_stay_clear_of_the_thresholds():
+    hidden = _hidden_curves()
+    assert len({c.label for c in hidden}) == len(hidden)
+    assert {len(c.history["loss"]) for c in hidden} == set(range(3, 16))
+    assert {c.form for c in hidden} == set(_FORMS)
+    assert {c.expected for c in hidden} == set(checks.DIAGNOSIS_CHOICES)
+    for curve in hidden:
+        loss, val = curve.history["loss"], curve.history["val_loss"]
+        assert len(loss) == len(val) >= 3
+        assert curve.expected == _reference_diagnose(curve.history), curve.label
+        assert abs(loss[-1] / 0.6 - 1) > 0.03, curve.label
+        if loss[-1] < 0.6:
+            assert abs(val[-1] / (1.1 * min(val)) - 1) > 0.03, curve.label
+        assert abs(loss[-1] / 0.693 - 1) > 0.03, curve.label  # so the ln 2 mistake is named the same way
+        for form in _FORMS:  # float32 rounding does not move a curve across a threshold
+            assert _reference_diagnose(_in_form(curve.history, form)) == curve.expected
+
+
+@pytest.mark.parametrize("visible", [True, False])
+def test_diagnosis_mistakes_are_told_apart(visible):
+    """Every named mistake gets some curve wrong, and no two mistakes get the same answers."""
+    curves = _visible_curves() if visible else _hidden_curves()
+    seen = {}
+    for index, (rules, _, _) in enumerate(_DIAGNOSIS_MISTAKES):
+        for rule in rules:
+            said = tuple(rule(c.history["loss"], c.history["val_loss"]) for c in curves)
+            assert said != tuple(c.expected for c in curves), (index, "never wrong")
+            assert seen.setdefault(said, index) == index, (index, seen[said], "give the same answers")
+
+
+def test_diagnose_replaces_the_dict_exercise():
+    assert "check_diagnose" in checks.__all__ and "check_diagnoses" not in checks.__all__
+    assert not hasattr(checks, "check_diagnoses") and not hasattr(checks, "_reference_diagnose")
+    assert "diagnosis_examples" in checks.__all__ and "DIAGNOSIS_CHOICES" in checks.__all__
 
 
 # ---------------------------------------------------------------- build_conv_lstm

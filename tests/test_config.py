@@ -98,3 +98,15 @@ def test_the_grader_environments_are_small_and_explicit(tmp_path, monkeypatch):
         "RNNCOURSE_DATA_DIR": "/data",
         **quiet,
     }
+
+
+def test_recorded_bench_reads_a_section_with_its_date_and_fails_clearly(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text('{"machine": {"date": "2026-12-02"}, "a": {"x": 1}, "b": {"x": 2, "date": "2026-12-03"}}')
+    assert config.recorded_bench("a", path) == {"date": "2026-12-02", "x": 1}
+    assert config.recorded_bench("b", path)["date"] == "2026-12-03"  # a section's own date wins
+    with pytest.raises(LookupError, match="no 'c' section; run `make bench`"):
+        config.recorded_bench("c", path)
+    with pytest.raises(LookupError, match="cannot read .*run `make bench`"):
+        config.recorded_bench("a", tmp_path / "missing.json")
+    assert "best_test_accuracy" in config.recorded_bench("lesson04_variants")  # the committed file

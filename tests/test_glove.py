@@ -327,3 +327,13 @@ def test_real_imdb_vocabulary_coverage(real_glove: dict[str, np.ndarray], isolat
     assert not matrix[:2].any()
     np.testing.assert_array_equal(matrix[word_index["the"]], real_glove["the"])
     assert coverage > 0.99  # contractions are split like GloVe's corpus: "n't", "'s" are found
+
+
+def test_filter_glove_for_vocabulary_follows_the_list_order():
+    good, film = np.full(3, 0.5, dtype=np.float32), np.arange(3, dtype=np.float32)
+    vocabulary = ["", "[UNK]", "film", "qwertyuiop", "good"]  # as TextVectorization.get_vocabulary() gives it
+    matrix, coverage = glove.filter_glove_for_vocabulary(vocabulary, {"good": good, "film": film}, wordvec_dim=3)
+    assert matrix.shape == (5, 3) and matrix.dtype == np.float32
+    np.testing.assert_array_equal(matrix[[2, 4]], [film, good])
+    np.testing.assert_array_equal(matrix[[0, 1, 3]], 0)  # padding, unknown and the word GloVe lacks
+    assert coverage == pytest.approx(2 / 3)

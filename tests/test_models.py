@@ -206,3 +206,99 @@ def test_compile_and_fit_and_evaluate_on_a_tiny_task():
     assert isinstance(sgd.optimizer, keras.optimizers.SGD)
     with pytest.raises(ValueError, match="optimizer"):
         models.compile_classifier(models.build_baseline_rnn(), optimizer="rmsprop")
+
+
+# ---------------------------------------------------------------- learning-rate range test
+def _logistic_task(rows=256, features=5, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, features)).astype(np.float32)
+    y = (x @ rng.normal(size=features) > 0).astype(np.float32)
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input(shape=(features,)), L.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="binary_crossentropy")
+    return model, x, y
+
+
+def test_range_test_records_each_batch_loss_at_a_geometric_rate():
+    model, x, y = _logistic_task()
+    before = [np.array(w) for w in model.get_weights()]
+    # The first step's loss is that batch's loss under the initial weights (not a running mean).
+    w, b = before
+    p = 1 / (1 + np.exp(-(x[:32] @ w + b).ravel()))
+    first_batch_loss = -np.mean(y[:32] * np.log(p) + (1 - y[:32]) * np.log(1 - p))
+    result = models.learning_rate_range_test(
+        model, x, y, min_learning_rate=1e-3, max_learning_rate=1e-1, batch_size=32, divergence=1e9
+    )
+    assert len(result.learning_rates) == len(result.losses) == 8  # 256 rows // 32
+    np.testing.assert_allclose(result.learning_rates[[0, -1]], [1e-3, 1e-1], rtol=1e-6)
+    ratios = result.learning_rates[1:] / result.learning_rates[:-1]
+    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-6)
+    assert result.losses[0] == pytest.approx(first_batch_loss, rel=1e-4)
+    # The loss of a later batch is measured with weights the earlier steps changed.
+    assert not np.allclose(model.get_weights()[0], before[0])
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-1, rel=1e-6)
+
+
+def test_range_test_stops_when_the_loss_diverges_and_smooths_it():
+    model, x, y = _logistic_task()
+    result = models.learning_rate_range_test(model, x, y, min_learning_rate=1e-2, max_learning_rate=1e4, batch_size=8)
+    assert len(result.losses) < 32  # stopped before the last of the 32 batches
+    assert result.losses[-1] > 4 * result.losses[:-1].min() or not np.isfinite(result.losses[-1])
+    smooth = models.RangeTestResult(np.array([1.0, 2.0, 4.0]), np.array([1.0, 1.0, 1.0])).smoothed()
+    np.testing.assert_allclose(smooth, 1.0)  # bias correction: a constant loss stays constant
+    falling = models.RangeTestResult(np.geomspace(1e-4, 1, 5), np.array([1.0, 1.0, 0.5, 0.4, 0.4]))
+    # central differences: -0.25 at step 1, -0.30 at step 2, -0.05 at step 3
+    assert falling.steepest(beta=0.0) == pytest.approx(falling.learning_rates[2])
+    with pytest.raises(ValueError, match="num_steps"):
+        models.learning_rate_range_test(model, x, y, batch_size=512)
+
+
+def test_final_rnn_pools_both_directions_over_time():
+    matrix = _matrix()
+    model = models.build_final_rnn(matrix, filters=6, kernel_size=3, pool_size=2, num_units=5)
+    kinds = _kinds(model)
+    assert kinds == [
+        "InputLayer",
+        "Embedding",
+        "Conv1D",
+        "MaxPooling1D",
+        "Bidirectional",
+        "GlobalMaxPooling1D",
+        "GlobalAveragePooling1D",
+        "Concatenate",
+        "Dense",
+    ]
+    embedding = model.get_layer(index=1)
+    assert embedding.trainable
+    np.testing.assert_allclose(embedding.get_weights()[0], matrix)
+    bidirectional = next(layer for layer in model.layers if isinstance(layer, L.Bidirectional))
+    assert isinstance(bidirectional.forward_layer, L.GRU) and bidirectional.forward_layer.return_sequences
+    assert bidirectional.forward_layer.units == 5
+    concatenated = model.get_layer(index=7)
+    assert concatenated.output.shape[-1] == 4 * 5  # (max, mean) x (forward, backward) x units
+    assert model.layers[-1].activation.__name__ == "sigmoid"
+    assert model(_tokens(steps=20)).shape == (3, 1)
+
+
+def test_epoch_progress_prints_a_line_per_epoch(capsys):
+    keras.utils.set_random_seed(0)
+    x = _tokens(batch=16, steps=6)
+    y = (x[:, 0] % 2).astype(np.float32)
+    model = models.compile_classifier(models.build_lstm_classifier(30, 4, 3, 1))
+    model.fit(
+        x, y, epochs=2, batch_size=8, verbose=0, validation_data=(x, y), callbacks=[models.epoch_progress("tiny", 2)]
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in lines] == ["tiny: epoch 1/2", "tiny: epoch 2/2"]
+    assert "loss" in lines[0] and "val_accuracy" in lines[1]
+
+
+def test_cosine_schedule_falls_from_the_rate_to_zero_over_every_batch():
+    schedule = models.cosine_schedule(3e-3, epochs=3, num_train=1000, batch_size=128)  # 3 x 8 batches
+    assert float(schedule(0)) == pytest.approx(3e-3)
+    assert float(schedule(12)) == pytest.approx(1.5e-3, rel=1e-5)  # half way: half the rate
+    assert float(schedule(24)) == pytest.approx(0.0, abs=1e-9)
+    model = models.compile_classifier(models.build_lstm_classifier(30, 4, 3, 1), learning_rate=schedule)
+    assert float(model.optimizer.learning_rate) == pytest.approx(3e-3)  # read at step 0
+    with pytest.raises(ValueError, match="at least one training step"):
+        models.cosine_schedule(1e-3, epochs=0, num_train=10, batch_size=4)

@@ -20,6 +20,7 @@ from .embeddings import (
     check_filter_glove,
     check_get_glove_vectors,
     check_most_similar,
+    check_transfer_gain,
     check_transfer_results,
 )
 from .gradients import (
@@ -37,7 +38,7 @@ from .sentiment import (
     DIAGNOSIS_CHOICES,
     check_best_epoch,
     check_conv_lstm,
-    check_diagnoses,
+    check_diagnose,
     check_dropout_classifier,
     check_example_model,
     check_lstm_classifier,
@@ -63,7 +64,7 @@ __all__ = [
     "check_lstm_classifier",
     "check_dropout_classifier",
     "check_best_epoch",
-    "check_diagnoses",
+    "check_diagnose",
     "diagnosis_examples",
     "DIAGNOSIS_CHOICES",
     "check_conv_lstm",
@@ -82,4 +83,5 @@ __all__ = [
     "check_filter_glove",
     "check_classifier",
     "check_transfer_results",
+    "check_transfer_gain",
 ]
