@@ -179,7 +179,7 @@ def benchmark_variants(
             ),
             "final_rnn": (
                 lambda: models.build_final_rnn(
-                    final_inputs()[2], hp["filters"], hp["kernel_size"], hp["final_pool_size"], hp["final_units"]
+                    final_inputs()[2], hp["final_filters"], hp["kernel_size"], hp["final_pool_size"], hp["final_units"]
                 ),
                 {
                     "train": final_inputs()[0],
