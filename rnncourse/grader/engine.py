@@ -160,6 +160,28 @@ class ClusterInfo:
     allowed_failures: int = 0
 
 
+def quiet_dask_logs() -> list[tuple[Any, int]]:
+    """Stop dask.distributed's loggers in this process from printing anything (run at shutdown).
+
+    Returns each changed logger or handler with its former level, for :func:`restore_levels`.
+    """
+    logger = logging.getLogger("distributed")
+    changed: list[tuple[Any, int]] = [(logger, logger.level)] + [(h, h.level) for h in logger.handlers]
+    for each, _ in changed:
+        each.setLevel(logging.CRITICAL + 1)
+    return changed
+
+
+def restore_levels(changed: list[tuple[Any, int]]) -> None:
+    for each, level in changed:
+        each.setLevel(level)
+
+
+def _quiet_this_process() -> None:
+    """Run on a worker or nanny by :meth:`Engine.__exit__` (it returns nothing to send back)."""
+    quiet_dask_logs()
+
+
 class Engine:
     """A Dask client (and, without a scheduler address, the local cluster it owns)."""
 
@@ -199,6 +221,16 @@ class Engine:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.cluster is not None and self.client is not None:
+            # Our own workers are going away: what they log while they close (a heartbeat that
+            # finds the scheduler gone, a stream closed by Ctrl-C) is not news to the instructor.
+            for nanny in (False, True):
+                try:
+                    self.client.run(_quiet_this_process, nanny=nanny, on_error="ignore")
+                except Exception:  # noqa: BLE001  (the workers are gone already)
+                    pass
+        # The local scheduler lives in this process: quiet it while it closes, then restore.
+        changed = quiet_dask_logs() if self.cluster is not None else []
         try:
             if self.client is not None:
                 try:  # an interrupted run: drop what is queued before the workers lose their course
@@ -213,8 +245,11 @@ class Engine:
                         pass
                 self.client.close()
         finally:
-            if self.cluster is not None:
-                self.cluster.close()
+            try:
+                if self.cluster is not None:
+                    self.cluster.close()
+            finally:
+                restore_levels(changed)
 
     def info(self) -> ClusterInfo:
         workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
