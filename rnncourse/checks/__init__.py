@@ -21,7 +21,6 @@ from .embeddings import (
     check_get_glove_vectors,
     check_most_similar,
     check_transfer_gain,
-    check_transfer_results,
 )
 from .gradients import (
     check_clip_by_norm,
@@ -82,6 +81,5 @@ __all__ = [
     "check_get_glove_vectors",
     "check_filter_glove",
     "check_classifier",
-    "check_transfer_results",
     "check_transfer_gain",
 ]

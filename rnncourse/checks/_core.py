@@ -179,6 +179,26 @@ def expect_close(
         )
 
 
+def as_tuple(value: Any, *, name: str, labels: Sequence[str], items: str) -> tuple[Any, ...]:
+    """Unpack a student's ``return a, b, ...`` result, or fail saying what was expected.
+
+    ``labels`` are the names of the parts (they make the hint) and ``items`` says what they
+    are, e.g. ``"two numbers"`` or ``"three whole numbers"``.
+    """
+    __tracebackhide__ = True
+    shape = ", ".join(labels)
+    expected = f"expected a tuple of {items} ({shape})"
+    if value is None:
+        fail(
+            f"{name} returned None; {expected}.",
+            hint=f"did you forget the `return` statement? End with `return {shape}`.",
+        )
+    if not isinstance(value, (tuple, list)) or len(value) != len(labels):
+        kind = type(value).__name__ + (f" of length {len(value)}" if isinstance(value, (tuple, list)) else "")
+        fail(f"{name} returned a {kind}; {expected}.", hint=f"end with `return {shape}`.")
+    return tuple(value)
+
+
 def as_float(value: Any, *, name: str) -> float:
     """Convert a student's scalar result to a Python float, strictly."""
     __tracebackhide__ = True

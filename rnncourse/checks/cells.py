@@ -15,8 +15,10 @@ import numpy as np
 
 from ._core import (
     CheckFailure,
+    activation_name,
     as_array,
     as_int,
+    as_tuple,
     call_student,
     expect_close,
     expect_finite,
@@ -50,15 +52,8 @@ def _cell_inputs(seed: int, num_steps: int, input_dim: int, units: int, blocks: 
 def _pair(value: Any, *, name: str, labels: tuple[str, str]) -> tuple[Any, Any]:
     """Unpack a student's ``(a, b)`` result, or fail saying what was expected."""
     __tracebackhide__ = True
-    if value is None:
-        fail(f"{name} returned None; expected a tuple {labels}.", hint=f"end with `return {labels[0]}, {labels[1]}`.")
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        kind = f"a {type(value).__name__}" + (f" of length {len(value)}" if isinstance(value, (tuple, list)) else "")
-        fail(
-            f"{name} returned {kind}; expected a tuple of two arrays {labels}.",
-            hint=f"end with `return {labels[0]}, {labels[1]}`.",
-        )
-    return value[0], value[1]
+    first, second = as_tuple(value, name=name, labels=labels, items="two arrays")
+    return first, second
 
 
 def _assumed_layout(order: Sequence[int], gates: Sequence[str]) -> list[str]:
@@ -584,7 +579,7 @@ def check_stacked_model(
             "the LSTM has return_sequences=True, so the model would output one vector per time step.",
             hint="keep the default return_sequences=False on the last recurrent layer.",
         )
-    activation = getattr(getattr(dense, "activation", None), "__name__", "")
+    activation = activation_name(dense)
     if dense.units != 1 or activation != "sigmoid":
         fail(
             f"the last layer is Dense({dense.units}, activation={activation!r}); "

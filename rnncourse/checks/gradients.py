@@ -7,7 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from ._core import as_array, call_student, expect_close, expect_finite, expect_shape, fail, report_pass
+from ._core import (
+    activation_name,
+    as_array,
+    call_student,
+    expect_close,
+    expect_finite,
+    expect_shape,
+    fail,
+    report_pass,
+)
 
 
 def _rnn_inputs(seed: int, num_steps: int, input_dim: int, units: int):
@@ -582,7 +591,7 @@ def check_memory_model(
             hint="end with keras.layers.Dense(1, activation='sigmoid').",
         )
     last = model.layers[-1]
-    activation = getattr(getattr(last, "activation", None), "__name__", "")
+    activation = activation_name(last)
     if activation != "sigmoid":
         fail(
             f"the last layer's activation is {activation or 'missing'}; expected sigmoid.",
