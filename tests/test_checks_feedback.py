@@ -40,26 +40,3 @@ def test_other_errors_keep_their_traceback():
     NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=120).execute()
     shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(nb.cells[0].outputs[0].traceback))  # no colours
     assert "ZeroDivisionError" in shown and "return 1 / 0" in shown
-
-
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        (None, "f returned None; expected a tuple of two numbers (low, high).\nHint: did you forget the `return`"),
-        (1.5, "f returned a float; expected a tuple of two numbers (low, high).\nHint: end with `return low, high`."),
-        ((1, 2, 3), "f returned a tuple of length 3; expected a tuple of two numbers (low, high)."),
-    ],
-)
-def test_as_tuple_says_what_was_returned_and_what_was_expected(value, message):
-    from rnncourse.checks._core import CheckFailure, as_tuple
-
-    with pytest.raises(CheckFailure) as failure:
-        as_tuple(value, name="f", labels=("low", "high"), items="two numbers")
-    assert str(failure.value).startswith(message)
-
-
-def test_as_tuple_unpacks_tuples_and_lists():
-    from rnncourse.checks._core import as_tuple
-
-    assert as_tuple((1, 2), name="f", labels=("a", "b"), items="two numbers") == (1, 2)
-    assert as_tuple([1, 2], name="f", labels=("a", "b"), items="two numbers") == (1, 2)
