@@ -78,8 +78,8 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "num_test": 1000,
             "maxlen": 100,
             "num_words": 5000,
-            "epochs": 10,
-            "transfer_seeds": (0, 1, 2),
+            "epochs": 6,  # the two trainable embeddings fit their 400 reviews (train accuracy 1.000) by then
+            "transfer_seeds": (0, 1),  # two seeds: the least transfer_gain accepts
             "glove_sample_words": 2000,
         },
     },

@@ -162,6 +162,18 @@ def test_example_model_matches_the_slide():
     assert not frozen.layers[0].trainable and frozen.layers[3].units == 64  # the slide's 64 by default
 
 
+def test_adapt_in_batches_learns_what_adapt_on_the_whole_array_learns():
+    texts = ["a good film", "a bad film", "good good fun", "bad boring bad", "fun film", "a a a", "boring"]
+    for options in ({"output_mode": "int"}, {"output_mode": "tf_idf", "ngrams": 2}):
+        whole = L.TextVectorization(max_tokens=12, **options)
+        whole.adapt(np.array(texts, dtype=object))
+        batched = L.TextVectorization(max_tokens=12, **options)
+        assert models.adapt_in_batches(batched, texts, batch_size=2) is batched  # four batches, the last of one
+        assert batched.get_vocabulary() == whole.get_vocabulary()
+        probe = np.array(["good fun film", "a boring bad film"], dtype=object)
+        np.testing.assert_allclose(np.asarray(batched(probe)), np.asarray(whole(probe)), rtol=1e-6)
+
+
 def test_ngram_baseline_reads_raw_text_and_ignores_order():
     texts = np.array(["a good film", "a bad film", "good good fun", "bad boring bad"], dtype=object)
     model = models.build_ngram_baseline(texts, max_tokens=50, dropout_rate=0.5)
