@@ -500,8 +500,11 @@ def main() -> int:
     if args.only and previous:  # re-measure some sections, keep the others' last figures
         results = {**previous, "machine": machine_info()}
         results.setdefault("measured", {})
-    else:  # measured by hand, not by this script (a fresh venv; the final RNN's exploration): keep them
-        results.update({key: previous[key] for key in ("install", "lesson04_exploration") if key in previous})
+    else:  # measured by hand or only on request (a fresh venv; the final RNN's exploration; --compare-with)
+        kept = ("install", "lesson04_exploration") + (() if args.compare_with else ("engine_comparison",))
+        results.update({key: previous[key] for key in kept if key in previous})
+        if "engine_comparison" in results:
+            results["measured"] = {"compare": previous.get("measured", {}).get("compare", "unknown")}
     runs = 1 if args.quick else 3
     if "lessons" in sections:
         for lesson in args.lesson or lessons:
@@ -530,6 +533,8 @@ def main() -> int:
         # The learning-rate and batch-size sweeps lesson 04 plots (labelled with this date).
         results["lesson04_tuning"] = {"date": results["machine"].get("date"), **tuning_sweeps()}
     measured = {section: results["machine"].get("date") for section in sections}
+    if args.compare_with:
+        measured["compare"] = results["machine"].get("date")
     if args.lesson:
         measured = {f"lessons/{lesson}": results["machine"].get("date") for lesson in args.lesson}
     results.setdefault("measured", {}).update(measured)

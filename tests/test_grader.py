@@ -453,6 +453,45 @@ def test_rerun_is_identical_and_a_removed_file_updates_only_that_student(graded,
     assert changed == {("partial", LESSON)}
 
 
+def _hand_grade(db: str, student: str, cell: str):
+    """What the gradebook holds of one hand-graded cell: (manual score, extra credit, needs manual grade, comment)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db) as gradebook:
+        grade = gradebook.find_grade(cell, LESSON, LESSON, student)
+        comment = gradebook.find_comment(cell, LESSON, LESSON, student)
+        return grade.manual_score, grade.extra_credit, grade.needs_manual_grade, comment.manual_comment
+
+
+def test_a_regrade_keeps_what_was_graded_by_hand(graded, tmp_path):
+    from nbgrader.api import Gradebook
+
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    shutil.copytree(graded["subs"], subs)
+    shutil.copytree(graded["out"], out)
+    db, cell, path = f"sqlite:///{out / 'gradebook.db'}", "free_response_clipping", subs / "correct" / f"{LESSON}.ipynb"
+    with Gradebook(db) as gradebook:  # what formgrader writes when the instructor grades the answer
+        grade = gradebook.find_grade(cell, LESSON, LESSON, "correct")
+        grade.manual_score, grade.extra_credit, grade.needs_manual_grade = 2.0, 0.5, False
+        gradebook.find_comment(cell, LESSON, LESSON, "correct").manual_comment = "Clear, one example short."
+        gradebook.db.commit()
+
+    def edit(answer: str, text: str) -> None:
+        nb = json.loads(path.read_text())
+        cell = _cell(nb, answer)
+        cell["source"] = "".join(cell["source"]) + text
+        path.write_text(json.dumps(nb))
+
+    edit("rnn_forward", "\n# tidied after the deadline")  # a code answer changes: its notebook is graded again
+    rows = {(r["student_id"], r["lesson"]): r for r in grade_folder(subs, out, SETTINGS, log=lambda text: None)}
+    assert (float(rows["correct", LESSON]["score"]), rows["correct", LESSON]["status"]) == (FULL, "graded")
+    assert _hand_grade(db, "correct", cell) == (2.0, 0.5, False, "Clear, one example short.")
+
+    edit(cell, "\n\nA second thought about clipping.")  # the hand-graded answer itself changes
+    grade_folder(subs, out, SETTINGS, log=lambda text: None)
+    assert _hand_grade(db, "correct", cell) == (2.0, 0.5, True, "Clear, one example short.")  # to review again
+
+
 def test_scan_passes_honest_code():
     for source in SOLVED.values():
         assert scan_source(source, "answer") == []

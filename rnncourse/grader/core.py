@@ -87,6 +87,14 @@ class GradingInterrupted(RuntimeError):
 _EXPECTED_SECONDS = {"01_gradients": 12.0, "02_gru_lstm": 6.0, "03_embeddings": 13.0, "04_sentiment": 10.0}
 
 
+def _read_json(path: Path) -> Any:
+    """The JSON in ``path``, or None if it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def _protected_state() -> dict[str, str]:
     """Hashes of the course folders (checked only without the sandbox, which makes them read-only)."""
     state = {}
@@ -287,13 +295,16 @@ def _grade(
                                 sub.status = "flagged"
                         the_row = row(sub, score, max_score)
                         notebook_path = ""
+                        kept = out_dir / "autograded" / sub.student_id / sub.lesson / f"{sub.lesson}.ipynb"
+                        before = gradebook.hand_graded_answers(_read_json(kept))  # what was graded by hand
                         if result.autograded is not None:
-                            kept = out_dir / "autograded" / sub.student_id / sub.lesson / f"{sub.lesson}.ipynb"
                             kept.parent.mkdir(parents=True, exist_ok=True)
                             kept.write_text(json.dumps(result.autograded), encoding="utf-8")
                             notebook_path = str(kept)
                         if sub.status in {"graded", "flagged"}:
-                            gradebook.merge(db_url, sub.student_id, sub.lesson, result.grades)
+                            after = gradebook.hand_graded_answers(result.autograded)
+                            changed = frozenset(name for name, text in after.items() if before.get(name) != text)
+                            gradebook.merge(db_url, sub.student_id, sub.lesson, result.grades, changed)
                         run = {
                             "worker": result.worker,
                             "seconds": round(result.seconds, 3),

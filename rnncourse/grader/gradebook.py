@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 from ..course import PROJECT_ROOT
 from .jobs import Grade
@@ -29,8 +30,16 @@ c.Exchange.root = ".exchange"
 '''
 
 
-def merge(db_url: str, student: str, lesson: str, grades: list[Grade]) -> None:
-    """Replace ``student``'s submission of ``lesson`` by these scores (a regrade leaves no duplicates)."""
+def merge(
+    db_url: str, student: str, lesson: str, grades: list[Grade], changed_answers: frozenset[str] = frozenset()
+) -> None:
+    """Replace ``student``'s submission of ``lesson`` by these scores (a regrade leaves no duplicates).
+
+    What was graded by hand survives a regrade: the manual score, extra credit and comment of
+    every cell. A hand-graded cell whose answer is in ``changed_answers`` keeps its old score but
+    is marked as needing a manual grade again, as nbgrader's own autograde does; formgrader lists
+    it under "needs manual grade".
+    """
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy.exc import SAWarning
 
@@ -44,15 +53,50 @@ def merge(db_url: str, student: str, lesson: str, grades: list[Grade]) -> None:
             except MissingEntry:
                 gradebook.add_student(student)
             try:
+                hand = _hand_grades(gradebook.find_submission(lesson, student))
                 gradebook.remove_submission(lesson, student)
             except MissingEntry:
-                pass
+                hand = {}
         with Gradebook(db_url) as gradebook:
             gradebook.add_submission(lesson, student)
             for grade in grades:
                 found = gradebook.find_grade(grade.name, lesson, lesson, student)
                 found.auto_score = grade.auto_score
+            for (kind, name), values in hand.items():
+                try:
+                    if kind == "grade":
+                        found = gradebook.find_grade(name, lesson, lesson, student)
+                        found.manual_score, found.extra_credit = values
+                        found.needs_manual_grade = name in changed_answers
+                    else:
+                        gradebook.find_comment(name, lesson, lesson, student).manual_comment = values[0]
+                except MissingEntry:
+                    pass  # the cell left the lesson since it was graded by hand
             gradebook.db.commit()
+
+
+def _hand_grades(submission: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """What an instructor entered by hand in a submission: (kind, cell name) -> the values."""
+    hand: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            if grade.manual_score is not None or grade.extra_credit:
+                hand[("grade", grade.name)] = (grade.manual_score, grade.extra_credit)
+        for comment in notebook.comments:
+            if comment.manual_comment:
+                hand[("comment", comment.name)] = (comment.manual_comment,)
+    return hand
+
+
+def hand_graded_answers(notebook: dict[str, Any] | None) -> dict[str, str]:
+    """The answers of the cells graded by hand in an executed notebook: grade id -> source."""
+    answers: dict[str, str] = {}
+    for cell in (notebook or {}).get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and meta.get("solution") and meta.get("grade_id"):
+            source = cell.get("source", "")
+            answers[meta["grade_id"]] = "".join(source) if isinstance(source, list) else source
+    return answers
 
 
 def remove(db_url: str, student: str, lesson: str) -> None:
