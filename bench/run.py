@@ -173,6 +173,14 @@ def _write_reference_submissions(subs: Path, students: int, lessons: list[str]) 
             target.write_text(json.dumps(course.reference_submission(lesson)))
 
 
+def seconds_per_lesson(run: dict) -> dict:
+    """A grading run's ``run.json`` -> lesson -> stats of the seconds a worker spent on each notebook."""
+    seconds: dict[str, list[float]] = {}
+    for key, notebook in run["notebooks"].items():
+        seconds.setdefault(key.rsplit("/", 1)[1], []).append(float(notebook["seconds"]))
+    return {lesson: _stats(values) for lesson, values in sorted(seconds.items())}
+
+
 def bench_grading(lessons: list[str], students: int, jobs_list: list[int], sandbox_pairs: int) -> dict:
     """Seconds per full-course submission at each JOBS (sandboxed), and the sandbox's cost at JOBS=2.
 
@@ -191,9 +199,11 @@ def bench_grading(lessons: list[str], students: int, jobs_list: list[int], sandb
             start = time.perf_counter()
             rows = grade_folder(subs, result_dir, settings, log=lambda text: None)
             wall = time.perf_counter() - start
+            per_lesson = seconds_per_lesson(json.loads((result_dir / "run.json").read_text()))
             shutil.rmtree(result_dir, ignore_errors=True)
             return {
                 "seconds_per_submission": wall / students,
+                "notebook_seconds_by_lesson": per_lesson,
                 "wall_s": wall,
                 "submissions": students,
                 "lessons_per_submission": len(lessons),
@@ -461,6 +471,26 @@ def print_tuning(results: dict) -> None:
             )
 
 
+KEPT_UNLESS_MEASURED = ("install", "lesson04_exploration", "engine_comparison")
+
+
+def starting_record(previous: dict, machine: dict, *, quick: bool, partial: bool, compare: bool) -> dict:
+    """The record a run starts from, before it measures anything.
+
+    A partial run (``--only``) keeps every section of ``previous``. A whole run starts afresh but
+    keeps what it does not measure: the fresh-venv install and the final RNN's exploration (both
+    measured by hand) and, without ``--compare-with``, the last engine comparison, with its date.
+    """
+    if partial and previous:
+        return {**previous, "machine": machine, "measured": dict(previous.get("measured", {}))}
+    results: dict = {"quick": quick, "machine": machine, "lessons": {}}
+    kept = [key for key in KEPT_UNLESS_MEASURED if key in previous and not (compare and key == "engine_comparison")]
+    results.update({key: previous[key] for key in kept})
+    if "engine_comparison" in results:
+        results["measured"] = {"compare": previous.get("measured", {}).get("compare", "unknown")}
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a subset in about 5 minutes")
@@ -495,16 +525,10 @@ def main() -> int:
     unknown = sorted(set(args.lesson or []) - set(lessons))
     if unknown or (args.lesson and sections != {"lessons"}):
         parser.error(f"--lesson needs --only lessons and one of {lessons}; got {unknown or args.lesson}")
-    results: dict = {"quick": args.quick, "machine": machine_info(), "lessons": {}}
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
-    if args.only and previous:  # re-measure some sections, keep the others' last figures
-        results = {**previous, "machine": machine_info()}
-        results.setdefault("measured", {})
-    else:  # measured by hand or only on request (a fresh venv; the final RNN's exploration; --compare-with)
-        kept = ("install", "lesson04_exploration") + (() if args.compare_with else ("engine_comparison",))
-        results.update({key: previous[key] for key in kept if key in previous})
-        if "engine_comparison" in results:
-            results["measured"] = {"compare": previous.get("measured", {}).get("compare", "unknown")}
+    results = starting_record(
+        previous, machine_info(), quick=args.quick, partial=bool(args.only), compare=bool(args.compare_with)
+    )
     runs = 1 if args.quick else 3
     if "lessons" in sections:
         for lesson in args.lesson or lessons:

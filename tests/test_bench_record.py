@@ -1,0 +1,63 @@
+"""bench/run.py: what a run keeps of the last record (bench/results.json) before it measures."""
+
+from __future__ import annotations
+
+from bench.run import starting_record
+
+PREVIOUS = {
+    "install": {"seconds": 123},
+    "lesson04_exploration": {"runs": []},
+    "engine_comparison": {"ratio": 1.02},
+    "grading": {"seconds_per_submission": 37.7},
+    "measured": {"compare": "2026-12-01", "grading": "2026-12-02"},
+}
+
+
+def test_a_whole_run_keeps_only_what_it_does_not_measure():
+    record = starting_record(PREVIOUS, {"cores": 2}, quick=False, partial=False, compare=False)
+    assert set(record) == {
+        "quick",
+        "machine",
+        "lessons",
+        "install",
+        "lesson04_exploration",
+        "engine_comparison",
+        "measured",
+    }
+    assert record["engine_comparison"] == {"ratio": 1.02} and record["measured"] == {"compare": "2026-12-01"}
+
+
+def test_a_run_with_compare_with_measures_the_comparison_again():
+    record = starting_record(PREVIOUS, {"cores": 2}, quick=False, partial=False, compare=True)
+    assert "engine_comparison" not in record and "measured" not in record
+
+
+def test_a_partial_run_keeps_every_section_and_does_not_share_the_dates():
+    record = starting_record(PREVIOUS, {"cores": 2}, quick=False, partial=True, compare=False)
+    assert record["grading"] == PREVIOUS["grading"] and record["machine"] == {"cores": 2}
+    record["measured"]["lessons"] = "today"
+    assert "lessons" not in PREVIOUS["measured"]
+
+
+def test_a_first_run_starts_empty():
+    assert starting_record({}, {}, quick=True, partial=True, compare=False) == {
+        "quick": True,
+        "machine": {},
+        "lessons": {},
+    }
+
+
+def test_seconds_per_lesson_reads_a_grading_runs_record():
+    from bench.run import seconds_per_lesson
+
+    run = {
+        "notebooks": {
+            "s0/01_gradients": {"seconds": 10.0, "worker": "w1"},
+            "s1/01_gradients": {"seconds": 14.0, "worker": "w2"},
+            "s0/04_sentiment": {"seconds": 20.5, "worker": "w1"},
+        }
+    }
+    assert seconds_per_lesson(run) == {
+        "01_gradients": {"median": 12.0, "min": 10.0, "max": 14.0, "runs": 2},
+        "04_sentiment": {"median": 20.5, "min": 20.5, "max": 20.5, "runs": 1},
+    }
