@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..notebook import grade_id, nbgrader_metadata
-from .guard import MARKER
+from ..notebook import grade_id
 from .jobs import Result
 from .prepare import Submission
 
@@ -55,7 +54,6 @@ def classify(sub: Submission, result: Result, full_points: float, cell_timeout: 
             f"cell(s) stopped at the cell time limit ({cell_timeout} s): {', '.join(timed_out)}; "
             "the rest was graded" + (f"; {sub.message}" if sub.message else "")
         )
-    sub.flags[:0] = integrity_failures(result.autograded)  # the guard's findings first
     if sub.flags and sub.status == "graded":
         sub.status = "flagged"
     return score, max_score
@@ -68,21 +66,6 @@ def timed_out_cells(notebook: dict[str, Any] | None) -> list[str]:
         if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
             found.append(grade_id(cell) or f"cell {index}")
     return found
-
-
-def integrity_failures(notebook: dict[str, Any] | None) -> list[str]:
-    """One reason when the runtime guard failed in any test cell of the executed notebook."""
-    cells, reason = [], ""
-    for cell in (notebook or {}).get("cells", []):
-        for output in cell.get("outputs", []):
-            text = "".join(output.get("text", "")) + str(output.get("evalue", ""))
-            if MARKER in text:
-                cells.append(nbgrader_metadata(cell).get("grade_id", "?"))
-                reason = reason or text[text.index(MARKER) :].splitlines()[0].split(". This test")[0][:300]
-                break
-    if not cells:
-        return []
-    return [f"{reason} (checked in {len(cells)} test cell(s), which scored 0: {', '.join(cells)})"]
 
 
 def message(sub: Submission) -> tuple[str, str]:

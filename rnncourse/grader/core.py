@@ -30,7 +30,7 @@ from .demos import skip_demonstrations
 from .engine import Engine, WorkerSpec
 from .jobs import Job, Result
 from .journal import Journal, OutLock
-from .prepare import Submission, discover, file_digest, load_releases, rebuild, with_guard
+from .prepare import Submission, discover, file_digest, load_releases, rebuild
 from .reports import CSV_COLUMNS, summary_table, write_csv, write_details, write_feedback, write_run_json
 from .sandbox import Limits, probe
 
@@ -138,7 +138,7 @@ def _prepare(sub: Submission, releases: dict[str, dict[str, Any]], settings: Set
     return Job(
         student=sub.student_id,
         lesson=sub.lesson,
-        notebook=with_guard(graded_nb),
+        notebook=graded_nb,
         digest=sub.digest,
         expected_seconds=_EXPECTED_SECONDS.get(sub.lesson, 0.0),
     )

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from ..config import child_env
 from ..course import NBGRADER_CONFIG, PROJECT_ROOT, solution_path
-from .prepare import guarded_source
 
 GRADER_VERSION = "2"
 
@@ -33,7 +32,7 @@ def course_fingerprint(lessons: Iterable[str]) -> str:
 
 
 def make_courses(courses: list[tuple[Path, str | None]], lessons: list[str]) -> None:
-    """Private nbgrader courses ``(root, db_url)``: config, guarded sources, gradebook with the lessons.
+    """Private nbgrader courses ``(root, db_url)``: config, sources, gradebook with the lessons.
 
     A ``db_url`` of ``None`` keeps the course's own SQLite gradebook. nbgrader runs once, in one
     process, for all courses (:mod:`rnncourse.grader.release`).
@@ -46,7 +45,7 @@ def make_courses(courses: list[tuple[Path, str | None]], lessons: list[str]) -> 
             source = json.loads(solution_path(lesson).read_text(encoding="utf-8"))
             target = root / "solutions" / lesson / f"{lesson}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(json.dumps(guarded_source(source), indent=1), encoding="utf-8")
+            target.write_text(json.dumps(source, indent=1), encoding="utf-8")
     spec_path = courses[0][0].parent / "release-spec.json"
     spec_path.write_text(
         json.dumps(

@@ -3,7 +3,7 @@
 * Without a scheduler address, :class:`Engine` starts a ``LocalCluster`` on 127.0.0.1 with
   JOBS worker processes of one thread each.
 * With one (``--scheduler tcp://host:8786``), it grades on that cluster. Every worker needs
-  the course checkout and its ``.venv``, nothing else: the course (nbgrader config, guarded
+  the course checkout and its ``.venv``, nothing else: the course (nbgrader config,
   sources, gradebook template) reaches the workers as data in :class:`GradingPlugin`, the
   notebooks as :class:`~rnncourse.grader.jobs.Job` and the results come back as
   :class:`~rnncourse.grader.jobs.Result`.

@@ -12,7 +12,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Job:
-    """One notebook to autograde: rebuilt on the release, with the integrity guard inserted."""
+    """One notebook to autograde: rebuilt on the release."""
 
     student: str
     lesson: str

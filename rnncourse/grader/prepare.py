@@ -14,17 +14,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..course import LESSON_IDS, lesson_path
 from ..notebook import cell_source, grade_id, nbgrader_metadata
 from .scan import Finding, scan_source
-
-GUARD_SETUP = (
-    "# Inserted by the grader: records what the tests rely on before any student code runs.\n"
-    "import rnncourse.grader.guard as _rnncourse_guard\n_rnncourse_guard.install()"
-)
-GUARD_PREFIX = "checks = __import__('rnncourse.grader.guard', fromlist=['verify']).verify()  # grader\n"
 
 
 @dataclass
@@ -332,31 +325,6 @@ def _match_unchanged(student_cells: list[dict], release_cells: list[dict], used:
                 start = k + 1
                 break
     return matches
-
-
-def with_guard(nb: dict) -> dict:
-    """Insert the integrity guard's set-up cell at the top (the grader's copy only)."""
-    guarded = copy.deepcopy(nb)
-    guard_cell: dict[str, Any] = {
-        "cell_type": "code",
-        "id": "rnncourse-grader-guard",
-        "metadata": {},
-        "outputs": [],
-        "execution_count": None,
-        "source": GUARD_SETUP,
-    }
-    guarded["cells"] = [guard_cell, *guarded["cells"]]
-    return guarded
-
-
-def guarded_source(solution_nb: dict) -> dict:
-    """The solution notebook with ``checks = verify()`` heading every test cell (the gradebook's copy)."""
-    nb = copy.deepcopy(solution_nb)
-    for cell in nb["cells"]:
-        meta = nbgrader_metadata(cell)
-        if cell["cell_type"] == "code" and meta.get("grade") and not meta.get("solution"):
-            cell["source"] = GUARD_PREFIX + cell_source(cell)
-    return nb
 
 
 def load_releases() -> dict[str, dict]:

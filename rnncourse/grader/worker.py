@@ -30,6 +30,11 @@ def _scores(autograder: Path, lesson: str, student: str) -> list[dict]:
         ]
 
 
+def _source(course: Path, lesson: str) -> dict:
+    """The lesson's source notebook in this worker's course (which names its tests import)."""
+    return json.loads((course / "solutions" / lesson / f"{lesson}.ipynb").read_text(encoding="utf-8"))
+
+
 def _exit_with_parent() -> None:
     """Exit at once when the process that started us is gone (a Dask worker killed mid-notebook).
 
@@ -83,6 +88,15 @@ def main(argv: list[str]) -> int:
         manager.limits = Limits(**options["limits"])
         manager.hidden = tuple(Path(p) for p in options.get("hidden", []))
         config.Execute.kernel_manager_class = manager
+    # Test cells run in this process, the trusted harness; the kernel runs the student's cells only.
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+
+    from .harness import harness_execute_class
+
+    harness = harness_execute_class()
+    steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    config.Autograde.autograde_preprocessors = [harness if step is Execute else step for step in steps]
     api = NbGraderAPI(config=config)
 
     for line in sys.stdin:
@@ -91,6 +105,7 @@ def main(argv: list[str]) -> int:
         answer: dict = {"student": student, "lesson": lesson}
         if manager is not None:  # the copy the kernel finds in its scratch folder
             manager.notebook = autograder / "submitted" / student / lesson / f"{lesson}.ipynb"
+        harness.source_notebook = _source(course, lesson)
         try:
             result = api.autograde(lesson, student, force=True, create=True)
             answer.update(

@@ -1,0 +1,98 @@
+"""The kernel's half of a call from the grading harness. It runs in the student's interpreter.
+
+The harness writes a request into a fresh folder of the kernel's scratch folder and runs one
+line in the kernel, ``serve(<folder>)``. :func:`serve` reads the request, finds the name in the
+notebook's namespace, calls it (or describes it), and writes the answer into the same folder
+with :mod:`.values`. Nothing here is trusted: the student's code can replace this module, the
+line that calls it, or the answer it writes. The harness checks whatever comes back as hostile
+input, so the worst this half can do is answer wrongly, which is the student's right.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from typing import Any
+
+from .values import REQUEST, Reader, Writer, write_message
+
+
+def _namespace() -> dict[str, Any]:
+    main = sys.modules.get("__main__")
+    return vars(main) if main is not None else {}
+
+
+def _seed(seed: Any) -> None:
+    """Seed Python, numpy and the backend as the check seeded its own side (reproducible training)."""
+    if type(seed) is not int or "keras" not in sys.modules:
+        return
+    import keras
+
+    keras.utils.set_random_seed(seed)
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    text = str(exc)
+    return {
+        "ok": False,
+        "error": {
+            "type": type(exc).__name__[:60],
+            "message": text[:2000],
+            "not_implemented": isinstance(exc, NotImplementedError),
+        },
+    }
+
+
+def _mutable(value: Any) -> bool:
+    """Arguments whose changes go back: lists, dicts, arrays and Keras models."""
+    module = type(value).__module__ or ""
+    return (
+        type(value) in (list, dict)
+        or module.startswith("numpy")
+        or (module.startswith("keras") and hasattr(value, "get_weights"))
+    )
+
+
+def serve(folder: str) -> None:
+    """Answer the request in ``folder`` (``op`` is ``"lookup"`` or ``"call"``); print nothing."""
+    writer = Writer(folder, prefix="r")
+    sink = io.StringIO()
+    try:
+        with Reader(folder, open_files=True) as reader:
+            request = reader.message(REQUEST)
+            args = [reader.decode(a) for a in request.get("args", [])]
+            kwargs = {k: reader.decode(v) for k, v in dict(request.get("kwargs", {})).items()}
+        name = str(request.get("name", ""))
+        namespace = _namespace()
+        if request.get("op") == "lookup":
+            if name not in namespace:
+                write_message(folder, {"ok": True, "kind": "missing"})
+            elif callable(namespace[name]) and not isinstance(namespace[name], type):
+                write_message(folder, {"ok": True, "kind": "callable"})
+            else:
+                write_message(folder, {"ok": True, "kind": "value", "value": writer.encode(namespace[name])})
+            return
+        if name not in namespace:
+            write_message(folder, _error(NameError(f"name '{name}' is not defined")))
+            return
+        _seed(request.get("seed"))
+        try:
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                value = namespace[name](*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001  (the student's error is the answer)
+            write_message(folder, _error(exc))
+            return
+        same = {id(a): i for i, a in enumerate(args)}
+        write_message(
+            folder,
+            {
+                "ok": True,
+                "value": writer.encode(value, same=same),
+                # What the call left in its arguments: the harness copies changes back (a list the
+                # function appended to, a model it compiled and trained).
+                "args": [writer.encode(a) if _mutable(a) else None for a in args],
+            },
+        )
+    except Exception as exc:  # noqa: BLE001  (encoding failed: say so rather than leave no answer)
+        write_message(folder, _error(exc))
