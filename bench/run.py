@@ -268,12 +268,63 @@ def bench_engine_overhead(counts: tuple[int, ...] = (1000, 10000), jobs: int = 2
     }
 
 
+HARNESS_TARGET_RATIO = 1.10  # issue #22: tests in the harness may cost at most 10 % more
+
+
+def harness_ratio(comparison: dict) -> dict:
+    """``grading.harness_ratio`` from an engine comparison against a commit that ran tests in the kernel.
+
+    Meaningful when ``--compare-with`` names a commit from before the harness (d59122d, the last
+    one that ran test cells in the student's kernel); the note says so.
+    """
+    median = comparison["ratio"]["median"]
+    return {
+        "in_kernel_commit": comparison["old_commit"],
+        "ratio": comparison["ratio"],
+        "target_ratio": HARNESS_TARGET_RATIO,
+        "meets_target": median <= HARNESS_TARGET_RATIO,
+        "same_scores": all(pair["same_scores"] for pair in comparison["pairs"]),
+        "note": "grading wall time with test cells in the harness / with them in the student's kernel "
+        "(the grader at in_kernel_commit), JOBS=2, same submissions, runs alternated in one bench run",
+    }
+
+
+def pass_pythonpath_on(checkout: Path) -> list[str]:
+    """Make an older grader pass PYTHONPATH on to its worker and kernels, as today's does.
+
+    Without it the older grader's worker and kernels import this checkout's ``rnncourse`` (the
+    editable install), and the comparison times this checkout's worker twice. Returns the files
+    changed (none for a grader that already passes it on); raises when the code is not recognised.
+    """
+    edits = {
+        "rnncourse/grader/process.py": (
+            '    if os.environ.get("RNNCOURSE_DATA_DIR"):\n'
+            '        base["RNNCOURSE_DATA_DIR"] = os.environ["RNNCOURSE_DATA_DIR"]\n',
+            '    if os.environ.get("PYTHONPATH"):\n        base["PYTHONPATH"] = os.environ["PYTHONPATH"]\n',
+        ),
+        "rnncourse/grader/sandbox.py": ('"RNNCOURSE_DATA_DIR", "TF_NUM', '"RNNCOURSE_DATA_DIR", "PYTHONPATH", "TF_NUM'),
+    }
+    changed = []
+    for rel, (anchor, addition) in edits.items():
+        path = checkout / rel
+        text = path.read_text(encoding="utf-8")
+        if "PYTHONPATH" in text:
+            continue
+        if anchor not in text:
+            raise RuntimeError(f"{rel} at the compared commit does not pass PYTHONPATH on and is not recognised")
+        replacement = anchor + addition if rel.endswith("process.py") else addition
+        path.write_text(text.replace(anchor, replacement, 1), encoding="utf-8")
+        changed.append(rel)
+    return changed
+
+
 def bench_compare_engines(commit: str, lessons: list[str], students: int, pairs: int) -> dict:
     """Seconds per submission at JOBS=2: this checkout against the grader of ``commit``, alternated in one run."""
     old = Path(tempfile.mkdtemp(prefix="rnncourse-old-")) / "checkout"
     subprocess.run(
         ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), commit], check=True, capture_output=True
     )
+    pass_pythonpath_on(old)
     script = (
         "import json, sys, time\n"
         "from pathlib import Path\n"
@@ -414,6 +465,15 @@ def print_table(results: dict) -> None:
             f"\nSandbox cost at JOBS=2: with/without {r['median']:.3f} [{r['min']:.3f}-{r['max']:.3f}] over "
             f"{r['runs']} pairs (target <= {cost['target_ratio']:.2f}: {'yes' if cost['meets_target'] else 'NO'})"
         )
+    harness = g.get("harness_ratio")
+    if harness:
+        r = harness["ratio"]
+        print(
+            f"\nHarness cost at JOBS=2: tests in the harness / in the kernel ({harness['in_kernel_commit']}) "
+            f"{r['median']:.3f} [{r['min']:.3f}-{r['max']:.3f}] over {r['runs']} pairs "
+            f"(target <= {harness['target_ratio']:.2f}: {'yes' if harness['meets_target'] else 'NO'}; "
+            f"same scores: {'yes' if harness['same_scores'] else 'NO'})"
+        )
     e = results.get("engine_overhead")
     if e:
         print(
@@ -549,6 +609,8 @@ def main() -> int:
         results["engine_overhead"] = bench_engine_overhead((1000,) if args.quick else (1000, 10000))
     if args.compare_with:
         results["engine_comparison"] = bench_compare_engines(args.compare_with, lessons, students=3, pairs=2)
+        if "grading" in sections:
+            results["grading"]["harness_ratio"] = harness_ratio(results["engine_comparison"])
     if not args.quick and "variants" in sections:
         results["lesson04_variants"] = bench_variants()
     if not args.quick and "tuning" in sections:

@@ -61,3 +61,37 @@ def test_seconds_per_lesson_reads_a_grading_runs_record():
         "01_gradients": {"median": 12.0, "min": 10.0, "max": 14.0, "runs": 2},
         "04_sentiment": {"median": 20.5, "min": 20.5, "max": 20.5, "runs": 1},
     }
+
+
+def test_the_harness_ratio_is_the_median_of_the_pairs_against_the_target():
+    from bench.run import HARNESS_TARGET_RATIO, harness_ratio
+
+    def comparison(ratios, same=True):
+        pairs = [{"ratio": r, "same_scores": same} for r in ratios]
+        return {"old_commit": "d59122d", "pairs": pairs, "ratio": {"median": sorted(ratios)[len(ratios) // 2]}}
+
+    assert HARNESS_TARGET_RATIO == 1.10
+    met = harness_ratio(comparison([0.95, 1.05, 1.30]))
+    assert met["meets_target"] and met["in_kernel_commit"] == "d59122d" and met["same_scores"]
+    assert not harness_ratio(comparison([1.08, 1.12, 1.20]))["meets_target"]
+    assert not harness_ratio(comparison([1.0], same=False))["same_scores"]
+
+
+def test_an_older_grader_is_made_to_pass_pythonpath_on(tmp_path):
+    """The comparison's old checkout must grade with its own code in its worker and kernels too."""
+    import subprocess
+
+    from bench.run import ROOT, pass_pythonpath_on
+
+    for rel in ("rnncourse/grader/process.py", "rnncourse/grader/sandbox.py"):
+        old = subprocess.run(["git", "-C", str(ROOT), "show", f"d59122d:{rel}"], capture_output=True, text=True)
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(old.stdout, encoding="utf-8")
+        assert "PYTHONPATH" not in old.stdout
+    assert pass_pythonpath_on(tmp_path) == ["rnncourse/grader/process.py", "rnncourse/grader/sandbox.py"]
+    process = (tmp_path / "rnncourse/grader/process.py").read_text(encoding="utf-8")
+    assert 'base["PYTHONPATH"] = os.environ["PYTHONPATH"]' in process
+    compile(process, "process.py", "exec")
+    assert '"PYTHONPATH", "TF_NUM' in (tmp_path / "rnncourse/grader/sandbox.py").read_text(encoding="utf-8")
+    assert pass_pythonpath_on(tmp_path) == []  # already passed on: nothing to change
+    assert pass_pythonpath_on(ROOT) == []  # today's grader passes it on itself

@@ -131,21 +131,23 @@ CASES: dict[str, tuple] = {
             "test_rnn_forward_hidden (grade)",
         ),
     ),
-    # 3. monkeypatching the checks, numpy's testing functions, builtins
+    # 3. monkeypatching the checks, numpy's testing functions, builtins: the tests run in the
+    # harness, not in the kernel, so the wrong answer loses its points as without the patch (and
+    # the scan flags the submission for a person)
     "patch_checks": (
         _student(_with_code("checks.check_rnn_forward = lambda *a, **k: None")),
         "patch_checks/01_gradients.ipynb",
-        (0, "flagged", "rnncourse.checks.check_rnn_forward was replaced"),
+        (WRONG, "flagged", "lost points in test_rnn_forward, test_rnn_forward_hidden;"),
     ),
     "patch_numpy": (
         _student(_with_code("np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = print")),
         "patch_numpy/01_gradients.ipynb",
-        (0, "flagged", "numpy.allclose was replaced"),
+        (WRONG, "flagged", "replaces np.allclose (monkeypatching a module)"),
     ),
     "patch_builtins": (
         _student(_with_code("import builtins\nbuiltins.print = lambda *a, **k: None")),
         "patch_builtins/01_gradients.ipynb",
-        (0, "flagged", "builtins.print was replaced"),
+        (WRONG, "flagged", "replaces builtins.print (monkeypatching a module)"),
     ),
     # (replacing builtins.isinstance breaks the kernel itself: every later cell hangs until its time limit)
     "break_kernel": (
@@ -167,7 +169,19 @@ CASES: dict[str, tuple] = {
             )
         ),
         "hide_errors/01_gradients.ipynb",
-        (0, "flagged", "IPython's showtraceback was replaced"),
+        (WRONG, "flagged", "uses the attribute .showtraceback"),
+    ),
+    # 5b. a call that kills the kernel or never returns: that test fails, the kernel is restarted
+    # with the student's cells (or interrupted), and the tests after it are graded
+    "dies_in_call": (
+        _student(_with_code("def rnn_forward(*args):\n    __import__('o' + 's')._exit(1)", SOLVED)),
+        "dies_in_call/01_gradients.ipynb",
+        (WRONG, "graded", "lost points in test_rnn_forward, test_rnn_forward_hidden;"),
+    ),
+    "hangs_in_call": (
+        _student(_with_code("def rnn_forward(*args):\n    while True:\n        pass", SOLVED)),
+        "hangs_in_call/01_gradients.ipynb",
+        (WRONG, "timeout", "stopped at the cell time limit (20 s): test_rnn_forward, test_rnn_forward_hidden;"),
     ),
     # 6. stopping the kernel
     "os_exit": (

@@ -35,8 +35,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..checks._core import CheckFailure
 from ..notebook import cell_source, ipython_to_python, nbgrader_metadata
-from .values import ANSWER, DEFAULT_LIMITS, REQUEST, Limits, Reader, ValueRejected, Writer, opaque
+from .values import ANSWER, DEFAULT_LIMITS, REQUEST, Limits, Reader, ValueRejected, Writer
 
 HIDDEN_MARKER = "BEGIN HIDDEN TESTS"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}$")
@@ -49,13 +50,23 @@ def is_test_cell(cell: Any) -> bool:
 
 
 def _check_failure(message: str, hint: str | None = None) -> AssertionError:
-    from ..checks._core import CheckFailure
-
     return CheckFailure(message if hint is None else f"{message}\nHint: {hint}")
 
 
 class KernelGone(Exception):
     """The kernel died or stopped answering; the message says which, for the test's output."""
+
+
+class CallTimedOut(Exception):
+    """A call did not finish within the time limit per call; the kernel was interrupted."""
+
+
+class CallFailed(CheckFailure):
+    """A call to the kernel failed as a whole (``reason``: ``"timeout"`` or ``"kernel"``), not the answer."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 # ------------------------------------------------------------------ the link to the kernel
@@ -218,7 +229,9 @@ class StudentFunction:
                 hint="return plain values: numbers, strings, lists, tuples, dicts, numpy arrays or Keras models.",
             ) from None
         except KernelGone as exc:
-            raise _check_failure(f"{self._name} was called, but {exc}.") from None
+            raise CallFailed(f"{self._name} was called, but {exc}.", "kernel") from None
+        except CallTimedOut as exc:
+            raise CallFailed(f"{self._name} {exc}.", "timeout") from None
         return value
 
 
@@ -246,7 +259,7 @@ def resolve(link: KernelLink, name: str, default: Any = None) -> Any:
                 return StudentFunction(link, name)
             return reader.decode(answer.get("value"))
     except ValueRejected as exc:
-        return opaque(f"unreadable_{type(exc).__name__}")
+        raise _check_failure(f"{name} could not be read from the notebook: {exc}.") from None
 
 
 class TestNamespace(dict[str, Any]):
@@ -324,8 +337,6 @@ def run_test(source: str, link: KernelLink, trusted: dict[str, Any], *, hidden: 
     error output, which nbgrader scores 0. A hidden test's failure shows the check's hint, not
     its message, which may quote the hidden inputs or expected values.
     """
-    from ..checks._core import CheckFailure
-
     printed = io.StringIO()
     error: tuple[str, str] | None = None
     try:
@@ -336,12 +347,14 @@ def run_test(source: str, link: KernelLink, trusted: dict[str, Any], *, hidden: 
     try:
         with contextlib.redirect_stdout(printed):
             exec(code, globals_, TestNamespace(link, trusted))  # noqa: S102  (the course's own test code)
+    except CallFailed as exc:  # named as nbgrader names them, so the row says timeout / kernel died
+        error = ("CellTimeoutError" if exc.reason == "timeout" else "DeadKernelError", str(exc))
+    except (KernelGone, CallTimedOut) as exc:  # a name lookup, outside any call
+        error = ("DeadKernelError" if isinstance(exc, KernelGone) else "CellTimeoutError", str(exc))
     except CheckFailure as exc:
         error = ("CheckFailure", str(exc))
     except AssertionError as exc:
         error = ("AssertionError", str(exc))
-    except KernelGone as exc:
-        error = ("KernelGone", str(exc))
     except NameError as exc:
         error = ("NameError", f"{exc}; define it and run its cell before this test")
     except Exception as exc:  # noqa: BLE001  (a test that breaks scores 0 with its reason)
@@ -361,13 +374,13 @@ def _hidden_outputs(error: tuple[str, str] | None) -> list[dict[str, Any]]:
         return [{"output_type": "stream", "name": "stdout", "text": "\u2714 hidden test passed.\n"}]
     kind, text = error
     hints = [line[len("Hint: ") :] for line in text.splitlines() if line.startswith("Hint: ")]
-    if kind == "KernelGone":
+    if kind in ("CellTimeoutError", "DeadKernelError"):
         message = "hidden test failed: " + (text.splitlines() or [""])[0]
     elif hints:
         message = "hidden test failed. Hint: " + hints[-1]
     else:
         message = "hidden test failed: the answer was wrong on inputs the visible check does not use."
-    return [_error_output("CheckFailure" if kind != "KernelGone" else kind, message)]
+    return [_error_output(kind if kind in ("CellTimeoutError", "DeadKernelError") else "CheckFailure", message)]
 
 
 def _error_output(ename: str, evalue: str) -> dict[str, Any]:
@@ -397,14 +410,49 @@ def harness_execute_class() -> Any:
         #: The lesson's source notebook (set by the worker before each notebook).
         source_notebook: dict[str, Any] = {}
 
+        def preprocess(self, nb: Any, resources: Any = None, km: Any = None) -> Any:
+            """One notebook: a fresh link, no state kept from the notebook before."""
+            self._kernel_link: KernelLink | None = None
+            self._student_sources: list[str] = []  # the student's cells run so far (for a restart)
+            self._calls_folder: str | None = None
+            try:
+                return super().preprocess(nb, resources, km)
+            finally:
+                if self._calls_folder:
+                    shutil.rmtree(self._calls_folder, ignore_errors=True)
+
         def preprocess_cell(self, cell: Any, resources: Any, index: int) -> Any:
             if not is_test_cell(cell):
-                return super().preprocess_cell(cell, resources, index)
+                if self._kernel_link is not None and self._kernel_link.gone:
+                    cell.outputs = [from_dict(_error_output("DeadKernelError", "not run: " + self._kernel_link.gone))]
+                    return cell, resources
+                result = super().preprocess_cell(cell, resources, index)
+                if cell.get("cell_type") == "code":
+                    self._student_sources.append(cell_source(cell))
+                return result
             link = self._link()
             source = cell_source(cell)
             cell.outputs = [from_dict(o) for o in run_test(source, link, self._trusted(), hidden=is_hidden(source))]
             cell.execution_count = None
+            if link.gone:
+                self._restart(link)
             return cell, resources
+
+        def _restart(self, link: KernelLink) -> None:
+            """The kernel died in a call: start it again and rerun the student's cells so far.
+
+            The tests after this one then run as they would have. If the kernel dies again while
+            its cells rerun, it stays gone: the later tests fail, and the cells are not run.
+            """
+            reason = link.gone
+            try:
+                run_sync(self.km.restart_kernel)(now=True)
+                run_sync(self.kc.wait_for_ready)(timeout=60)
+                link.gone = ""
+                for source in self._student_sources:
+                    link.run(source, self.timeout)
+            except Exception:  # noqa: BLE001  (any failure here: the kernel stays gone)
+                link.gone = reason + "; it could not be restarted with the notebook's cells"
 
         def _trusted(self) -> dict[str, Any]:
             key = id(self.source_notebook)
@@ -414,11 +462,10 @@ def harness_execute_class() -> Any:
             return self._trusted_cache
 
         def _link(self) -> KernelLink:
-            if getattr(self, "_link_for", None) is not self.kc:
+            if self._kernel_link is None:
                 scratch = getattr(self.km, "scratch", None)
                 if scratch is None:  # no sandbox: a private folder for the calls
-                    scratch = Path(tempfile.mkdtemp(prefix="rnncourse-calls-"))
-                self._link_for = self.kc
+                    scratch = self._calls_folder = tempfile.mkdtemp(prefix="rnncourse-calls-")
                 self._kernel_link = KernelLink(run_sync(self._run_in_kernel), Path(scratch), float(self.timeout))
             return self._kernel_link
 
@@ -446,7 +493,7 @@ def harness_execute_class() -> Any:
                 if reply.get("parent_header", {}).get("msg_id") == msg_id:
                     await _drain(kc)
                     if interrupted:
-                        raise _check_failure(f"the call did not finish within the {timeout:g} s limit per call")
+                        raise CallTimedOut(f"did not finish within the time limit of {timeout:g} s per call")
                     return
 
     return HarnessExecute

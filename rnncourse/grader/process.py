@@ -20,6 +20,11 @@ from typing import Any
 from ..config import child_env
 from .sandbox import SCRATCH_ROOT_ENV
 
+#: Variables of the instructor's that the worker and its kernels keep: the data cache folder, and
+#: PYTHONPATH, so that a checkout run without installing it (``make bench --compare-with``) grades
+#: with its own code all the way down.
+PASSED_ON = ("RNNCOURSE_DATA_DIR", "PYTHONPATH")
+
 
 def worker_env(home: Path) -> dict[str, str]:
     """A small, explicit environment for nbgrader: nothing that points at solutions or secrets."""
@@ -31,8 +36,9 @@ def worker_env(home: Path) -> dict[str, str]:
         "JUPYTER_PLATFORM_DIRS": "1",
         "IPYTHONDIR": str(home / ".ipython"),
     }
-    if os.environ.get("RNNCOURSE_DATA_DIR"):
-        base["RNNCOURSE_DATA_DIR"] = os.environ["RNNCOURSE_DATA_DIR"]
+    for name in PASSED_ON:
+        if os.environ.get(name):
+            base[name] = os.environ[name]
     return child_env(base, fast=True)  # this Python first on PATH, fast mode, TF quiet, inline plots
 
 

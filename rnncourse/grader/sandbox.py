@@ -166,7 +166,7 @@ def kernel_env(scratch: Path, base: dict[str, str] | None = None) -> dict[str, s
         "JUPYTER_PLATFORM_DIRS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    for name in ("MPLBACKEND", "RNNCOURSE_DATA_DIR", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+    for name in ("MPLBACKEND", "RNNCOURSE_DATA_DIR", "PYTHONPATH", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
         if name in base:
             env[name] = base[name]
     # This Python first on PATH, TF quiet, inline plots unless MPLBACKEND came along; fast mode as above.

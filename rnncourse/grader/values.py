@@ -121,6 +121,8 @@ class Writer:
                 return {"t": "texts", "shape": list(arr.shape), "v": [str(item) for item in arr.flat]}
             if np.asarray(arr).dtype.kind not in ARRAY_KINDS:
                 return {"t": "opaque", "type": f"{type(value).__name__}_of_{np.asarray(arr).dtype.kind}"}
+            if np.asarray(arr).nbytes > DEFAULT_LIMITS.max_file_bytes:
+                return {"t": "opaque", "type": "array_too_large_to_grade"}
             name, path = self._file(".npy")
             np.save(path, np.asarray(arr), allow_pickle=False)
             return {"t": "scalar" if isinstance(arr, np.generic) else "array", "f": name}

@@ -1,0 +1,213 @@
+"""rnncourse.grader.values: what may cross between the student's kernel and the harness, and how it is read.
+
+The reading side treats every byte as hostile: each test writes what a student's kernel could
+write (a pickle in an .npy, a planted link, a Lambda layer, a flood of items) and expects one
+:class:`ValueRejected` with a sentence, never an object the student built and never a crash.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnncourse.grader.values import (
+    ANSWER,
+    DEFAULT_LIMITS,
+    Limits,
+    Opaque,
+    Reader,
+    ValueRejected,
+    Writer,
+    check_keras_archive,
+)
+
+
+def _round_trip(tmp_path: Path, value, *, limits: Limits = DEFAULT_LIMITS, same=None, args=None, open_files=False):
+    writer = Writer(str(tmp_path))
+    spec = writer.encode(value, same=same)
+    (tmp_path / ANSWER).write_text(json.dumps({"value": spec}), encoding="utf-8")
+    with Reader(str(tmp_path), limits, open_files=open_files) as reader:
+        return reader.decode(reader.message()["value"], args=args)
+
+
+def _answer(tmp_path: Path, spec, files: dict[str, bytes] | None = None, limits: Limits = DEFAULT_LIMITS):
+    for name, data in (files or {}).items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / ANSWER).write_text(json.dumps({"value": spec}), encoding="utf-8")
+    with Reader(str(tmp_path), limits) as reader:
+        return reader.decode(reader.message()["value"])
+
+
+def test_plain_values_come_back_equal_and_of_the_same_types(tmp_path):
+    value = {
+        "ints": [1, -2, 3],
+        "floats": (0.5, float("nan"), float("inf")),
+        "text": "naïve",
+        "none": None,
+        "flag": True,
+        ("a", 1): {"nested": [[1, 2], (3,)]},
+    }
+    got = _round_trip(tmp_path, value)
+    assert type(got["floats"]) is tuple and np.isnan(got["floats"][1]) and got["floats"][2] == float("inf")
+    assert got[("a", 1)] == {"nested": [[1, 2], (3,)]} and type(got[("a", 1)]["nested"][1]) is tuple
+    assert got["ints"] == [1, -2, 3] and got["text"] == "naïve" and got["none"] is None and got["flag"] is True
+
+
+def test_arrays_scalars_and_texts_keep_dtype_and_shape(tmp_path):
+    arr = np.arange(12, dtype=np.float32).reshape(3, 4)
+    texts = np.array(["a good film", "a bad one"], dtype=object)
+    got = _round_trip(tmp_path, (arr, np.float32(2.5), np.int64(7), texts))
+    assert got[0].dtype == np.float32 and got[0].shape == (3, 4) and np.array_equal(got[0], arr)
+    assert type(got[1]) is np.float32 and got[1] == 2.5 and type(got[2]) is np.int64
+    assert got[3].dtype == object and list(got[3]) == ["a good film", "a bad one"]
+
+
+def test_unknown_objects_cross_as_their_class_name_only(tmp_path):
+    class MyList(list):
+        pass
+
+    class Liar:
+        def __eq__(self, other):
+            return True
+
+    got = _round_trip(tmp_path, [MyList([1]), Liar(), np.arange(3).view(np.matrix)])
+    assert [type(g).__name__ for g in got] == ["MyList", "Liar", "matrix"]
+    assert all(isinstance(g, Opaque) for g in got) and got[1] != 1  # an empty object: no __eq__ of the student's
+
+
+def test_the_same_object_as_an_argument_is_named_as_such(tmp_path):
+    argument = [1, 2]
+    got = _round_trip(tmp_path, (argument, 3), same={id(argument): 0}, args=["the harness's own"])
+    assert got == ("the harness's own", 3)
+
+
+def test_keras_models_cross_with_their_compile_settings_and_history(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="relu"), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01, clipnorm=1.0), loss="mse")
+    model.fit(np.ones((8, 4)), np.ones((8, 1)), epochs=2, verbose=0)
+    got = _round_trip(tmp_path, model)
+    assert [type(layer).__name__ for layer in got.layers] == ["Dense", "Dense"]
+    assert all(np.array_equal(a, b) for a, b in zip(got.get_weights(), model.get_weights()))
+    assert float(got.optimizer.clipnorm) == 1.0 and np.isclose(float(np.asarray(got.optimizer.learning_rate)), 0.01)
+    assert got.history.epoch == [0, 1] and len(got.history.history["loss"]) == 2
+
+
+def test_an_open_text_file_crosses_only_towards_the_kernel(tmp_path):
+    source = tmp_path / "glove.txt"
+    source.write_text("the 0.1 0.2\nof 0.3 0.4\n", encoding="utf-8")
+    folder = tmp_path / "call"
+    folder.mkdir()
+    with open(source, encoding="utf-8") as lines:
+        kernel_side = _round_trip(folder, lines, open_files=True)
+        assert lines.read() == "the 0.1 0.2\nof 0.3 0.4\n"  # the harness's file was not consumed
+    assert list(kernel_side) == ["the 0.1 0.2\n", "of 0.3 0.4\n"]
+    kernel_side.close()
+    with pytest.raises(ValueRejected, match="textfile"):
+        _answer(folder, {"t": "textfile", "f": "v1.txt"})
+
+
+def _npy(arr: np.ndarray, allow_pickle: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, arr, allow_pickle=allow_pickle)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("spec", "files", "message"),
+    [
+        ({"t": "array", "f": "x.npy"}, {"x.npy": _npy(np.array([{"a": 1}], dtype=object), True)}, "Python objects"),
+        ({"t": "array", "f": "x.npy"}, {"x.npy": _npy(np.zeros(2, dtype=[("a", "f4")]))}, "may not cross"),
+        ({"t": "array", "f": "x.npy"}, {"x.npy": b"\x93NUMPY garbage"}, "could not be read"),
+        ({"t": "array", "f": "../x.npy"}, {}, "file name"),
+        ({"t": "array", "f": "gone.npy"}, {}, "missing"),
+        ({"t": "pickle", "v": "gASVAAAAAAAAAAA="}, {}, "may not cross"),
+        ({"t": "dict", "k": [{"t": "list", "v": []}], "v": [1]}, {}, "dict key"),
+        ({"t": "dict", "k": [1, 2], "v": [1]}, {}, "pair up"),
+        ({"t": "arg", "i": 0}, {}, "argument that was not passed"),
+        ({"t": "float", "v": "1e999999"}, {}, "special float"),
+        ({"t": "texts", "shape": [3], "v": ["a"]}, {}, "as many texts"),
+        (
+            {"t": "history", "history": 3, "params": {"t": "dict", "k": [], "v": []}, "epoch": {"t": "list", "v": []}},
+            {},
+            "History",
+        ),
+        ({"v": 1}, {}, "malformed"),
+    ],
+)
+def test_malformed_or_forbidden_values_are_rejected_with_a_sentence(tmp_path, spec, files, message):
+    with pytest.raises(ValueRejected, match=message):
+        _answer(tmp_path, spec, files)
+
+
+def test_limits_on_size_nesting_and_count(tmp_path):
+    (tmp_path / "big.npy").write_bytes(_npy(np.zeros(1000)))
+    with pytest.raises(ValueRejected, match="more than the limit"):
+        _answer(tmp_path, {"t": "array", "f": "big.npy"}, limits=Limits(max_file_bytes=4000))
+    deep: object = 1
+    for _ in range(50):
+        deep = {"t": "list", "v": [deep]}
+    with pytest.raises(ValueRejected, match="nested more than 32 levels"):
+        _answer(tmp_path, deep)
+    with pytest.raises(ValueRejected, match="more than 100 items"):
+        _answer(tmp_path, {"t": "list", "v": list(range(200))}, limits=Limits(max_items=100))
+    with pytest.raises(ValueRejected, match="characters"):
+        _answer(tmp_path, "x" * 50, limits=Limits(max_string=10))
+
+
+def test_a_planted_link_is_not_followed(tmp_path):
+    secret = tmp_path / "secret.npy"
+    secret.write_bytes(_npy(np.arange(3)))
+    folder = tmp_path / "call"
+    folder.mkdir()
+    os.symlink(secret, folder / "x.npy")
+    with pytest.raises(ValueRejected, match="could not be opened"):
+        _answer(folder, {"t": "array", "f": "x.npy"})
+    os.symlink(tmp_path / "elsewhere.json", folder / "link.json")
+    os.rename(folder / "link.json", folder / "answer.json")
+    with pytest.raises(ValueRejected, match="could not be opened"), Reader(str(folder)) as reader:
+        reader.message()
+    linked = tmp_path / "linked"
+    os.symlink(folder, linked)
+    with pytest.raises(ValueRejected, match="replaced or removed"):
+        Reader(str(linked))
+
+
+def _archive(config: dict, extra: dict[str, bytes] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("metadata.json", "{}")
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_keras_archives_naming_other_code_are_refused_before_keras_reads_them(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda x: x * 2)])
+    model.save(tmp_path / "lambda.keras")
+    with pytest.raises(ValueRejected, match="Lambda"):
+        check_keras_archive((tmp_path / "lambda.keras").read_bytes())
+    foreign = {
+        "module": "keras",
+        "class_name": "Sequential",
+        "config": {"layers": [{"module": "os", "class_name": "system"}]},
+    }
+    with pytest.raises(ValueRejected, match="module 'os'"):
+        check_keras_archive(_archive(foreign))
+    with pytest.raises(ValueRejected, match="unpacks to more"):
+        check_keras_archive(_archive({"module": "keras"}, {"big.bin": b"0" * 5000}), Limits(max_archive_bytes=1000))
+    with pytest.raises(ValueRejected, match="not a valid"):
+        check_keras_archive(b"PK not a zip")
+    (tmp_path / "m.keras").write_bytes((tmp_path / "lambda.keras").read_bytes())
+    with pytest.raises(ValueRejected, match="Lambda"):
+        _answer(tmp_path, {"t": "keras", "f": "m.keras"})
