@@ -24,7 +24,9 @@ from rnncourse.notebook import grade_id
 pytestmark = pytest.mark.slow
 LESSON = "01_gradients"
 FULL = 28  # autograded points of lesson 01
-SETTINGS = Settings(jobs=2, cell_timeout=20, notebook_timeout=180, progress=False)
+# The cell limit leaves room for lesson 01's slowest demonstration cells (the lag sweep), which
+# demo_reader runs: over 20 s each on a loaded 2-core AMD machine.
+SETTINGS = Settings(jobs=2, cell_timeout=60, notebook_timeout=400, progress=False)
 
 
 def _release() -> dict:
@@ -176,12 +178,12 @@ CASES: dict[str, tuple] = {
     "dies_in_call": (
         _student(_with_code("def rnn_forward(*args):\n    __import__('o' + 's')._exit(1)", SOLVED)),
         "dies_in_call/01_gradients.ipynb",
-        (WRONG, "graded", "lost points in test_rnn_forward, test_rnn_forward_hidden;"),
+        (WRONG, "flagged", "lost points in test_rnn_forward, test_rnn_forward_hidden;"),
     ),
     "hangs_in_call": (
-        _student(_with_code("def rnn_forward(*args):\n    while True:\n        pass", SOLVED)),
+        _student(_with_code("def rnn_forward(*args):\n    __import__('time').sleep(10**6)", SOLVED)),
         "hangs_in_call/01_gradients.ipynb",
-        (WRONG, "timeout", "stopped at the cell time limit (20 s): test_rnn_forward, test_rnn_forward_hidden;"),
+        (WRONG, "timeout", "stopped at the cell time limit (60 s): test_rnn_forward, test_rnn_forward_hidden;"),
     ),
     # 6. stopping the kernel
     "os_exit": (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -9,14 +10,26 @@ from ..notebook import grade_id
 from .jobs import Result
 from .prepare import Submission
 
-STATUSES = ("graded", "flagged", "missing", "invalid", "timeout", "error")
+
+class Status(StrEnum):
+    """A row's status: each notebook's outcome is exactly one of these."""
+
+    GRADED = "graded"  # the tests ran; the score is what they gave
+    FLAGGED = "flagged"  # graded, and something needs a person's look (the score stands)
+    MISSING = "missing"  # a student of the class without this lesson's file
+    INVALID = "invalid"  # a file that cannot be graded (not a notebook, an unknown name, ...)
+    TIMEOUT = "timeout"  # a cell or a call ran past its limit; the rest was graded
+    ERROR = "error"  # grading failed as a whole (the kernel died in a student cell, ...)
+
+
+STATUSES = tuple(status.value for status in Status)
 MAX_MESSAGE = 600  # characters of a row's message; the rest goes to OUT/details/
 
 
 def classify(sub: Submission, result: Result, full_points: float, cell_timeout: int) -> tuple[float, float]:
     """Set ``sub.status`` and ``sub.message`` from ``result``; return ``(score, max_score)``."""
     if result.timeout:
-        sub.status = "timeout"
+        sub.status = Status.TIMEOUT
         sub.message = (
             "the notebook did not finish within the notebook time limit (an endless loop or a very long cell?)"
         )
@@ -27,20 +40,20 @@ def classify(sub: Submission, result: Result, full_points: float, cell_timeout: 
     manual = sum(float(g.max_score) for g in result.grades if g.cell_type == "markdown")
     if not result.success:
         error = result.error + "\n" + result.log
-        sub.status = "error"
+        sub.status = Status.ERROR
         if "stopped" in result.error and "workers" in result.error:
             sub.message = result.error
         elif "DeadKernel" in error or "kernel died" in error.lower():
             sub.message = "the kernel died while grading (out of memory, os._exit, or a crash)"
         elif "CellTimeoutError" in error or "Timeout" in error:
-            sub.status = "timeout"
+            sub.status = Status.TIMEOUT
             sub.message = "a cell ran longer than the cell time limit"
         else:
             last = [line for line in error.strip().splitlines() if line.strip()]
             sub.message = "grading failed: " + (last[-1][:300] if last else "unknown error")
         return 0.0, max_score or full_points
     failed = [g.name for g in code if float(g.auto_score or 0.0) < float(g.max_score)]
-    sub.status = "graded"
+    sub.status = Status.GRADED
     parts = []
     if failed:
         parts.append(f"lost points in {', '.join(failed)}")
@@ -49,13 +62,13 @@ def classify(sub: Submission, result: Result, full_points: float, cell_timeout: 
     sub.message = "; ".join(parts)
     timed_out = timed_out_cells(result.autograded)
     if timed_out:
-        sub.status = "timeout"
+        sub.status = Status.TIMEOUT
         sub.message = (
             f"cell(s) stopped at the cell time limit ({cell_timeout} s): {', '.join(timed_out)}; "
             "the rest was graded" + (f"; {sub.message}" if sub.message else "")
         )
-    if sub.flags and sub.status == "graded":
-        sub.status = "flagged"
+    if sub.flags and sub.status == Status.GRADED:
+        sub.status = Status.FLAGGED
     return score, max_score
 
 

@@ -24,12 +24,13 @@ from typing import Any
 from ..course import LESSON_IDS, PROJECT_ROOT, SOLUTIONS_DIR
 from ..notebook import nbgrader_metadata
 from . import gradebook
-from .classify import MAX_MESSAGE, STATUSES, classify, message, row
+from .classify import MAX_MESSAGE, STATUSES, Status, classify, message, row
 from .courses import course_files, course_fingerprint, make_courses, warm_data_cache
 from .demos import skip_demonstrations
 from .engine import Engine, WorkerSpec
 from .jobs import Job, Result
 from .journal import Journal, OutLock
+from .layout import Layout
 from .prepare import Submission, discover, file_digest, load_releases, rebuild
 from .reports import CSV_COLUMNS, summary_table, write_csv, write_details, write_feedback, write_run_json
 from .sandbox import Limits, probe
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_MESSAGE",
     "NO_SANDBOX_NOTE",
     "STATUSES",
+    "Status",
     "GradingInterrupted",
     "Settings",
     "grade_folder",
@@ -124,7 +126,7 @@ def _prepare(sub: Submission, releases: dict[str, dict[str, Any]], settings: Set
     try:
         graded_nb = rebuild(sub, releases[sub.lesson], releases)
     except (ValueError, OSError) as exc:
-        sub.status, sub.message = "invalid", f"{sub.path.name}: {exc}"
+        sub.status, sub.message = Status.INVALID, f"{sub.path.name}: {exc}"
         return None
     if not settings.sandbox:
         sub.notes.append(NO_SANDBOX_NOTE)
@@ -202,6 +204,43 @@ def _progress(settings: Settings, total: int) -> Any:
     )
 
 
+# ------------------------------------------------------------------ record
+def _flag_course_change(sub: Submission) -> None:
+    """Without the sandbox: the course folders changed while this notebook was graded."""
+    sub.flags.append(
+        "the course folders changed while this notebook was graded (writing "
+        "into solutions/, lessons/, rnncourse/ or autograder/)"
+    )
+    if sub.status == Status.GRADED:
+        sub.status = Status.FLAGGED
+
+
+def _record(
+    layout: Layout, sub: Submission, result: Result, the_row: dict[str, str], db_url: str
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Keep one classified notebook: its executed copy in OUT and its grades in the gradebook.
+
+    Hand grades survive a regrade: only free responses whose text changed lose them. Returns the
+    row and what run.json records of the run.
+    """
+    kept = layout.autograded(sub.student_id, sub.lesson)
+    before = gradebook.hand_graded_answers(_read_json(kept))  # what was graded by hand
+    if result.autograded is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps(result.autograded), encoding="utf-8")
+    if sub.status in {Status.GRADED, Status.FLAGGED}:
+        after = gradebook.hand_graded_answers(result.autograded)
+        changed = frozenset(name for name, text in after.items() if before.get(name) != text)
+        gradebook.merge(db_url, sub.student_id, sub.lesson, result.grades, changed)
+    run = {
+        "worker": result.worker,
+        "seconds": round(result.seconds, 3),
+        "attempts": result.attempts,
+        "status": str(sub.status),
+    }
+    return the_row, run
+
+
 # ------------------------------------------------------------------ the command
 def grade_folder(
     submissions_dir: Path, out_dir: Path, settings: Settings = Settings(), log: Callable[[str], None] = print
@@ -225,7 +264,7 @@ def _grade(
     # discover
     releases = load_releases()
     subs = discover(submissions_dir, tuple(releases) or LESSON_IDS)
-    db_url = settings.db_url or f"sqlite:///{out_dir / 'gradebook.db'}"
+    db_url = settings.db_url or f"sqlite:///{Layout(out_dir).gradebook}"
     lessons = sorted({s.lesson for s in subs if s.lesson in releases})
     if settings.sandbox and lessons:
         probe(settings.limits)  # raises SandboxUnavailable with the reason and the fix
@@ -234,7 +273,8 @@ def _grade(
         + ("+demos" if settings.run_demos else "")
         + ("" if settings.sandbox else "+nosandbox")
     )
-    journal = Journal(out_dir / "journal.jsonl")
+    layout = Layout(out_dir)
+    journal = Journal(layout.journal)
 
     # prepare
     rows: dict[tuple[str, str], dict[str, str]] = {}
@@ -242,7 +282,7 @@ def _grade(
     jobs: list[Job] = []
     by_key: dict[tuple[str, str], Submission] = {}
     for sub in subs:
-        if sub.status in {"invalid", "missing"}:
+        if sub.status in {Status.INVALID, Status.MISSING}:
             continue
         assert sub.path is not None
         sub.digest = file_digest(sub.path)
@@ -260,7 +300,7 @@ def _grade(
     started = time.time()
     cluster: dict[str, Any] = {}
     if jobs:
-        work = out_dir / ".work"
+        work = layout.work
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir()
         # The kernels' scratch folders (short paths: unix sockets live there); removed at the end, even
@@ -282,35 +322,14 @@ def _grade(
                     def on_result(job: Job, result: Result) -> None:
                         nonlocal done, protected_before
                         sub = by_key[job.key]
+                        # classify -> record: one notebook's outcome, then what is kept of it
                         score, max_score = classify(
                             sub, result, _max_points(releases.get(sub.lesson)), settings.cell_timeout
                         )
                         if not settings.sandbox and _protected_state() != protected_before:
-                            sub.flags.append(
-                                "the course folders changed while this notebook was graded (writing "
-                                "into solutions/, lessons/, rnncourse/ or autograder/)"
-                            )
+                            _flag_course_change(sub)
                             protected_before = _protected_state()
-                            if sub.status == "graded":
-                                sub.status = "flagged"
-                        the_row = row(sub, score, max_score)
-                        notebook_path = ""
-                        kept = out_dir / "autograded" / sub.student_id / sub.lesson / f"{sub.lesson}.ipynb"
-                        before = gradebook.hand_graded_answers(_read_json(kept))  # what was graded by hand
-                        if result.autograded is not None:
-                            kept.parent.mkdir(parents=True, exist_ok=True)
-                            kept.write_text(json.dumps(result.autograded), encoding="utf-8")
-                            notebook_path = str(kept)
-                        if sub.status in {"graded", "flagged"}:
-                            after = gradebook.hand_graded_answers(result.autograded)
-                            changed = frozenset(name for name, text in after.items() if before.get(name) != text)
-                            gradebook.merge(db_url, sub.student_id, sub.lesson, result.grades, changed)
-                        run = {
-                            "worker": result.worker,
-                            "seconds": round(result.seconds, 3),
-                            "attempts": result.attempts,
-                            "status": sub.status,
-                        }
+                        the_row, run = _record(layout, sub, result, row(sub, score, max_score), db_url)
                         journal.append(
                             {
                                 "student": sub.student_id,
@@ -318,7 +337,7 @@ def _grade(
                                 "digest": sub.digest,
                                 "fingerprint": fingerprint,
                                 "row": the_row,
-                                "notebook": notebook_path,
+                                "notebook": str(layout.autograded(*sub.key)) if result.autograded is not None else "",
                                 "run": run,
                             }
                         )
@@ -333,7 +352,7 @@ def _grade(
             journal.close()
             raise GradingInterrupted(
                 f"interrupted: {done} of {len(jobs)} notebooks were graded and are kept in "
-                f"{out_dir / 'journal.jsonl'}; run the same command again to grade the rest"
+                f"{layout.journal}; run the same command again to grade the rest"
             ) from None
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -344,17 +363,17 @@ def _grade(
     for sub in subs:
         if sub.key in rows:
             continue
-        if sub.status == "missing" and lessons:
+        if sub.status == Status.MISSING and lessons:
             gradebook.remove(db_url, sub.student_id, sub.lesson)
         rows[sub.key] = row(sub, 0.0, _max_points(releases.get(sub.lesson)))
     ordered = [rows[s.key] for s in subs]
     for each in ordered:
         write_details(out_dir, each)
-    write_csv(out_dir / "grades.csv", ordered)
+    write_csv(layout.grades_csv, ordered)
     gradebook.write_formgrader_config(out_dir, db_url)
     write_feedback(out_dir, ordered)
     write_run_json(
-        out_dir / "run.json",
+        layout.run_json,
         {
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
             "seconds": round(time.time() - started, 3),

@@ -12,6 +12,7 @@ from typing import Any
 from ..course import LESSON_IDS
 from ..notebook import cell_source, nbgrader_metadata
 from .classify import STATUSES
+from .layout import Layout
 
 CSV_COLUMNS = ["student_id", "lesson", "score", "max_score", "status", "message"]
 
@@ -27,7 +28,7 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 def details_path(out_dir: Path, student: str, lesson: str) -> Path:
-    return out_dir / "details" / (student or "_unknown") / f"{Path(lesson).name}.txt"
+    return Layout(out_dir).details(student, lesson)
 
 
 def write_details(out_dir: Path, row: dict[str, str]) -> None:
@@ -91,8 +92,8 @@ def feedback_html(student: str, rows: list[dict[str, str]], notebooks: dict[str,
 
 
 def write_feedback(out_dir: Path, rows: list[dict[str, str]]) -> None:
-    feedback = out_dir / "feedback"
-    feedback.mkdir(exist_ok=True)
+    layout = Layout(out_dir)
+    layout.feedback_folder.mkdir(exist_ok=True)
     by_student: dict[str, list[dict[str, str]]] = {}
     for row in rows:
         if row["student_id"]:
@@ -100,10 +101,10 @@ def write_feedback(out_dir: Path, rows: list[dict[str, str]]) -> None:
     for student, student_rows in by_student.items():
         notebooks = {}
         for row in student_rows:
-            path = out_dir / "autograded" / student / row["lesson"] / f"{row['lesson']}.ipynb"
+            path = layout.autograded(student, row["lesson"])
             if row["status"] in {"graded", "flagged"} and path.exists():
                 notebooks[row["lesson"]] = path
-        (feedback / f"{student}.html").write_text(feedback_html(student, student_rows, notebooks), encoding="utf-8")
+        layout.feedback(student).write_text(feedback_html(student, student_rows, notebooks), encoding="utf-8")
 
 
 def summary_table(rows: list[dict[str, str]]) -> str:
