@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -221,8 +222,11 @@ def test_a_poison_notebook_is_given_up_after_three_workers(cluster, tmp_path):
     assert (float(rows["correct"]["score"]), rows["correct"]["status"]) == (FULL, "graded")
 
 
-def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
+@pytest.mark.parametrize("stop", ["ctrl-c", "kill"])
+def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path, stop):
+    """Ctrl-C (SIGINT to the terminal's process group) or `kill` (SIGTERM to the grader alone) mid-class."""
     subs, out = tmp_path / "subs", tmp_path / "out"
+    scratch_before = set(Path(tempfile.gettempdir()).glob("rnncourse-grading-*"))
     students = {f"s{i}": (SOLVED if i % 2 == 0 else WRONG_RNN) for i in range(6)}
     for student, answers in students.items():
         _write(subs, student, answers)
@@ -258,7 +262,10 @@ def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
     assert second.returncode == 2 and "another grading run is using" in second.stderr
     with pytest.raises(GradingLocked):
         grade_folder(subs, out, SETTINGS, log=lambda text: None)
-    os.killpg(first.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground process group
+    if stop == "ctrl-c":
+        os.killpg(first.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground process group
+    else:
+        os.kill(first.pid, signal.SIGTERM)
     _, stderr = first.communicate(timeout=120)
     assert first.returncode == 130, stderr[-2000:]
     assert "run the same command again" in stderr and "Traceback" not in stderr
@@ -270,6 +277,9 @@ def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
         p for p in psutil.process_iter(["cmdline"]) if "rnncourse.grader.worker" in " ".join(p.info["cmdline"] or [])
     ]
     assert leftover == [], "a grading process outlived the interrupted run"
+    assert set(Path(tempfile.gettempdir()).glob("rnncourse-grading-*")) <= scratch_before, "scratch folder left"
+    if stop == "kill":
+        return  # resuming is the same either way
 
     resumed = subprocess.run(command, capture_output=True, text=True, cwd=course.PROJECT_ROOT, timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]

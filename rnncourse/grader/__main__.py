@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -94,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         cpu_seconds=args.cpu_seconds,
         tmp_mb=args.tmp_mb,
     )
+    # A `kill` or a CI timeout stops the run as Ctrl-C does: graded notebooks kept, scratch folders removed.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         grade_folder(args.submissions, args.out, settings)
     except (FileNotFoundError, ValueError, SandboxUnavailable, GradingLocked) as exc:
@@ -104,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     print(f"wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
     return 0
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
