@@ -313,7 +313,11 @@ class Engine:
                     submit(job, lost)
                     continue
                 result = Result(
-                    student=job.student, lesson=job.lesson, error=POISON_MESSAGE.format(attempts=lost), attempts=lost
+                    student=job.student,
+                    lesson=job.lesson,
+                    error=POISON_MESSAGE.format(attempts=lost),
+                    attempts=lost,
+                    gave_up=True,
                 )
             except Exception as exc:  # noqa: BLE001  (one notebook never stops the batch)
                 result = Result(

@@ -29,6 +29,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -415,6 +416,7 @@ def harness_execute_class() -> Any:
             self._kernel_link: KernelLink | None = None
             self._student_sources: list[str] = []  # the student's cells run so far (for a restart)
             self._calls_folder: str | None = None
+            _forget_previous_notebook()
             try:
                 return super().preprocess(nb, resources, km)
             finally:
@@ -497,6 +499,17 @@ def harness_execute_class() -> Any:
                     return
 
     return HarnessExecute
+
+
+def _forget_previous_notebook() -> None:
+    """Drop what the checks of the worker's previous notebook left in Keras (models, name counters).
+
+    The worker grades thousands of notebooks; without this its memory grows with every model a
+    check built, and auto-generated layer names depend on how many notebooks came before.
+    """
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        keras.backend.clear_session()
 
 
 async def _drain(kc: Any) -> None:

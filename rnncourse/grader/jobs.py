@@ -50,3 +50,4 @@ class Result:
     worker: str = ""  # Dask worker address
     seconds: float = 0.0
     attempts: int = 1  # 1 + the number of workers lost while grading it
+    gave_up: bool = False  # the notebook took down MAX_ATTEMPTS workers and was not graded

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..course import LESSON_IDS, lesson_path
 from ..notebook import cell_source, grade_id, nbgrader_metadata
+from .outcome import Status
 from .scan import Finding, scan_source
 
 
@@ -27,7 +28,7 @@ class Submission:
     student_id: str
     lesson: str
     path: Path | None = None
-    status: str = "pending"  # graded | missing | invalid | timeout | error | flagged
+    status: Status = Status.PENDING  # discovery's verdict: missing and invalid files are not graded
     message: str = ""
     notes: list[str] = field(default_factory=list)  # extra information for the message
     flags: list[str] = field(default_factory=list)  # reasons to flag
@@ -64,7 +65,7 @@ def discover(submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS) -> li
                     "",
                     str(rel),
                     path,
-                    "invalid",
+                    Status.INVALID,
                     f"{rel}: file outside any student folder; expected <student_id>/<lesson>.ipynb",
                 )
             )
@@ -82,7 +83,7 @@ def discover(submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS) -> li
                     student,
                     "/".join(parts[1:]),
                     path,
-                    "invalid",
+                    Status.INVALID,
                     f"{rel}: not a lesson notebook; expected one of {expected} "
                     "(flat) or <lesson>/<lesson>.ipynb (nbgrader layout)",
                 )
@@ -108,7 +109,7 @@ def discover(submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS) -> li
         for lesson in submitted_lessons:
             if (student, lesson) not in rows:
                 rows[(student, lesson)] = Submission(
-                    student, lesson, None, "missing", f"no {lesson} notebook from {student}"
+                    student, lesson, None, Status.MISSING, f"no {lesson} notebook from {student}"
                 )
     return sorted([*rows.values(), *extra], key=lambda s: (s.student_id, s.lesson))
 
