@@ -13,21 +13,6 @@ from typing import Any
 import numpy as np
 
 
-def spectral_radius(matrix: np.ndarray) -> float:
-    """Largest absolute eigenvalue of a square matrix."""
-    matrix = np.asarray(matrix, dtype=np.float64)
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"spectral_radius needs a square matrix; got shape {matrix.shape}")
-    return float(np.max(np.abs(np.linalg.eigvals(matrix))))
-
-
-def random_recurrent_matrix(num_units: int, spectral_radius_target: float, seed: int = 0) -> np.ndarray:
-    """A random Gaussian ``(num_units, num_units)`` matrix rescaled to the given spectral radius."""
-    rng = np.random.default_rng(seed)
-    matrix = rng.normal(size=(num_units, num_units)) / np.sqrt(num_units)
-    return matrix * (spectral_radius_target / spectral_radius(matrix))
-
-
 def input_gradient_norms(model: Any, x: Any) -> np.ndarray:
     """Norm of d(sum of the model's output)/d(x_t) for every time step t.
 
@@ -103,7 +88,9 @@ def flip_effects(model: Any, x: Any, *, feature: int = 0) -> np.ndarray:
     return np.abs(moved - base[None]).sum(axis=-1).mean(axis=1)
 
 
-def forget_bias_initializer(forget_bias: float | str = 1.0, *, max_lag: int | None = None, seed: int = 0) -> Any:
+def forget_bias_initializer(
+    forget_bias: float | str = 1.0, *, max_lag: int | None = None, seed: int = 0, close_input: bool = True
+) -> Any:
     """A ``bias_initializer`` for ``keras.layers.LSTM(..., unit_forget_bias=False)``.
 
     Keras stores an LSTM's bias as four blocks ``[input, forget, candidate, output]``. With a
@@ -111,7 +98,9 @@ def forget_bias_initializer(forget_bias: float | str = 1.0, *, max_lag: int | No
     (Keras's default) is the same as ``forget_bias=1.0``. With ``"chrono"`` (Tallec and Ollivier,
     2018, *Can recurrent neural networks warp time?*), each unit's forget bias is
     ``log(u)`` with ``u`` uniform in ``[1, max_lag - 1]`` and its input bias the negative of it,
-    so the units start with memory time scales spread up to about ``max_lag`` steps.
+    so the units start with memory time scales spread up to about ``max_lag`` steps. With
+    ``close_input=False`` the input bias stays 0 and only the forget gate starts open (lesson 01's
+    lag sweep uses it to tell the two halves of chrono apart).
     """
     if forget_bias == "chrono":
         if max_lag is None or max_lag < 3:
@@ -128,7 +117,8 @@ def forget_bias_initializer(forget_bias: float | str = 1.0, *, max_lag: int | No
         if forget_bias == "chrono":
             assert max_lag is not None
             forget = np.log(np.random.default_rng(seed).uniform(1.0, max_lag - 1.0, size=units))
-            bias[:units] = -forget
+            if close_input:
+                bias[:units] = -forget
             bias[units : 2 * units] = forget
         else:
             bias[units : 2 * units] = float(forget_bias)

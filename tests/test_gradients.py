@@ -71,6 +71,13 @@ def test_chrono_initializer_spreads_time_scales_up_to_the_lag():
     np.testing.assert_array_equal(init((4 * 1000,)), bias)  # seeded
 
 
+def test_chrono_without_closing_the_input_gate_sets_the_forget_block_alone():
+    both = gradients.forget_bias_initializer("chrono", max_lag=200, seed=1)((4 * 50,))
+    forget_only = gradients.forget_bias_initializer("chrono", max_lag=200, seed=1, close_input=False)((4 * 50,))
+    np.testing.assert_array_equal(forget_only[50:100], both[50:100])
+    np.testing.assert_array_equal(np.delete(forget_only, np.s_[50:100]), 0)
+
+
 @pytest.mark.parametrize(
     ("args", "kwargs", "message"),
     [

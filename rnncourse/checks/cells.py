@@ -601,7 +601,7 @@ def check_stacked_model(
             )
         fail(
             f"model.predict on a batch of shape {batch.shape} raised {predict_error[0]}.",
-            hint=f"start with keras.Input(shape=(seq_len, num_features)) = ({seq_len}, {num_features}).",
+            hint="start with keras.Input(shape=(seq_len, num_features)), from the function's two arguments.",
         )
     shapes = []
     current = batch

@@ -694,8 +694,8 @@ def check_analogy(
         if [w for w, _ in got][:1] == [a] and [w for w, _ in ref][:1] != [a]:
             fail(
                 f"{name}({a!r}, {b!r}, {c!r}) returned {a!r} first.",
-                hint=f"{a!r} itself is close to {a} - {b} + {c}; leave the three query words out of the answer "
-                "(exclude=(a, b, c)).",
+                hint="a query word is itself close to the vector a - b + c; leave the three query words out of "
+                "the answer (exclude=(a, b, c)).",
             )
         _compare_ranking(
             got,
@@ -708,7 +708,7 @@ def check_analogy(
             name=name,
             what=f"{a} - {b} + {c}",
             mistakes=mistakes,
-            hint=f"build the vector {a} - {b} + {c} from the three rows of the matrix and rank all "
+            hint="build the vector a - b + c from the three rows of the matrix and rank all "
             "words by cosine similarity with it, leaving out the three query words.",
         )
     except AssertionError as exc:
@@ -1179,7 +1179,7 @@ def _check_one_classifier(
         fail(
             f"{name}: no layer with num_units={num_units} outputs is applied to every word before the pooling.",
             hint="keras.layers.Dense(num_units, activation='relu') after the Embedding acts on each word "
-            f"vector: its output has shape (batch, maxlen, num_units) = (batch, {maxlen}, {num_units}).",
+            "vector: its output has shape (batch, maxlen, num_units).",
         )
     if activation_name(per_word[0]) != "relu":
         fail(

@@ -287,7 +287,7 @@ def _expect_pretrained_embedding(model: Any, name: str, matrix: np.ndarray, *, t
         state = "frozen (trainable=False)" if trainable is False else "fine-tuned (trainable=True)"
         fail(
             f"{name}: the Embedding has trainable={emb.trainable}; this model keeps GloVe {state}.",
-            hint=f"pass trainable={trainable} to the Embedding layer.",
+            hint="pass the function's `trainable` argument on to the Embedding layer.",
         )
 
 
@@ -594,7 +594,7 @@ def check_lstm_classifier(
 
 
 # --------------------------------------------------------------------------------------
-# Exercise 3: dropout
+# Exercise 4: dropout (its checks come before exercise 3's: they share nothing)
 # --------------------------------------------------------------------------------------
 
 
@@ -657,7 +657,7 @@ def check_dropout_classifier(
 
 
 # --------------------------------------------------------------------------------------
-# Exercise 4: reading learning curves
+# Exercise 3: reading learning curves
 # --------------------------------------------------------------------------------------
 
 
@@ -1517,7 +1517,8 @@ def check_ngram_baseline(
         )
     if measured < min_accuracy:
         fail(
-            f"{name}'s model scores {measured:.3f} on the check's test reviews; expected at least {min_accuracy}.",
-            hint=f"fit on the training texts for `epochs` epochs (Adam, binary cross-entropy); got {epochs} to use.",
+            f"{name}'s model scores {measured:.3f} on the check's test reviews after {epochs} epochs; expected at "
+            f"least {min_accuracy}.",
+            hint="fit on the training texts for `epochs` epochs (Adam, binary cross-entropy).",
         )
     report_pass(name, visible=visible, detail=f"test accuracy {measured:.3f} on the check's {num_test} reviews")
