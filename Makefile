@@ -25,17 +25,17 @@ export TF_ENABLE_ONEDNN_OPTS ?= 0
 .PHONY: help env lock lab chromium postgres check test lessons solutions-outputs bench grade export formgrader clean-data
 
 help:
-	@echo "make lab      start JupyterLab on lessons/ (PORT=$(PORT))"
+	@echo "make lab [PORT=$(PORT)] [LAB_ROOT=$(LAB_ROOT)]  start JupyterLab; open the URL with ?token= it prints (RNNCOURSE_FAST=1 make lab: fast mode)"
 	@echo "make check    lint, format, types and the fast tests: run it before every commit"
 	@echo "make test     run the whole test suite (unit tests, notebooks, autograder): what CI runs"
 	@echo "make lessons  regenerate lessons/ from solutions/ with nbgrader"
 	@echo "make solutions-outputs  re-execute solutions/ in fast mode and store outputs (for nbval)"
-	@echo "make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0]  grade a folder of student notebooks"
+	@echo "make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0] [DB_URL=<SQLAlchemy URL>]  grade a folder of student notebooks"
 	@echo "make export [OUT=<dir>] [FORMAT=canvas|wide]  grades for the LMS, hand-graded points included"
-	@echo "make formgrader [OUT=<dir>]  hand-grade free responses of a make grade run in JupyterLab's Formgrader"
+	@echo "make formgrader [OUT=<dir>] [PORT=$(PORT)]  hand-grade free responses of a make grade run in JupyterLab's Formgrader"
 	@echo "make bench [QUICK=1]  measure run times, memory, accuracy and grading speed"
 	@echo "make env      install everything make test and make grade need into .venv, without running anything"
-	@echo "make lock     regenerate requirements/*.txt (hashes) from pyproject.toml's pins; needs uv"
+	@echo "make lock     regenerate requirements/*.txt (hashes) from pyproject.toml's pins; needs uv (USE_LOCK=0 makes any install skip the lock)"
 
 # The environment. requirements/{lab,test,dev}.txt lock pyproject.toml's pins and every package
 # below them, with hashes, for CPython 3.11 on Linux x86_64 (see their header). There they are
@@ -117,7 +117,7 @@ LAB_CONFIG ?= autograder
 
 lab: $(STAMP)
 	@mkdir -p autograder/.exchange  # nbgrader's Assignment List needs its exchange folder
-	@echo "Starting JupyterLab on http://127.0.0.1:$(PORT)/lab ($(LAB_ROOT) is the root; Ctrl-C stops it)"
+	@echo "Starting JupyterLab on http://127.0.0.1:$(PORT)/lab ($(LAB_ROOT) is the root; Ctrl-C stops it). Open the URL with ?token= that JupyterLab prints below."
 	JUPYTER_CONFIG_PATH="$(abspath $(LAB_CONFIG))$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))" \
 		$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
 		--ServerApp.root_dir="$(LAB_ROOT)" $(ALLOW_ROOT)
@@ -162,7 +162,7 @@ check: $(DEV_STAMP)
 	$(PY) -m pytest -q -m "not slow and not browser" $(PYTEST_ARGS)
 
 test: $(TEST_STAMP) chromium postgres
-	$(PY) -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)
+	$(PY) -m pytest tests solutions --nbval --nbval-current-env --durations=25 $(PYTEST_ARGS)
 
 # Grade a folder of submissions: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SANDBOX=0]
 # Every kernel runs in bubblewrap; SANDBOX=0 grades without it (each row then says so).
@@ -172,7 +172,7 @@ SCHEDULER ?=
 OUT ?= grading-output
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 grade: $(TEST_STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N]"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0] [DB_URL=<SQLAlchemy URL>]"; exit 2; }
 	$(PY) -m rnncourse.grader "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(filter 0,$(SANDBOX)),--no-sandbox,) \
 		$(if $(SCHEDULER),--scheduler "$(SCHEDULER)",)
 
@@ -185,7 +185,7 @@ export: $(TEST_STAMP)
 # and the nbgrader_config.py the grader wrote).
 formgrader: $(STAMP)
 	@test -f "$(OUT)/nbgrader_config.py" || { echo "no grading results in $(OUT): run make grade SUBMISSIONS=<dir> OUT=$(OUT) first"; exit 2; }
-	@echo "Formgrader on http://127.0.0.1:$(PORT)/lab (Nbgrader > Formgrader; Ctrl-C stops it)"
+	@echo "Formgrader on http://127.0.0.1:$(PORT)/lab (Nbgrader > Formgrader; Ctrl-C stops it). Open the URL with ?token= that JupyterLab prints below."
 	JUPYTER_CONFIG_PATH="$(abspath $(OUT))" $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 \
 		--port=$(PORT) --ServerApp.root_dir="$(abspath $(OUT))" $(ALLOW_ROOT)
 
