@@ -4,8 +4,9 @@ solutions/ is nbgrader's source directory (the one source of truth) and lessons/
 release directory. Everything that changes as grading happens (the gradebook,
 submitted/, autograded/, feedback/) lives under autograder/ and is git-ignored.
 
-Use it from the project root:  nbgrader <command> --config=autograder/nbgrader_config.py
-(`make lessons` does that for you).
+nbgrader reads this file from its working directory, so run it in autograder/:
+``cd autograder && nbgrader <command>``, which is what `make lessons` does (through
+``rnncourse.course.nbgrader``). The course root it names is the project root either way.
 """
 
 import os
