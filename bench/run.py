@@ -542,13 +542,30 @@ def starting_record(previous: dict, machine: dict, *, quick: bool, partial: bool
     measured by hand) and, without ``--compare-with``, the last engine comparison, with its date.
     """
     if partial and previous:
-        return {**previous, "machine": machine, "measured": dict(previous.get("measured", {}))}
+        return {
+            **previous,
+            "machine": machine,
+            "measured": dict(previous.get("measured", {})),
+            "measured_on": dict(previous.get("measured_on", {})),
+        }
     results: dict = {"quick": quick, "machine": machine, "lessons": {}}
     kept = [key for key in KEPT_UNLESS_MEASURED if key in previous and not (compare and key == "engine_comparison")]
     results.update({key: previous[key] for key in kept})
     if "engine_comparison" in results:
         results["measured"] = {"compare": previous.get("measured", {}).get("compare", "unknown")}
+        results["measured_on"] = {"compare": previous.get("measured_on", {}).get("compare", "unknown")}
     return results
+
+
+def mark_measured(results: dict, keys: list[str]) -> None:
+    """Record the date and the machine of each section this run measured.
+
+    ``machine`` describes the last run only; a partial run keeps older sections, measured maybe on
+    another machine, so ``measured_on`` names each section's CPU.
+    """
+    date, cpu = results["machine"].get("date"), results["machine"].get("cpu", "unknown")
+    results.setdefault("measured", {}).update({key: date for key in keys})
+    results.setdefault("measured_on", {}).update({key: cpu for key in keys})
 
 
 def main() -> int:
@@ -618,12 +635,10 @@ def main() -> int:
 
         # The learning-rate and batch-size sweeps lesson 04 plots (labelled with this date).
         results["lesson04_tuning"] = {"date": results["machine"].get("date"), **tuning_sweeps()}
-    measured = {section: results["machine"].get("date") for section in sections}
-    if args.compare_with:
-        measured["compare"] = results["machine"].get("date")
+    measured = sorted(sections) + (["compare"] if args.compare_with else [])
     if args.lesson:
-        measured = {f"lessons/{lesson}": results["machine"].get("date") for lesson in args.lesson}
-    results.setdefault("measured", {}).update(measured)
+        measured = [f"lessons/{lesson}" for lesson in args.lesson]
+    mark_measured(results, measured)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print_table(results)

@@ -23,8 +23,10 @@ def test_a_whole_run_keeps_only_what_it_does_not_measure():
         "lesson04_exploration",
         "engine_comparison",
         "measured",
+        "measured_on",
     }
     assert record["engine_comparison"] == {"ratio": 1.02} and record["measured"] == {"compare": "2026-12-01"}
+    assert record["measured_on"] == {"compare": "unknown"}
 
 
 def test_a_run_with_compare_with_measures_the_comparison_again():
@@ -37,6 +39,18 @@ def test_a_partial_run_keeps_every_section_and_does_not_share_the_dates():
     assert record["grading"] == PREVIOUS["grading"] and record["machine"] == {"cores": 2}
     record["measured"]["lessons"] = "today"
     assert "lessons" not in PREVIOUS["measured"]
+
+
+def test_each_section_keeps_the_machine_it_was_measured_on():
+    from bench.run import mark_measured
+
+    earlier = {**PREVIOUS, "measured_on": {"compare": "Intel", "grading": "Intel", "lessons": "Intel"}}
+    record = starting_record(earlier, {"cpu": "AMD", "date": "d2"}, quick=False, partial=True, compare=True)
+    mark_measured(record, ["grading", "compare"])
+    assert record["measured_on"] == {"compare": "AMD", "grading": "AMD", "lessons": "Intel"}
+    assert record["measured"]["grading"] == "d2" and earlier["measured_on"]["grading"] == "Intel"
+    whole = starting_record(earlier, {"cpu": "AMD"}, quick=False, partial=False, compare=False)
+    assert whole["measured_on"] == {"compare": "Intel"}  # kept with the comparison it describes
 
 
 def test_a_first_run_starts_empty():
