@@ -92,6 +92,21 @@ DEMO_READER = SOLVED["build_memory_model"].replace(
 )
 assert DEMO_READER != SOLVED["build_memory_model"]
 
+# Every in-kernel trick of the "tricks" case, and what the scan says of each (the flags).
+TRICK_FLAGS = {
+    "checks.check_rnn_forward = lambda *a, **k: None": "replaces checks.check_rnn_forward",
+    "np.allclose = lambda *a, **k: True": "replaces np.allclose (monkeypatching a module)",
+    "np.testing.assert_allclose = print": "replaces np.testing.assert_allclose",
+    "import builtins\nbuiltins.print = lambda *a, **k: None": "replaces builtins.print (monkeypatching a module)",
+    "get_ipython().showtraceback = lambda *a, **k: None": "uses the attribute .showtraceback",
+    "import sys\nsys.stderr = open('/dev/null', 'w')": "replaces sys.stderr",
+    "try:\n    hidden = open('../../../gradebook.db', 'rb').read()\nexcept OSError:\n    pass": (
+        "calls open() (opens files)"
+    ),
+    "from pathlib import Path\ntry:\n    Path('x.txt').write_text('x')\nexcept OSError:\n    pass": "imports pathlib",
+    "sys.exit(0)": "imports sys",
+}
+TRICKS = "\n".join(TRICK_FLAGS)
 # student id -> (notebook or raw bytes, relative path, expected row(s))
 CASES: dict[str, tuple] = {
     "correct": (_student(SOLVED), "correct/01_gradients.ipynb", (FULL, "graded", "")),
@@ -133,23 +148,14 @@ CASES: dict[str, tuple] = {
             "test_rnn_forward_hidden (grade)",
         ),
     ),
-    # 3. monkeypatching the checks, numpy's testing functions, builtins: the tests run in the
-    # harness, not in the kernel, so the wrong answer loses its points as without the patch (and
-    # the scan flags the submission for a person)
-    "patch_checks": (
-        _student(_with_code("checks.check_rnn_forward = lambda *a, **k: None")),
-        "patch_checks/01_gradients.ipynb",
+    # 3. every in-kernel trick at once: monkeypatching the checks, numpy's testing functions,
+    # builtins, hiding tracebacks and stderr, reading the gradebook, writing files, sys.exit. The
+    # tests run in the harness, not in the kernel, so the wrong answer loses exactly its points as
+    # without the tricks; the scan flags each one for a person (all of them in OUT/details).
+    "tricks": (
+        _student(_with_code(TRICKS)),
+        "tricks/01_gradients.ipynb",
         (WRONG, "flagged", "lost points in test_rnn_forward, test_rnn_forward_hidden;"),
-    ),
-    "patch_numpy": (
-        _student(_with_code("np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = print")),
-        "patch_numpy/01_gradients.ipynb",
-        (WRONG, "flagged", "replaces np.allclose (monkeypatching a module)"),
-    ),
-    "patch_builtins": (
-        _student(_with_code("import builtins\nbuiltins.print = lambda *a, **k: None")),
-        "patch_builtins/01_gradients.ipynb",
-        (WRONG, "flagged", "replaces builtins.print (monkeypatching a module)"),
     ),
     # (replacing builtins.isinstance breaks the kernel itself: every later cell hangs until its time limit)
     "break_kernel": (
@@ -162,16 +168,6 @@ CASES: dict[str, tuple] = {
         _student({**WRONG_RNN, "rnn_forward": LIAR}),
         "liar/01_gradients.ipynb",
         (WRONG, "flagged", "class Liar defines __eq__"),
-    ),
-    # 5. hiding failures
-    "hide_errors": (
-        _student(
-            _with_code(
-                "get_ipython().showtraceback = lambda *a, **k: None\nimport sys\nsys.stderr = open('/dev/null', 'w')"
-            )
-        ),
-        "hide_errors/01_gradients.ipynb",
-        (WRONG, "flagged", "uses the attribute .showtraceback"),
     ),
     # 5b. a call that kills the kernel or never returns: that test fails, the kernel is restarted
     # with the student's cells (or interrupted), and the tests after it are graded
@@ -191,37 +187,16 @@ CASES: dict[str, tuple] = {
         "os_exit/01_gradients.ipynb",
         (0, "error", "the kernel died"),
     ),
-    "sys_exit": (
-        _student(_with_code("import sys\nsys.exit(0)")),
-        "sys_exit/01_gradients.ipynb",
-        (WRONG, "flagged", "imports sys"),
-    ),
-    # 7. endless loop, sleep, 30 GB
+    # 7. an endless loop, 30 GB
     "loop": (
         _student(_with_code("while True:\n    pass")),
         "loop/01_gradients.ipynb",
-        (WRONG, "timeout", "stopped at the cell time limit"),
-    ),
-    "sleep": (
-        _student(_with_code("import time\ntime.sleep(10**6)")),
-        "sleep/01_gradients.ipynb",
         (WRONG, "timeout", "stopped at the cell time limit"),
     ),
     "memory": (
         _student(_with_code("big = np.ones(int(30e9 / 8))")),
         "memory/01_gradients.ipynb",
         (WRONG, "graded", "lost points in test_rnn_forward,"),
-    ),
-    # 8. reading hidden tests / writing into the course
-    "reader": (
-        _student(_with_code("hidden = open('../../../gradebook.db', 'rb').read()")),
-        "reader/01_gradients.ipynb",
-        (WRONG, "flagged", "calls open() (opens files)"),
-    ),
-    "writer": (
-        _student(_with_code("from pathlib import Path\nPath('x.txt').write_text('x')")),
-        "writer/01_gradients.ipynb",
-        (WRONG, "flagged", "imports pathlib"),
     ),
     # an answer that reads a global only a demonstration cell defines: the demonstrations run too
     "demo_reader": (
@@ -298,6 +273,15 @@ def test_every_case_gets_its_exact_row(graded):
         if status in {"graded", "flagged", "timeout", "error"} and float(row["max_score"]) != FULL:
             problems.append(f"{student}: max_score {row['max_score']}")
     assert not problems, "\n".join(problems)
+
+
+def test_every_trick_is_flagged_for_a_person(graded):
+    """The "tricks" row scores like the plain wrong answer; each trick is named in its message or details."""
+    row = next(r for r in _read_csv(graded["out"] / "grades.csv") if r["student_id"] == "tricks")
+    details = graded["out"] / "details" / "tricks" / f"{LESSON}.txt"
+    text = row["message"] + (details.read_text(encoding="utf-8") if details.exists() else "")
+    missing = [flag for flag in TRICK_FLAGS.values() if flag not in text]
+    assert not missing, f"not named: {missing}\n{text}"
 
 
 def test_demonstrations_are_skipped_unless_the_student_needs_them(graded):

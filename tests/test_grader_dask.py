@@ -26,17 +26,18 @@ from rnncourse.grader.engine import MAX_ATTEMPTS
 from rnncourse.grader.journal import GradingLocked
 
 pytestmark = pytest.mark.slow
-LESSON = "01_gradients"
-FULL = 28
+LESSON = "02_gru_lstm"  # the quickest lesson to grade: these tests are about the engine, not a lesson
+FULL = 20
 SOLVED = course.solution_answers(LESSON)
-WRONG_RNN = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"].replace("np.tanh(", "(")}
-WRONG = FULL - 4  # the honest score of WRONG_RNN: rnn_forward's 2 + 2 points lost
+WRONG_LSTM = {**SOLVED, "lstm_step": SOLVED["lstm_step"].replace("return h_t, c_t", "return c_t, h_t")}
+WRONG = FULL - 6  # the honest score of WRONG_LSTM: lstm_step's 3 + 3 points lost
+assert WRONG_LSTM != SOLVED
 SETTINGS = Settings(jobs=2, cell_timeout=90, notebook_timeout=300, progress=False)
 
 
 def _slow(marker: str, seconds: int) -> dict[str, str]:
     """The correct answers, with a pause (and a marker to find its kernel by) in the first answer."""
-    return {**SOLVED, "rnn_forward": SOLVED["rnn_forward"] + f"\nimport time  # {marker}\ntime.sleep({seconds})\n"}
+    return {**SOLVED, "lstm_step": SOLVED["lstm_step"] + f"\nimport time  # {marker}\ntime.sleep({seconds})\n"}
 
 
 def _write(subs: Path, student: str, answers: dict[str, str]) -> None:
@@ -166,7 +167,7 @@ class KernelKiller(threading.Thread):
 def test_local_cluster_records_where_each_notebook_ran(tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "out"
     _write(subs, "correct", SOLVED)
-    _write(subs, "wrong", WRONG_RNN)
+    _write(subs, "wrong", WRONG_LSTM)
     grade_folder(subs, out, SETTINGS, log=lambda text: None)
     rows = _rows(out)
     assert {s: float(r["score"]) for s, r in rows.items()} == {"correct": FULL, "wrong": WRONG}
@@ -186,7 +187,7 @@ def test_an_external_cluster_grades_and_survives_a_killed_worker(cluster, tmp_pa
     marker = f"victim-{uuid.uuid4().hex[:8]}"
     _write(subs, "victim", _slow(marker, 20))
     _write(subs, "correct", SOLVED)
-    _write(subs, "wrong", WRONG_RNN)
+    _write(subs, "wrong", WRONG_LSTM)
     killer = KernelKiller(lambda: _worker_processes(cluster), marker, times=1)
     killer.start()
     logged: list[str] = []
@@ -225,7 +226,7 @@ def test_a_poison_notebook_is_given_up_after_three_workers(cluster, tmp_path):
 def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "out"
     scratch_before = set(Path(tempfile.gettempdir()).glob("rnncourse-grading-*"))
-    students = {f"s{i}": (SOLVED if i % 2 == 0 else WRONG_RNN) for i in range(6)}
+    students = {f"s{i}": (SOLVED if i % 2 == 0 else WRONG_LSTM) for i in range(4)}
     for student, answers in students.items():
         _write(subs, student, answers)
     command = [

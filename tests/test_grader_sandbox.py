@@ -28,18 +28,19 @@ from rnncourse.grader import Settings, grade_folder
 from rnncourse.grader.core import NO_SANDBOX_NOTE
 
 pytestmark = pytest.mark.slow
-LESSON = "01_gradients"
-FULL = 28
+LESSON = "02_gru_lstm"  # the quickest lesson to grade: these tests are about the sandbox, not a lesson
+FULL = 20
 SOLVED = course.solution_answers(LESSON)
-WRONG_RNN = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"].replace("np.tanh(", "(")}
-WRONG = FULL - 4  # the honest score of WRONG_RNN: rnn_forward's 2 + 2 points lost
+WRONG_LSTM = {**SOLVED, "lstm_step": SOLVED["lstm_step"].replace("return h_t, c_t", "return c_t, h_t")}
+WRONG = FULL - 6  # the honest score of WRONG_LSTM: lstm_step's 3 + 3 points lost
+assert WRONG_LSTM != SOLVED
 TAG = uuid.uuid4().hex[:10]
 MARK = f"rnnattack{TAG}"  # in the command line of every process an attack starts
 SETTINGS = Settings(jobs=2, cell_timeout=60, notebook_timeout=300, progress=False, file_size_mb=8, tmp_mb=16)
 
 
 def _attacks(subs: Path, out: Path, port: int) -> dict[str, str]:
-    """Attack code by name; each is appended to the (correct) rnn_forward answer."""
+    """Attack code by name; each is appended to the (correct) lstm_step answer."""
     root = course.PROJECT_ROOT
     work = out / ".work"
     writes = [
@@ -243,12 +244,12 @@ def attacked(tmp_path_factory):
     attacks = _attacks(subs, out, listener.port)
     notebooks: dict[str, bytes] = {
         "correct": json.dumps(_student(SOLVED)).encode(),
-        "wrong_rnn": json.dumps(_student(WRONG_RNN)).encode(),
+        "wrong_lstm": json.dumps(_student(WRONG_LSTM)).encode(),
         "colab": json.dumps(_colab(_student(SOLVED))).encode(),
         "bom": b"\xef\xbb\xbf" + json.dumps(_student(SOLVED), indent=1).encode(),
     }
     for name, code in attacks.items():
-        answers = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"] + "\n" + code}
+        answers = {**SOLVED, "lstm_step": SOLVED["lstm_step"] + "\n" + code}
         notebooks[f"attack_{name}"] = json.dumps(_student(answers)).encode()
     for student, content in notebooks.items():
         path = subs / student / f"{LESSON}.ipynb"
@@ -299,14 +300,14 @@ def test_attackers_get_what_the_tests_gave_and_honest_rows_keep_their_scores(att
     rows = attacked["rows"]
     expected = {
         "correct": FULL,
-        "wrong_rnn": WRONG,
+        "wrong_lstm": WRONG,
         "colab": FULL,
         "bom": FULL,
         **{f"attack_{name}": FULL for name in attacked["attacks"]},
     }
     got = {student: float(rows[student]["score"]) for student in expected}
     assert got == expected
-    for student in ("correct", "wrong_rnn", "colab", "bom"):
+    for student in ("correct", "wrong_lstm", "colab", "bom"):
         assert rows[student]["status"] == "graded", rows[student]
         assert "flagged" not in rows[student]["message"], rows[student]
     for name in attacked["attacks"]:
@@ -354,7 +355,7 @@ def test_without_the_sandbox_every_row_says_so(tmp_path):
     code = f"\nimport numpy as _np\n_np.savetxt({str(target)!r}, _np.zeros(1))\n"
     subs = tmp_path / "subs"
     (subs / "someone").mkdir(parents=True)
-    answers = {**SOLVED, "rnn_forward": SOLVED["rnn_forward"] + code}
+    answers = {**SOLVED, "lstm_step": SOLVED["lstm_step"] + code}
     (subs / "someone" / f"{LESSON}.ipynb").write_text(json.dumps(_student(answers)), encoding="utf-8")
     logged: list[str] = []
     settings = Settings(jobs=1, cell_timeout=60, notebook_timeout=300, progress=False, sandbox=False)
