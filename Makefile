@@ -22,7 +22,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help env lock lab chromium postgres check test lessons solutions-outputs bench grade export formgrader clean-data
+.PHONY: help env lock lab chromium postgres check test lessons solutions-outputs bench grade export feedback formgrader clean-data
 
 help:
 	@echo "make lab [PORT=$(PORT)] [LAB_ROOT=$(LAB_ROOT)]  start JupyterLab; open the URL with ?token= it prints (RNNCOURSE_FAST=1 make lab: fast mode)"
@@ -30,10 +30,12 @@ help:
 	@echo "make test     run the whole test suite (unit tests, notebooks, autograder): what CI runs"
 	@echo "make lessons  regenerate lessons/ from solutions/ with nbgrader"
 	@echo "make solutions-outputs  re-execute solutions/ in fast mode and store outputs (for nbval)"
-	@echo "make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0] [DB_URL=<SQLAlchemy URL>]  grade a folder of student notebooks"
-	@echo "make export [OUT=<dir>] [FORMAT=canvas|wide]  grades for the LMS, hand-graded points included"
+	@echo "make grade SUBMISSIONS=<dir|canvas.zip> [OUT=<dir>] [ROSTER=roster.csv] [DUE=<ISO 8601> | DUE_FILE=<toml>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0] [DB_URL=<SQLAlchemy URL>]  grade student notebooks"
+	@echo "make feedback [OUT=<dir>]  rewrite every student's feedback page (hand grades, comments, late penalty) and the class report"
+	@echo "make export [OUT=<dir>] [FORMAT=canvas|wide|long] [ROSTER=roster.csv] [MISSING=empty|zero]  grades for the LMS, hand-graded points included"
 	@echo "make formgrader [OUT=<dir>] [PORT=$(PORT)]  hand-grade free responses of a make grade run in JupyterLab's Formgrader"
 	@echo "make bench [QUICK=1]  measure run times, memory, accuracy and grading speed"
+	@echo "make clean-data  remove the data cache (data/cache); the next run unpacks it again from the installed packages"
 	@echo "make env      install everything make test and make grade need into .venv, without running anything"
 	@echo "make lock     regenerate requirements/*.txt (hashes) from pyproject.toml's pins; needs uv (USE_LOCK=0 makes any install skip the lock)"
 
@@ -109,16 +111,18 @@ lock:
 	done
 
 # `make lab` serves LAB_ROOT (default lessons/). Its nbgrader extensions (Validate, Assignment
-# List, Formgrader) read nbgrader_config.py from LAB_CONFIG (default autograder/, the course
-# config: Validate gets the course's cell time limit, not nbgrader's 30 s). jupyter_server reads
-# the token from JUPYTER_TOKEN when it is set. tests/test_browser.py runs this recipe on a copy.
+# List) read nbgrader_config.py from LAB_CONFIG (default autograder/, the course config:
+# Validate gets the course's cell time limit, not nbgrader's 30 s); autograder/student-lab/
+# turns the instructor's tools (Formgrader, Course List, Create Assignment) off for students.
+# jupyter_server reads the token from JUPYTER_TOKEN when it is set. tests/test_browser.py runs
+# this recipe on a copy.
 LAB_ROOT   ?= lessons
 LAB_CONFIG ?= autograder
 
 lab: $(STAMP)
 	@mkdir -p autograder/.exchange  # nbgrader's Assignment List needs its exchange folder
 	@echo "Starting JupyterLab on http://127.0.0.1:$(PORT)/lab ($(LAB_ROOT) is the root; Ctrl-C stops it). Open the URL with ?token= that JupyterLab prints below."
-	JUPYTER_CONFIG_PATH="$(abspath $(LAB_CONFIG))$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))" \
+	JUPYTER_CONFIG_PATH="$(abspath $(LAB_CONFIG)):$(abspath autograder/student-lab)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))" \
 		$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
 		--ServerApp.root_dir="$(LAB_ROOT)" $(ALLOW_ROOT)
 
@@ -164,22 +168,33 @@ check: $(DEV_STAMP)
 test: $(TEST_STAMP) chromium postgres
 	$(PY) -m pytest tests solutions --nbval --nbval-current-env --durations=25 $(PYTEST_ARGS)
 
-# Grade a folder of submissions: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SANDBOX=0]
+# Grade submissions: make grade SUBMISSIONS=<dir or Canvas zip> [OUT=<dir>] [JOBS=N] [SANDBOX=0]
+# [ROSTER=roster.csv] [DUE=2026-12-15T23:59:00+00:00 | DUE_FILE=<toml>] (default autograder/due.toml)
 # Every kernel runs in bubblewrap; SANDBOX=0 grades without it (each row then says so).
 # Grading runs on Dask: a local cluster of JOBS workers, or SCHEDULER=tcp://host:8786.
 SUBMISSIONS ?=
 SCHEDULER ?=
+ROSTER ?=
+DUE ?=
+DUE_FILE ?=
 OUT ?= grading-output
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 grade: $(TEST_STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0] [DB_URL=<SQLAlchemy URL>]"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<dir|canvas.zip> [OUT=<dir>] [ROSTER=roster.csv] [DUE=<ISO 8601>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0] [DB_URL=<SQLAlchemy URL>]"; exit 2; }
 	$(PY) -m rnncourse.grader "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(filter 0,$(SANDBOX)),--no-sandbox,) \
-		$(if $(SCHEDULER),--scheduler "$(SCHEDULER)",)
+		$(if $(SCHEDULER),--scheduler "$(SCHEDULER)",) $(if $(ROSTER),--roster "$(ROSTER)",) \
+		$(if $(DUE),--due "$(DUE)",) $(if $(DUE_FILE),--due-file "$(DUE_FILE)",)
 
 # Grades for the LMS: make export OUT=<dir> [FORMAT=canvas|wide] (autograded + hand-graded points)
 FORMAT ?= canvas
+MISSING ?= empty
 export: $(TEST_STAMP)
-	$(PY) -m rnncourse.grader.export "$(OUT)" --format $(FORMAT)
+	$(PY) -m rnncourse.grader.export "$(OUT)" --format $(FORMAT) $(if $(ROSTER),--roster "$(ROSTER)",) --missing $(MISSING)
+
+# Rewrite the feedback pages and the class report of a make grade run from its gradebook (after
+# hand grading in formgrader): OUT/feedback/<student_id>.html, OUT/feedback.zip, OUT/report.html.
+feedback: $(TEST_STAMP)
+	$(PY) -m rnncourse.grader.feedback "$(OUT)"
 
 # Formgrader on the results of `make grade` (OUT holds the gradebook, the autograded notebooks
 # and the nbgrader_config.py the grader wrote).

@@ -1,15 +1,22 @@
-"""The student's flow in a real browser: JupyterLab (started by `make lab`) in headless Chromium.
+"""The student's and the instructor's flows in a real browser: JupyterLab and the grader's pages in headless Chromium.
 
 A copy of lessons/ is served (the committed notebooks are never touched) by the very recipe
 students run, `make lab`, with PORT, LAB_ROOT and LAB_CONFIG pointing at the copy. Playwright
 drives Debian's Chromium (/usr/bin/chromium; `make test` installs it as root, otherwise these
 tests are skipped and say why; Playwright never downloads a browser here).
 
-The flow: open lesson 01, paste the reference `rnn_forward` into the first exercise cell, run
-the cells down to its visible test and read the pass line; run an unsolved exercise's test and
-read its hint; press nbgrader's Validate button and read the verdict; open the Assignment List
-and the Formgrader and check the browser console. Each step leaves a screenshot in
-test-artifacts/browser/ (git-ignored).
+The student's flow: open lesson 01, paste the reference `rnn_forward` into the first exercise
+cell, run the cells down to its visible test and read the pass line; run an unsolved exercise's
+test and read its hint; press nbgrader's Validate button and read the verdict; open the
+Assignment List from the Nbgrader menu and check that the lab shows none of the instructor's
+tools (autograder/student-lab/ switches them off): no Formgrader and no Course List in that
+menu, no Create Assignment panel, and 404 for /formgrader.
+
+The instructor's flow: `make formgrader` on a grading folder with a gradebook (no grading run)
+opens the Formgrader from the Nbgrader menu; the browser console is checked there, in the lab
+and in the Formgrader's frame. A student's feedback page and the class report, written by the
+grader on a synthetic grading folder, open as file:// pages in light and dark colour schemes.
+Each step leaves a screenshot in test-artifacts/browser/ (git-ignored), the servers' logs too.
 
 The lab runs in fast mode (RNNCOURSE_FAST=1 in its environment) so that the kernel and
 Validate (which re-executes the whole notebook on the server) finish quickly.
@@ -18,7 +25,9 @@ Validate (which re-executes the whole notebook on the server) finish quickly.
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
+import io
 import json
 import os
 import secrets
@@ -29,12 +38,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rnncourse import course
 from rnncourse.config import child_env
+from rnncourse.grader.class_report import write_report
+from rnncourse.grader.feedback import write_feedback
+from rnncourse.grader.gradebook import write_formgrader_config
+from rnncourse.grader.layout import Layout
 from rnncourse.notebook import cell_source, nbgrader_metadata
 from rnncourse.notebook import grade_id as grade_id_of
 
@@ -115,7 +130,7 @@ def _processes_naming(folder: Path) -> dict[int, bytes]:
     return found
 
 
-class Lab:
+class Server:
     def __init__(self, url: str, token: str, root: Path, log: Path):
         self.url, self.token, self.root, self.log = url, token, root, log
 
@@ -123,39 +138,21 @@ class Lab:
         return f"{self.url}/{path}?token={self.token}"
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory):
-    committed = _tree_digest(course.LESSONS_DIR / LESSON)
-    tmp = tmp_path_factory.mktemp("browser")
-    root = tmp / "lessons"
-    shutil.copytree(course.LESSONS_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+@contextlib.contextmanager
+def _serve(tmp: Path, name: str, make_args: list[str], root: Path, banner: str) -> Iterator[Server]:
+    """Run `make <make_args> PORT=<free port>` (a JupyterLab recipe) and yield once it answers.
 
-    # The lab's nbgrader extensions read this nbgrader_config.py (`make lab LAB_CONFIG=...`): the
-    # course config, with the course root, the gradebook and the exchange moved into the copy.
-    # The formgrader insists that the course root lies inside the lab's root folder.
-    nbgrader_dir = tmp / "nbgrader"
-    exchange = nbgrader_dir / "exchange"
-    nbgrader_dir.mkdir()
-    (nbgrader_dir / "nbgrader_config.py").write_text(
-        "c = get_config()  # noqa: F821\n"
-        f"load_subconfig({str(COURSE_CONFIG)!r})  # noqa: F821\n"
-        f"c.CourseDirectory.root = {str(root)!r}\n"
-        f"c.CourseDirectory.db_url = {'sqlite:///' + str(nbgrader_dir / 'gradebook.db')!r}\n"
-        f"c.Exchange.root = {str(exchange)!r}\n"
-    )
-    # What `nbgrader release_assignment` would leave in the exchange, so that the student's
-    # Assignment List has a released lesson to show.
-    course_id = "rnn-language-modeling-ch2"
-    assert f'course_id = "{course_id}"' in COURSE_CONFIG.read_text()
-    shutil.copytree(root / LESSON, exchange / course_id / "outbound" / LESSON)
-
+    Everything JupyterLab keeps (settings, workspaces, runtime files) goes into ``tmp``; the
+    token comes from JUPYTER_TOKEN. ``banner`` is the recipe's own line, with ``{url}`` in it.
+    Afterwards every process whose command line names ``tmp`` is stopped, by pid, and the log
+    is copied to test-artifacts/browser/<name>.log.
+    """
     # JupyterLab's own state goes into the temp folder too, and it asks nobody about news.
     settings = tmp / "lab-settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
-
     port, token = _free_port(), secrets.token_hex(16)
     env = child_env(
         fast=True,
@@ -168,8 +165,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
     )
     # Kernels draw inline, as in a student's lab (conftest.py sets Agg for pytest itself), and
     # variables of an outer `make test` must not leak into this make.
-    for name in ("MPLBACKEND", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
-        env.pop(name, None)
+    for variable in ("MPLBACKEND", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+        env.pop(variable, None)
     venv = Path(sys.prefix)
     cmd = [
         "make",
@@ -180,12 +177,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
         "-o",
         f"{venv}/.rnncourse-installed",
         f"VENV={venv}",
-        "lab",
+        *make_args,
         f"PORT={port}",
-        f"LAB_ROOT={root}",
-        f"LAB_CONFIG={nbgrader_dir}",
     ]
-    log_path = tmp / "lab.log"
+    log_path = tmp / f"{name}.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
         cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
@@ -195,20 +190,20 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
         deadline = time.monotonic() + 90
         while True:
             if proc.poll() is not None:
-                raise AssertionError(f"make lab exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
+                raise AssertionError(f"make {name} exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
             try:
                 with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
                     break
             except OSError:
                 if time.monotonic() > deadline:
                     raise AssertionError(
-                        f"JupyterLab did not answer in 90 s:\n{log_path.read_text()[-3000:]}"
+                        f"JupyterLab (make {name}) did not answer in 90 s:\n{log_path.read_text()[-3000:]}"
                     ) from None
                 time.sleep(0.5)
         text = log_path.read_text()
-        assert f"Starting JupyterLab on {url}/lab" in text  # the recipe's own line
+        assert banner.format(url=url) in text, text[-3000:]  # the recipe's own line
         assert f"Serving notebooks from local directory: {root}" in text
-        yield Lab(url, token, root, log_path)
+        yield Server(url, token, root, log_path)
     finally:
         # Stop what we started, by pid: the processes whose command line names this temp folder
         # (make, its shell, jupyter-lab, and the kernels, which have sessions of their own).
@@ -230,8 +225,57 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
                 os.kill(pid, signal.SIGKILL)
         log.close()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(log_path, ARTIFACTS / "lab.log")
-        assert _tree_digest(course.LESSONS_DIR / LESSON) == committed, f"lessons/{LESSON} changed"
+        shutil.copy(log_path, ARTIFACTS / f"{name}.log")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory):
+    """`make lab` on a copy of lessons/: the student's lab."""
+    committed = _tree_digest(course.LESSONS_DIR / LESSON)
+    tmp = tmp_path_factory.mktemp("browser")
+    root = tmp / "lessons"
+    shutil.copytree(course.LESSONS_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+
+    # The lab's nbgrader extensions read this nbgrader_config.py (`make lab LAB_CONFIG=...`): the
+    # course config, with the course root, the gradebook and the exchange moved into the copy.
+    nbgrader_dir = tmp / "nbgrader"
+    exchange = nbgrader_dir / "exchange"
+    nbgrader_dir.mkdir()
+    (nbgrader_dir / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"load_subconfig({str(COURSE_CONFIG)!r})  # noqa: F821\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        f"c.CourseDirectory.db_url = {'sqlite:///' + str(nbgrader_dir / 'gradebook.db')!r}\n"
+        f"c.Exchange.root = {str(exchange)!r}\n"
+    )
+    # What `nbgrader release_assignment` would leave in the exchange, so that the student's
+    # Assignment List has a released lesson to show.
+    course_id = "rnn-language-modeling-ch2"
+    assert f'course_id = "{course_id}"' in COURSE_CONFIG.read_text()
+    shutil.copytree(root / LESSON, exchange / course_id / "outbound" / LESSON)
+
+    make_args = ["lab", f"LAB_ROOT={root}", f"LAB_CONFIG={nbgrader_dir}"]
+    with _serve(tmp, "lab", make_args, root, "Starting JupyterLab on {url}/lab") as server:
+        yield server
+    assert _tree_digest(course.LESSONS_DIR / LESSON) == committed, f"lessons/{LESSON} changed"
+
+
+@pytest.fixture(scope="module")
+def formgrader(tmp_path_factory: pytest.TempPathFactory):
+    """`make formgrader OUT=...` on a grading folder that holds only a gradebook and its config."""
+    from nbgrader.api import Gradebook
+
+    tmp = tmp_path_factory.mktemp("formgrader")
+    out = tmp / "out"
+    out.mkdir()
+    db_url = f"sqlite:///{out / 'gradebook.db'}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbgrader's and SQLAlchemy's deprecation warnings
+        with Gradebook(db_url) as gradebook:
+            gradebook.add_assignment(LESSON)
+    write_formgrader_config(out, db_url)
+    with _serve(tmp, "formgrader", ["formgrader", f"OUT={out}"], out, "Formgrader on {url}/lab") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -327,7 +371,7 @@ def test_student_solves_an_exercise_sees_a_hint_and_validates(lab, page):
     wait_kernel_idle(page)
     expected_cells = len(json.loads(notebook.read_text(encoding="utf-8"))["cells"])
     # JupyterLab adds the cells in batches: wait until all of them are there.
-    sync_api.expect(page.locator(f"{NOTEBOOK} .jp-Notebook .jp-Cell")).to_have_count(expected_cells)
+    sync_api.expect(page.locator(f"{NOTEBOOK} .jp-Notebook .jp-Cell")).to_have_count(expected_cells, timeout=60_000)
     assert "raise NotImplementedError()" in cell(page, solution_index).inner_text()
     shot(page, "01-lesson-opened")
 
@@ -389,27 +433,84 @@ def test_student_solves_an_exercise_sees_a_hint_and_validates(lab, page):
     assert console.errors == [], console.errors
 
 
-def test_assignment_list_and_formgrader_load_without_console_errors(lab, page):
+def open_nbgrader_menu(page) -> list[str]:
+    """Open the Nbgrader menu; return the labels of its visible items."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    items = page.locator(".lm-Menu .lm-Menu-item:visible .lm-Menu-itemLabel")
+    items.first.wait_for()
+    return items.all_inner_texts()
+
+
+# The sidebar panel of nbgrader's create-assignment plugin (its id, misspelt by nbgrader 0.9).
+CREATE_ASSIGNMENT = "#nbgrader-create_assignemnt, .lm-TabBar-tab[data-id='nbgrader-create_assignemnt']"
+
+
+def instructor_tools(page, server: Server, menu: list[str]) -> dict[str, object]:
+    """What of nbgrader's instructor tools a lab shows (``menu``: the Nbgrader menu's labels)."""
+    return {
+        "Formgrader in the Nbgrader menu": any("Formgrader" in label for label in menu),
+        "Course List in the Nbgrader menu": any("Course List" in label for label in menu),
+        "Create assignment in the Nbgrader menu": any("create assignment" in label.lower() for label in menu),
+        "Create Assignment panel": page.locator(CREATE_ASSIGNMENT).count() > 0,
+        "GET /formgrader": page.request.get(server.page_url("formgrader")).status,
+    }
+
+
+def test_student_lab_has_the_assignment_list_and_no_instructor_tools(lab, page):
     console = Console(page)
     page.goto(lab.page_url("lab") + "&reset")  # a fresh workspace: no tabs from the other test
     page.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
 
-    # The student's Assignment List (Nbgrader menu) shows the released lesson.
-    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    # The Nbgrader menu: the student's Assignment List, and none of the instructor's entries.
+    menu = open_nbgrader_menu(page)
+    shot(page, "06-student-nbgrader-menu")
+    assert "Assignment List" in menu, menu
+
+    # The Assignment List shows the released lesson.
     page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
     released = page.locator("#released_assignments_list")
     released.locator(".list_item", has_text=LESSON).wait_for()
-    shot(page, "06-assignment-list")
+    page.wait_for_load_state("networkidle")
+    shot(page, "07-assignment-list")
     assert "error" not in released.inner_text().lower()
 
-    # The instructor's Formgrader (Nbgrader menu) opens Manage Assignments in a frame.
-    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-    page.locator(".lm-Menu-itemLabel", has_text="Formgrader").first.click()
+    # autograder/student-lab/ (added by `make lab`) switched the instructor's tools off: no menu
+    # entries, no Create Assignment panel, no Formgrader behind the menu either.
+    # test_formgrader_opens_manage_assignments_without_console_errors sees each of them in the
+    # instructor's lab, so these checks can fail.
+    assert instructor_tools(page, lab, menu) == {
+        "Formgrader in the Nbgrader menu": False,
+        "Course List in the Nbgrader menu": False,
+        "Create assignment in the Nbgrader menu": False,
+        "Create Assignment panel": False,
+        "GET /formgrader": 404,
+    }
+    assert console.errors == [], console.errors
+
+
+def test_formgrader_opens_manage_assignments_without_console_errors(formgrader, page):
+    console = Console(page)
+    page.goto(formgrader.page_url("lab") + "&reset")
+    page.wait_for_selector("#jp-main-dock-panel", timeout=90_000)  # attached once every plugin started
+
+    # The instructor's lab has every tool the student's lab lacks.
+    menu = open_nbgrader_menu(page)
+    shot(page, "08-formgrader-nbgrader-menu")
+    assert instructor_tools(page, formgrader, menu) == {
+        "Formgrader in the Nbgrader menu": True,
+        "Course List in the Nbgrader menu": True,
+        "Create assignment in the Nbgrader menu": True,
+        "Create Assignment panel": True,
+        "GET /formgrader": 200,
+    }
+
+    # The Formgrader (Nbgrader menu) opens Manage Assignments in a frame, with the gradebook's lesson.
+    page.locator(".lm-Menu-item:visible .lm-Menu-itemLabel", has_text="Formgrader").first.click()
     frame = page.frame_locator("iframe[src*='formgrader']")
     frame.locator("h1", has_text="Manage Assignments").wait_for()
-    frame.locator("table").first.wait_for()
+    frame.locator("table").first.locator("tr", has_text=LESSON).first.wait_for()
     page.wait_for_load_state("networkidle")
-    shot(page, "07-formgrader")
+    shot(page, "09-formgrader")
     alerts = frame.locator(".alert-danger, .alert-warning")
     assert alerts.count() == 0, alerts.all_inner_texts()
 
@@ -425,3 +526,97 @@ def test_assignment_list_and_formgrader_load_without_console_errors(lab, page):
         assert any(probe in error for error in console.errors), (probe, console.errors)
     errors = [e for e in console.errors if "rnncourse-console-probe" not in e]
     assert errors == [], errors
+
+
+# ---------------------------------------------------------------------------------------------
+# The grader's pages: a student's feedback page and the class report, as file:// pages
+# ---------------------------------------------------------------------------------------------
+
+# The colours a reader sees: the body's text colour, and its background (body's, else the root
+# element's, else the canvas, i.e. the system colour Canvas under the page's colour scheme).
+COLOURS_JS = """() => {
+  const probe = document.createElement("div");
+  probe.style.cssText = "display: none; background-color: Canvas";
+  document.body.append(probe);
+  const canvas = getComputedStyle(probe).backgroundColor;
+  probe.remove();
+  const painted = [document.body, document.documentElement]
+    .map(element => getComputedStyle(element).backgroundColor)
+    .filter(colour => colour !== "transparent" && !/^rgba\\(.*, 0\\)$/.test(colour));
+  return {text: getComputedStyle(document.body).color, background: painted[0] || canvas};
+}"""
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a CSS ``rgb(...)`` / ``rgba(...)`` colour."""
+    channels = [float(part) / 255 for part in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, other: str) -> float:
+    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def check_static_page(browser, path: Path, name: str) -> dict[str, dict[str, str]]:
+    """Open ``path`` in light and in dark colour scheme; check it; return the colours per scheme.
+
+    Each scheme: a screenshot, no console errors, every image loaded, ``lang="en"``, and text
+    that stands out from its background (WCAG contrast 4.5 or more, which the screenshot's
+    corner pixel, the page background, confirms).
+    """
+    from PIL import Image
+
+    colours = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(viewport={"width": 1200, "height": 900}, color_scheme=scheme)
+        try:
+            page = context.new_page()
+            console = Console(page)
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+            png = page.screenshot(path=str(ARTIFACTS / f"{name}-{scheme}.png"), full_page=True)
+            assert console.errors == [], (scheme, console.errors)
+            images = page.evaluate(
+                "() => [...document.images].map(i => ({src: i.src.slice(0, 60), loaded: i.naturalWidth > 0}))"
+            )
+            assert all(image["loaded"] for image in images), (scheme, images)
+            lang = page.evaluate("() => document.documentElement.lang")
+            assert lang == "en", (scheme, lang)
+            colours[scheme] = page.evaluate(COLOURS_JS) | {"images": str(len(images))}
+            corner = Image.open(io.BytesIO(png)).convert("RGB").getpixel((2, 2))
+            colours[scheme]["corner"] = "rgb({}, {}, {})".format(*corner)
+        finally:
+            context.close()
+        seen = colours[scheme]
+        assert _contrast(seen["text"], seen["background"]) >= 4.5, (scheme, seen)
+        assert _contrast(seen["corner"], seen["background"]) < 1.1, (scheme, seen)  # what was painted
+    # Each scheme really is itself: dark text on a light page, light text on a dark page.
+    assert _luminance(colours["light"]["background"]) > 0.8 > _luminance(colours["light"]["text"]), colours
+    assert _luminance(colours["dark"]["background"]) < 0.1 < _luminance(colours["dark"]["text"]), colours
+    return colours
+
+
+def test_feedback_page_and_class_report_read_well_in_light_and_dark(browser, tmp_path):
+    from test_grader_feedback import build_out  # the synthetic grading folder of the feedback tests
+
+    out = build_out(tmp_path)
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    run.update(
+        started="2026-12-16T09:00:00+00:00",
+        seconds=12.5,
+        jobs=2,
+        notebooks={"alice/01_gradients": {"seconds": 8.25, "worker": "worker-1", "attempts": 1, "status": "graded"}},
+    )
+    write_feedback(out, rows)
+    report = write_report(out, rows, run)
+
+    feedback = check_static_page(browser, Layout(out).feedback("alice"), "10-feedback")
+    assert feedback["light"]["text"] != feedback["dark"]["text"], feedback
+    assert feedback["light"]["background"] != feedback["dark"]["background"], feedback
+
+    colours = check_static_page(browser, report, "11-class-report")
+    assert int(colours["light"]["images"]) >= 1, "the class report shows no histogram"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import subprocess
 import sys
 import warnings
@@ -273,3 +274,39 @@ def test_grades_csv_errors(tmp_path: Path) -> None:
     (tmp_path / "grades.csv").write_text("student,points\nalice,3\n", encoding="utf-8")
     with pytest.raises(ExportError, match="not the grader's results file"):
         export_grades(tmp_path, "wide")
+
+
+def _late_copy(run: Path, tmp_path: Path, policy: dict) -> Path:
+    """The run, with alice's 01 three hours late and the run's late policy in run.json."""
+    out = tmp_path / "late"
+    out.mkdir()
+    (out / "nbgrader_config.py").write_bytes((run / "nbgrader_config.py").read_bytes())
+    rows = _read(run / "grades.csv")
+    header = [*rows[0], "late_seconds"]
+    late = [[*row, "10800" if row[:2] == ["alice", GRADIENTS] else ""] for row in rows[1:]]
+    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *late])
+    (out / "run.json").write_text(json.dumps({"late_policy": policy}), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize(
+    ("policy", "penalty"),
+    [
+        ({"method": "per_hour", "deduction_percent": 10, "cap_percent": 50}, "1.5"),  # 3 started hours x 10 % of 5
+        ({"method": "per_hour", "deduction_percent": 10, "cap_percent": 20}, "1"),  # capped at 20 % of 5
+        ({"method": "zero"}, "4.5"),  # nbgrader's zero: the whole raw score, hand-graded points included
+        ({"method": "none"}, "0"),
+    ],
+)
+def test_the_late_penalty_applies_to_the_points_with_hand_grades(run: Path, tmp_path: Path, policy, penalty) -> None:
+    out = _late_copy(run, tmp_path, policy)
+    rows = _read(export_grades(out, "long", log=lambda _: None))
+    assert rows[0] == ["student_id", "lesson", "raw", "penalty", "final", "possible", "status"]
+    by_key = {(row[0], row[1]): row for row in rows[1:]}
+    final = f"{4.5 - float(penalty):g}"
+    assert by_key["alice", GRADIENTS] == ["alice", GRADIENTS, "4.5", penalty, final, "5", "graded"]
+    assert by_key["dave", GRADIENTS] == ["dave", GRADIENTS, "4", "0", "4", "5", "graded"]  # on time
+    assert by_key[BOB, GRU] == [BOB, GRU, "0", "0", "0", "5", "missing"]
+    wide = _by_column(_read(export_grades(out, "wide", log=lambda _: None)))
+    assert wide[GRADIENTS][0] == final  # alice: the export's points are the final points

@@ -7,11 +7,28 @@ only plain values crossing, :mod:`.values`), one broken notebook never stops the
 input file appears in grades.csv, an interrupted run resumes from its journal (:mod:`.journal`),
 and tampering is neutralised or flagged (:mod:`.prepare`, :mod:`.scan`).
 
-The pipeline (:func:`grade_folder`, in :mod:`.core`): discover and prepare (:mod:`.prepare`,
-:mod:`.demos`, :mod:`.courses`) -> engine (:mod:`.engine`, :mod:`.process`, :mod:`.worker`, :mod:`.harness`)
--> classify (:mod:`.classify`) -> report (:mod:`.gradebook`, :mod:`.reports`, :mod:`.export`).
+The pipeline (:func:`grade_folder`, in :mod:`.core`): take in (:mod:`.intake`, :mod:`.roster`)
+-> discover and prepare (:mod:`.prepare`, :mod:`.demos`, :mod:`.courses`) -> engine (:mod:`.engine`,
+:mod:`.process`, :mod:`.worker`, :mod:`.harness`) -> classify (:mod:`.classify`) -> record
+(:mod:`.gradebook`) -> late (:mod:`.due`) -> report (:mod:`.reports`, :mod:`.feedback`,
+:mod:`.class_report`). After hand grading: :mod:`.feedback` and :mod:`.export` on their own.
 """
 
-from .core import CSV_COLUMNS, STATUSES, Settings, grade_folder, summary_table
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .core import CSV_COLUMNS, STATUSES, Settings, grade_folder, summary_table
 
 __all__ = ["CSV_COLUMNS", "STATUSES", "Settings", "grade_folder", "summary_table"]
+
+
+def __getattr__(name: str) -> Any:
+    """The pipeline's names, imported on first use: ``python -m rnncourse.grader.export`` (or
+    ``.feedback``) then does not load the grading core before its own module."""
+    if name in __all__:
+        from . import core
+
+        return getattr(core, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

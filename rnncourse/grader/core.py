@@ -1,9 +1,11 @@
 """Grade a folder of submissions: sandboxed, on Dask, resumable, and nothing lost.
 
-:func:`grade_folder` reads as one line: **discover** the files, **prepare** each one (rebuild
-it on the release, or take it from the journal when it was graded before), run the jobs on
-the **engine** (:mod:`.engine`, Dask), **classify** each result into a status and a message
-(:mod:`.classify`), and **report** (:mod:`.gradebook`, :mod:`.reports`). The command line is
+:func:`grade_folder` reads as one line: **take in** what the instructor downloaded (a folder,
+nbgrader's ``submitted/`` or exchange, a Canvas zip: :mod:`.intake`), **discover** the files,
+**prepare** each one (rebuild it on the release, or take it from the journal when it was
+graded before), run the jobs on the **engine** (:mod:`.engine`, Dask), **classify** each
+result into a status and a message (:mod:`.classify`), **record** it (:mod:`.gradebook`), apply
+the **late** policy (:mod:`.due`), and **report** (:mod:`.reports`, :mod:`.class_report`). The command line is
 ``python -m rnncourse.grader`` (``make grade``).
 """
 
@@ -24,15 +26,20 @@ from typing import Any
 from ..course import LESSON_IDS, PROJECT_ROOT, SOLUTIONS_DIR
 from ..notebook import nbgrader_metadata
 from . import gradebook
+from .class_report import write_report
 from .classify import MAX_MESSAGE, STATUSES, Outcome, Status, classify, message, row
 from .courses import course_files, course_fingerprint, make_courses, warm_data_cache
 from .demos import skip_demonstrations
+from .due import MARKED_LATE_NOTE, UNKNOWN_TIME_NOTE, DueDates, load_due_dates
 from .engine import Engine, WorkerSpec
+from .feedback import write_feedback
+from .intake import Intake, take_in
 from .jobs import Job, Result
 from .journal import Journal, OutLock
 from .layout import Layout
 from .prepare import Submission, discover, file_digest, load_releases, rebuild
-from .reports import CSV_COLUMNS, summary_table, write_csv, write_details, write_feedback, write_run_json
+from .reports import CSV_COLUMNS, summary_table, write_csv, write_details, write_run_json
+from .roster import load_roster
 from .sandbox import Limits, probe
 
 __all__ = [
@@ -49,6 +56,7 @@ __all__ = [
 ]
 
 NO_SANDBOX_NOTE = "graded without a sandbox"
+SCORED = {Status.GRADED, Status.FLAGGED}  # the rows whose points stand (in the gradebook too)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,9 @@ class Settings:
     file_size_mb: int = Limits.file_size_mb  # largest file a sandboxed kernel may write
     cpu_seconds: int = Limits.cpu_seconds  # CPU time of each process in the sandbox
     tmp_mb: int = Limits.tmp_mb  # size of the sandbox's private /tmp
+    roster: Path | None = None  # roster.csv: student_id,name,lms_user_id,sis_id,section (intake, export)
+    due_file: Path | None = None  # due dates and late policy (default: autograder/due.toml)
+    due: str | None = None  # one ISO 8601 due date for every lesson of the run (replaces the file's dates)
 
     @property
     def limits(self) -> Limits:
@@ -238,6 +249,23 @@ def _record(
     return row(sub, outcome), run
 
 
+# ------------------------------------------------------------------ late
+def _late(rows: list[dict[str, str]], due_dates: DueDates, intake: Intake) -> list[dict[str, str]]:
+    """Each row with its late columns (:mod:`.due`); the raw ``score`` stays what the tests gave."""
+    late = []
+    for each in rows:
+        key = (each["student_id"], each["lesson"])
+        marked = key in intake.late_marked and key not in intake.submitted_at
+        columns = due_dates.columns(each, intake.submitted_at.get(key), marked_late=marked)
+        notes = [each["message"]] if each["message"] else []
+        if marked and due_dates.policy.method != "none":
+            notes.append(MARKED_LATE_NOTE)
+        elif each["lesson"] in due_dates.dates and key not in intake.submitted_at and each["status"] in SCORED:
+            notes.append(UNKNOWN_TIME_NOTE)
+        late.append({**each, **columns, "message": " | ".join(notes)})
+    return late
+
+
 # ------------------------------------------------------------------ the command
 def grade_folder(
     submissions_dir: Path, out_dir: Path, settings: Settings = Settings(), log: Callable[[str], None] = print
@@ -258,10 +286,21 @@ def grade_folder(
 def _grade(
     submissions_dir: Path, out_dir: Path, settings: Settings, log: Callable[[str], None]
 ) -> list[dict[str, str]]:
-    # discover
+    # take in -> discover
     releases = load_releases()
-    subs = discover(submissions_dir, tuple(releases) or LESSON_IDS)
-    db_url = settings.db_url or f"sqlite:///{Layout(out_dir).gradebook}"
+    known = tuple(releases) or LESSON_IDS
+    layout = Layout(out_dir)
+    due_dates = load_due_dates(settings.due_file, settings.due, known)
+    roster = load_roster(settings.roster) if settings.roster else None
+    intake = take_in(submissions_dir, layout.intake, known, roster)
+    students = [entry.student_id for entry in roster.students] if roster else []
+    subs = discover(intake.folder, known, students=students)
+    subs += [
+        Submission("", name, None, Status.INVALID, text) for name, text in intake.unplaced
+    ]  # files the intake could not place: named, with what was expected
+    for sub in subs:
+        sub.notes.extend(intake.notes.get(sub.key, []))
+    db_url = settings.db_url or f"sqlite:///{layout.gradebook}"
     lessons = sorted({s.lesson for s in subs if s.lesson in releases})
     if settings.sandbox and lessons:
         probe(settings.limits)  # raises SandboxUnavailable with the reason and the fix
@@ -270,7 +309,6 @@ def _grade(
         + ("+demos" if settings.run_demos else "")
         + ("" if settings.sandbox else "+nosandbox")
     )
-    layout = Layout(out_dir)
     journal = Journal(layout.journal)
 
     # prepare
@@ -366,12 +404,21 @@ def _grade(
         if sub.status == Status.MISSING and lessons:
             gradebook.remove(db_url, sub.student_id, sub.lesson)
         rows[sub.key] = row(sub, Outcome(sub.status, 0.0, _max_points(releases.get(sub.lesson)), sub.message))
-    ordered = [rows[s.key] for s in subs]
+    ordered = _late([rows[s.key] for s in subs], due_dates, intake)
+    if lessons:
+        gradebook.record_times(
+            db_url,
+            due_dates.dates,
+            {
+                (r["student_id"], r["lesson"]): intake.submitted_at.get((r["student_id"], r["lesson"]))
+                for r in ordered
+                if r["status"] in SCORED
+            },
+        )
     for each in ordered:
         write_details(out_dir, each)
     write_csv(layout.grades_csv, ordered)
     gradebook.write_formgrader_config(out_dir, db_url)
-    write_feedback(out_dir, ordered)
     write_run_json(
         layout.run_json,
         {
@@ -382,9 +429,13 @@ def _grade(
             "cluster": cluster or None,
             "graded_now": len(jobs),
             "from_journal": sum(1 for n in run_notebooks.values() if n.get("from_journal")),
+            "due": {lesson: when.isoformat() for lesson, when in sorted(due_dates.dates.items())},
+            "late_policy": dataclasses.asdict(due_dates.policy),  # what the export applies to hand grades too
             "notebooks": run_notebooks,
         },
     )
+    write_feedback(out_dir, ordered, db_url)
+    write_report(out_dir, ordered, json.loads(layout.run_json.read_text(encoding="utf-8")))
     log(summary_table(ordered))
     if not settings.sandbox:
         log(f"{NO_SANDBOX_NOTE.capitalize()}: student code ran with your rights (--no-sandbox / SANDBOX=0).")

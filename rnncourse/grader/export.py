@@ -2,7 +2,8 @@
 
 Command line::
 
-    python -m rnncourse.grader.export OUT --format canvas|wide [--output FILE] [--db-url URL]
+    python -m rnncourse.grader.export OUT --format canvas|wide|long [--roster roster.csv]
+        [--missing empty|zero] [--output FILE] [--db-url URL]
 
 It reads ``OUT/grades.csv`` (autograded points) and the run's nbgrader gradebook (hand-graded
 points entered in formgrader; its URL is the ``c.CourseDirectory.db_url`` line of
@@ -10,8 +11,10 @@ points entered in formgrader; its URL is the ``c.CourseDirectory.db_url`` line o
 ``OUT/export-<format>.csv``. Nothing is written to grades.csv or to the gradebook.
 
 Points of a (student, lesson) = the autograded score of grades.csv + what graders entered in
-formgrader: the scores of the hand-graded (markdown) cells, corrections of autograded cells
-(manual score minus autograded score) and extra credit. A free response not graded yet counts
+formgrader, minus the late penalty (:mod:`.due`: the run's policy, recorded in run.json, applied
+to that sum with grades.csv's ``late_seconds``). What graders entered: the scores of the
+hand-graded (markdown) cells, corrections of autograded cells (manual score minus autograded
+score) and extra credit. A free response not graded yet counts
 0 (one left blank was scored 0 by nbgrader's autograding and is not pending). Hand-graded
 points are taken only for ``graded`` and ``flagged`` rows (the only ones in the gradebook);
 ``missing``, ``invalid``, ``timeout`` and ``error`` rows count their grades.csv score, i.e. 0.
@@ -25,6 +28,9 @@ ungraded rows) is listed on stderr.
 (``pending``: a free response is not graded yet and counts 0; ``done``; empty: nothing to
 grade by hand), and last ``total``, ``total possible``. Possible points are columns (the same
 on every row), so the file stays a plain table for spreadsheets and pandas.
+
+``long``: one row per student and lesson: ``student_id, lesson, raw, penalty, final, possible,
+status``, for any other LMS or pandas.
 
 ``canvas``: the layout of Canvas's gradebook import, as documented in the Canvas Instructor
 Guide, "How do I import grades in the Gradebook?"
@@ -45,6 +51,12 @@ Canvas could not match); that the Canvas assignments are named exactly like the 
 else rename the header cells to the Canvas names (or ``Name (assignment id)`` as in a Canvas
 export), otherwise Canvas creates new assignments; that their points possible are those of the
 second row; and the notes on stderr (a pending free response is imported as 0).
+
+With ``--roster`` (``student_id,name,lms_user_id,sis_id,section``) the canvas rows carry the
+LMS's own ids instead: ``Student`` = name, ``ID`` = lms_user_id (Canvas then matches by its
+numeric id, the importer's first choice), ``SIS User ID`` = sis_id, ``SIS Login ID`` empty,
+``Section`` = section; every student on the roster gets a row, a lesson without a submission is
+empty (``--missing zero``: 0), and graded students not on the roster are left out with a note.
 """
 
 from __future__ import annotations
@@ -52,6 +64,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import json
 import math
 import re
 import sys
@@ -60,8 +73,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..course import LESSON_IDS
+from .due import LatePolicy
+from .roster import Roster, load_roster
 
-FORMATS = ("canvas", "wide")
+FORMATS = ("canvas", "wide", "long")
+MISSING_CHOICES = ("empty", "zero")  # what a roster student without a row gets in the canvas export
+LONG_COLUMNS = ["student_id", "lesson", "raw", "penalty", "final", "possible", "status"]
 CANVAS_STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 CANVAS_POINTS_POSSIBLE = "    Points Possible"  # as Canvas's own gradebook export writes it
 REQUIRED_COLUMNS = ("student_id", "lesson", "score", "max_score", "status")
@@ -81,10 +98,18 @@ class LessonResult:
     auto_points: float
     hand_points: float = 0.0
     hand_grading: str = ""  # pending | done | "" (nothing to grade by hand)
+    late_seconds: float = 0.0  # grades.csv's late_seconds (0: on time or unknown)
+    penalty: float = 0.0  # the run's late policy applied to the raw points (rnncourse.grader.due)
+
+    @property
+    def raw(self) -> float:
+        """Autograded plus hand-graded points, before any late penalty."""
+        return self.auto_points + self.hand_points
 
     @property
     def points(self) -> float:
-        return self.auto_points + self.hand_points
+        """What the student gets: the raw points minus the late penalty."""
+        return self.raw - self.penalty
 
 
 @dataclass
@@ -125,6 +150,15 @@ def read_grades_csv(out_dir: Path) -> list[dict[str, str]]:
                 f"{path} is not the grader's results file (no column {', '.join(missing)}); run make grade again."
             )
         return list(reader)
+
+
+def late_policy(out_dir: Path) -> LatePolicy:
+    """The late policy the run used (run.json's ``late_policy``; none when the run had none)."""
+    try:
+        recorded = json.loads((out_dir / "run.json").read_text(encoding="utf-8")).get("late_policy") or {}
+        return LatePolicy(**recorded)
+    except (OSError, ValueError, TypeError):
+        return LatePolicy()
 
 
 def gradebook_url(out_dir: Path) -> str:
@@ -246,7 +280,9 @@ def collect(out_dir: Path, db_url: str | None = None) -> GradeTable:
             raise ExportError(
                 f"{out_dir / 'grades.csv'} has two rows for {row['student_id']}/{row['lesson']}; run make grade again."
             )
-        student[row["lesson"]] = LessonResult(status=row["status"], auto_points=score)
+        student[row["lesson"]] = LessonResult(
+            status=row["status"], auto_points=score, late_seconds=float(row.get("late_seconds") or 0)
+        )
         auto_possible[row["lesson"]] = max(auto_possible[row["lesson"]], max_score)
 
     db_url = db_url or gradebook_url(out_dir)
@@ -269,11 +305,12 @@ def collect(out_dir: Path, db_url: str | None = None) -> GradeTable:
     for by_lesson in results.values():  # a lesson the student has no row for counts 0
         for lesson in lessons:
             by_lesson.setdefault(lesson, LessonResult(status="missing", auto_points=0.0))
-    table = GradeTable(
-        lessons=lessons,
-        possible={lesson: auto_possible[lesson] + hand[lesson].possible for lesson in lessons},
-        results=dict(sorted(results.items())),
-    )
+    possible = {lesson: auto_possible[lesson] + hand[lesson].possible for lesson in lessons}
+    policy = late_policy(out_dir)
+    for by_lesson in results.values():  # the penalty of the raw points, hand grades included
+        for lesson, result in by_lesson.items():
+            result.penalty = policy.penalty(result.raw, possible[lesson], result.late_seconds)
+    table = GradeTable(lessons=lessons, possible=possible, results=dict(sorted(results.items())))
     table.notes.extend(_notes(table, pending, absent, ignored, out_dir))
     return table
 
@@ -327,16 +364,52 @@ def wide_rows(table: GradeTable) -> list[list[str]]:
     return rows
 
 
-def canvas_rows(table: GradeTable) -> list[list[str]]:
-    """Canvas's import layout: header, the Points Possible row, one row per student."""
+def canvas_rows(table: GradeTable, roster: Roster | None = None, missing: str = "empty") -> list[list[str]]:
+    """Canvas's import layout: header, the Points Possible row, one row per student.
+
+    With a roster: the LMS's own ids (``ID`` = lms_user_id, ``SIS User ID``, ``Section``) and a
+    row for every student on it; a lesson without a row is ``missing`` (empty or 0).
+    """
     rows = [
         CANVAS_STUDENT_COLUMNS + table.lessons,
         [CANVAS_POINTS_POSSIBLE, "", "", "", ""] + [number(table.possible[lesson]) for lesson in table.lessons],
     ]
+    absent = "" if missing == "empty" else "0"
+    if roster is None:
+        for student_id, by_lesson in table.results.items():
+            rows.append(
+                [student_id, "", "", student_id, ""] + [number(by_lesson[lesson].points) for lesson in table.lessons]
+            )
+        return rows
+    for entry in roster.students:
+        by_lesson = table.results.get(entry.student_id, {})
+        scores = [
+            number(by_lesson[lesson].points)
+            if lesson in by_lesson and by_lesson[lesson].status != "missing"
+            else absent
+            for lesson in table.lessons
+        ]
+        rows.append([entry.name, entry.lms_user_id, entry.sis_id, "", entry.section] + scores)
+    return rows
+
+
+def long_rows(table: GradeTable) -> list[list[str]]:
+    """One row per student and lesson: raw points, late penalty, final points (any LMS, pandas)."""
+    rows = [list(LONG_COLUMNS)]
     for student_id, by_lesson in table.results.items():
-        rows.append(
-            [student_id, "", "", student_id, ""] + [number(by_lesson[lesson].points) for lesson in table.lessons]
-        )
+        for lesson in table.lessons:
+            result = by_lesson[lesson]
+            rows.append(
+                [
+                    student_id,
+                    lesson,
+                    number(result.raw),
+                    number(result.penalty),
+                    number(result.points),
+                    number(table.possible[lesson]),
+                    result.status,
+                ]
+            )
     return rows
 
 
@@ -346,18 +419,40 @@ def export_grades(
     output: Path | None = None,
     *,
     db_url: str | None = None,
+    roster: Path | None = None,
+    missing: str = "empty",
     log: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write the ``fmt`` export (canvas or wide) of the run in ``out_dir``; return its path.
+    """Write the ``fmt`` export (canvas, wide or long) of the run in ``out_dir``; return its path.
 
-    ``output`` defaults to ``OUT/export-<fmt>.csv``; ``db_url`` to the run's gradebook. Notes
-    for the instructor go to ``log`` (default: stderr). Raises :class:`ExportError`.
+    ``output`` defaults to ``OUT/export-<fmt>.csv``; ``db_url`` to the run's gradebook;
+    ``roster`` (canvas only) gives the LMS ids and a row per enrolled student, ``missing`` what
+    a lesson without a submission gets there. Notes for the instructor go to ``log`` (default:
+    stderr). Raises :class:`ExportError`.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+    if missing not in MISSING_CHOICES:
+        raise ExportError(f"unknown --missing {missing!r}: choose one of {', '.join(MISSING_CHOICES)}.")
     out_dir = Path(out_dir)
+    enrolled = None
+    if roster is not None:
+        try:
+            enrolled = load_roster(Path(roster))
+        except ValueError as exc:
+            raise ExportError(str(exc)) from None
     table = collect(out_dir, db_url)
-    rows = canvas_rows(table) if fmt == "canvas" else wide_rows(table)
+    if enrolled is not None:
+        unknown = sorted(set(table.results) - {entry.student_id for entry in enrolled.students})
+        if unknown:
+            table.notes.append(
+                f"{len(unknown)} graded student(s) are not on the roster and are left out of the export: "
+                f"{', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''} (add them to {roster})."
+            )
+    if fmt == "canvas":
+        rows = canvas_rows(table, enrolled, missing)
+    else:
+        rows = wide_rows(table) if fmt == "wide" else long_rows(table)
     output = Path(output) if output is not None else out_dir / f"export-{fmt}.csv"
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".tmp")
@@ -378,8 +473,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--format",
         required=True,
-        metavar="{canvas,wide}",
-        help="canvas: Canvas's gradebook import CSV; wide: one row per student, a column per lesson",
+        metavar="{canvas,wide,long}",
+        help="canvas: Canvas's gradebook import CSV; wide: one row per student, a column per lesson; "
+        "long: one row per student and lesson (raw, penalty, final)",
+    )
+    parser.add_argument(
+        "--roster",
+        type=Path,
+        default=None,
+        help="roster.csv (student_id,name,lms_user_id,sis_id,section): canvas rows get the LMS ids, one per student",
+    )
+    parser.add_argument(
+        "--missing",
+        default="empty",
+        choices=MISSING_CHOICES,
+        help="canvas with --roster: a lesson nobody graded for a student is left empty or 0 (default: empty)",
     )
     parser.add_argument("--output", type=Path, default=None, help="where to write (default: OUT/export-<format>.csv)")
     parser.add_argument(
@@ -387,7 +495,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        path = export_grades(args.out, args.format, args.output, db_url=args.db_url)
+        path = export_grades(
+            args.out, args.format, args.output, db_url=args.db_url, roster=args.roster, missing=args.missing
+        )
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -26,7 +26,7 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"  # the notebooks the grader executed
 c.CourseDirectory.feedback_directory = "nbgrader-feedback"
 c.CourseDirectory.db_url = {db_url!r}
-c.Exchange.root = ".exchange"
+c.Exchange.root = {exchange!r}  # absolute: make formgrader runs from the project root
 '''
 
 
@@ -113,7 +113,78 @@ def remove(db_url: str, student: str, lesson: str) -> None:
 def write_formgrader_config(out_dir: Path, db_url: str) -> None:
     """OUT/nbgrader_config.py: formgrader and nbgrader commands on the grader's results."""
     text = FORMGRADER_CONFIG.format(
-        root=str(out_dir), source=str(PROJECT_ROOT / "solutions"), release=str(PROJECT_ROOT / "lessons"), db_url=db_url
+        root=str(out_dir),
+        source=str(PROJECT_ROOT / "solutions"),
+        release=str(PROJECT_ROOT / "lessons"),
+        db_url=db_url,
+        exchange=str(out_dir / ".exchange"),
     )
     (out_dir / "nbgrader_config.py").write_text(text, encoding="utf-8")
     (out_dir / ".exchange").mkdir(exist_ok=True)
+
+
+def record_times(db_url: str, due_dates: dict[str, Any], submitted: dict[tuple[str, str], Any]) -> None:
+    """Write each lesson's due date and each graded submission's time into the gradebook.
+
+    nbgrader's own columns: ``Assignment.duedate`` and ``SubmittedAssignment.timestamp`` (naive
+    UTC, as nbgrader stores them), so formgrader and ``nbgrader export`` see the same lateness as
+    grades.csv. Called after every run, for notebooks taken from the journal too.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.utils import parse_utc
+
+    with Gradebook(db_url) as gradebook:
+        for lesson in {lesson for (_, lesson) in submitted} | set(due_dates):
+            try:
+                gradebook.find_assignment(lesson).duedate = parse_utc(due_dates.get(lesson))
+            except MissingEntry:
+                continue
+        for (student, lesson), when in submitted.items():
+            try:
+                gradebook.find_submission(lesson, student).timestamp = parse_utc(when)
+            except MissingEntry:
+                continue  # not scored (invalid, timeout, ...): nbgrader has no submission for it
+        gradebook.db.commit()
+
+
+def hand_feedback(db_url: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """What graders entered in formgrader, per (student, lesson): each cell's points and comment.
+
+    Only cells with something to show: a hand-graded (markdown) cell, an autograded cell whose
+    score was corrected by hand, extra credit, or a comment. Read only; used by the feedback pages.
+    """
+    from nbgrader.api import Gradebook
+
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    with Gradebook(db_url, course_id="") as gradebook:
+        for assignment in gradebook.assignments:
+            for submission in gradebook.assignment_submissions(assignment.name):
+                cells: dict[str, dict[str, Any]] = {}
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        corrected = grade.cell_type == "code" and grade.manual_score is not None
+                        if grade.cell_type == "markdown" or corrected or grade.extra_credit:
+                            score = grade.manual_score if grade.manual_score is not None else grade.auto_score
+                            cells[grade.name] = {
+                                "name": grade.name,
+                                "score": score,  # None: not graded yet
+                                "max_score": float(grade.max_score),
+                                "extra_credit": float(grade.extra_credit or 0.0),
+                                "by_hand": grade.manual_score is not None,
+                                "comment": "",
+                            }
+                    for comment in notebook.comments:
+                        if comment.manual_comment:
+                            cells.setdefault(
+                                comment.name,
+                                {
+                                    "name": comment.name,
+                                    "score": None,
+                                    "max_score": 0.0,
+                                    "extra_credit": 0.0,
+                                    "by_hand": False,
+                                },
+                            )["comment"] = comment.manual_comment
+                if cells:
+                    found[(submission.student.id, assignment.name)] = sorted(cells.values(), key=lambda c: c["name"])
+    return found

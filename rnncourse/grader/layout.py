@@ -8,8 +8,11 @@
     OUT/gradebook.db                            nbgrader's gradebook, unless DB_URL (gradebook)
     OUT/nbgrader_config.py                      Formgrader's config (gradebook)
     OUT/autograded/<student>/<lesson>/<lesson>.ipynb   what was executed, outputs included
-    OUT/feedback/<student>.html                 the student's page (reports)
+    OUT/feedback/<student>.html                 the student's page (feedback)
+    OUT/feedback.zip                            every page, to hand back (feedback)
+    OUT/report.html                             the class report (class_report)
     OUT/details/<student>/<lesson>.txt          a row's full message when the row shows less
+    OUT/intake/<student>/<lesson>/<lesson>.ipynb   notebooks taken out of a Canvas zip or an exchange (intake)
     OUT/.work/                                  the private courses of one run (removed after it)
 """
 
@@ -47,12 +50,24 @@ class Layout:
         return self.out / "gradebook.db"
 
     @property
+    def intake(self) -> Path:
+        return self.out / "intake"
+
+    @property
     def work(self) -> Path:
         return self.out / ".work"
 
     @property
     def feedback_folder(self) -> Path:
         return self.out / "feedback"
+
+    @property
+    def feedback_zip(self) -> Path:
+        return self.out / "feedback.zip"
+
+    @property
+    def report(self) -> Path:
+        return self.out / "report.html"
 
     def autograded(self, student: str, lesson: str) -> Path:
         return notebook_in(self.out / "autograded", student, lesson)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from ..course import LESSON_IDS, lesson_path
 from ..notebook import cell_source, grade_id, nbgrader_metadata
 from .outcome import Status
 from .scan import Finding, scan_source
+
+NBGRADER_SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # nbgrader submit/collect write them
 
 
 @dataclass
@@ -40,13 +43,17 @@ class Submission:
         return (self.student_id, self.lesson)
 
 
-def discover(submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS) -> list[Submission]:
+def discover(
+    submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS, students: Iterable[str] = ()
+) -> list[Submission]:
     """Every file under ``submissions_dir`` becomes (part of) a row.
 
     Layouts: ``<dir>/<student>/<lesson>/<lesson>.ipynb`` (nbgrader) and
-    ``<dir>/<student>/<lesson>.ipynb`` (flat). Anything else is ``invalid`` with a message
-    saying what was expected. When a student has a lesson in both layouts, the nbgrader one
-    is graded and the other is named in the message.
+    ``<dir>/<student>/<lesson>.ipynb`` (flat). nbgrader's ``timestamp.txt`` and
+    ``submission_secret.txt`` beside a notebook in the nbgrader layout are not rows (intake reads
+    the time). Anything else is ``invalid`` with a message saying what was expected. When a
+    student has a lesson in both layouts, the nbgrader one is graded and the other is named in
+    the message. ``students`` (the roster's ids) get ``missing`` rows too when they submitted nothing.
     """
     submissions_dir = Path(submissions_dir)
     if not submissions_dir.is_dir():
@@ -71,6 +78,8 @@ def discover(submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS) -> li
             )
             continue
         student = parts[0]
+        if len(parts) == 3 and parts[1] in lessons and parts[2] in NBGRADER_SUBMISSION_FILES:
+            continue  # nbgrader collect's own files beside the notebook (SUBMISSIONS=submitted/)
         lesson = None
         layout = ""
         if len(parts) == 2 and path.suffix == ".ipynb" and path.stem in lessons:
@@ -103,9 +112,9 @@ def discover(submissions_dir: Path, lessons: tuple[str, ...] = LESSON_IDS) -> li
         else:
             rows[key] = Submission(student, lesson, path)
     # A student missing a lesson that somebody submitted gets a `missing` row.
-    students = sorted({s.student_id for s in [*rows.values(), *extra] if s.student_id})
+    everyone = sorted({s.student_id for s in [*rows.values(), *extra] if s.student_id} | set(students))
     submitted_lessons = sorted({lesson for (_, lesson) in rows})
-    for student in students:
+    for student in everyone:
         for lesson in submitted_lessons:
             if (student, lesson) not in rows:
                 rows[(student, lesson)] = Submission(

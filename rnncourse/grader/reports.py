@@ -12,9 +12,11 @@ from typing import Any
 from ..course import LESSON_IDS
 from ..notebook import cell_source, nbgrader_metadata
 from .classify import STATUSES
+from .due import LATE_COLUMNS
 from .layout import Layout
 
-CSV_COLUMNS = ["student_id", "lesson", "score", "max_score", "status", "message"]
+# score: what the tests gave; final_score: after the late penalty (rnncourse.grader.due)
+CSV_COLUMNS = ["student_id", "lesson", "score", "max_score", "status", "message", *LATE_COLUMNS]
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
@@ -71,40 +73,6 @@ def _test_results(notebook: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return tests
-
-
-def feedback_html(student: str, rows: list[dict[str, str]], notebooks: dict[str, Path]) -> str:
-    """One student's page: scores, messages, and each test cell's result (rendered with Jinja2)."""
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("rnncourse.grader", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    lessons = [
-        {"name": lesson, "tests": _test_results(json.loads(path.read_text(encoding="utf-8")))}
-        for lesson, path in sorted(notebooks.items())
-    ]
-    shown = [{**row, "text": row.get("_details") or row["message"]} for row in rows]
-    return environment.get_template("feedback.html.j2").render(student=student, rows=shown, lessons=lessons)
-
-
-def write_feedback(out_dir: Path, rows: list[dict[str, str]]) -> None:
-    layout = Layout(out_dir)
-    layout.feedback_folder.mkdir(exist_ok=True)
-    by_student: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        if row["student_id"]:
-            by_student.setdefault(row["student_id"], []).append(row)
-    for student, student_rows in by_student.items():
-        notebooks = {}
-        for row in student_rows:
-            path = layout.autograded(student, row["lesson"])
-            if row["status"] in {"graded", "flagged"} and path.exists():
-                notebooks[row["lesson"]] = path
-        layout.feedback(student).write_text(feedback_html(student, student_rows, notebooks), encoding="utf-8")
 
 
 def summary_table(rows: list[dict[str, str]]) -> str:
