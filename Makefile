@@ -69,8 +69,9 @@ install = @echo "requirements/*.txt lock Linux x86_64 only: installing pyproject
 	$(PIP) -e ".$(if $(2),[$(2)])"
 endif
 
+# The interpreter that builds (or built) .venv must suit the locks: one line says what to do if not.
 define venv
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; found " + sys.version.split()[0] + ". Run e.g. make test PYTHON=python3.11")'
+	@$(if $(wildcard $(PY)),$(PY),$(PYTHON)) requirements/check_python.py $(USE_LOCK) $(or $(firstword $(MAKECMDGOALS)),lab)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 endef
 

@@ -225,3 +225,27 @@ def test_lab_modules_import_no_grader_package():
     loaded_names = {_name(d) for d in loaded.split()}
     assert "numpy" in loaded_names  # the probe sees third-party packages at all
     assert sorted(loaded_names & not_in_lab) == []
+
+
+def test_a_python_the_locks_do_not_fit_gets_one_sentence():
+    """requirements/check_python.py: what make says before installing with the wrong Python."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_python", ROOT / "requirements" / "check_python.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.problem((3, 11, 7), True, "lab") is None
+    assert module.problem((3, 12, 3), False, "lab") is None  # no lock: pyproject.toml's pins
+    newer = module.problem((3, 12, 3), True, "test")
+    assert newer.startswith(
+        "requirements/*.txt lock CPython 3.11 and this is 3.12.3: run e.g. make test PYTHON=python3.11"
+    )
+    assert "make test USE_LOCK=0" in newer and "\n" not in newer
+    assert module.problem((3, 10, 1), True, "lab") == (
+        "Python 3.11 is needed and this is 3.10.1: run e.g. make lab PYTHON=python3.11"
+    )
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "requirements" / "check_python.py"), "1", "lab"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and proc.stderr == ""  # this interpreter builds the environment
