@@ -72,7 +72,7 @@ def _problems(source: str, filename: str) -> list[str]:
 
 def test_no_hint_in_the_checks_quotes_an_input():
     problems = []
-    for path in sorted(CHECKS_DIR.glob("*.py")):
+    for path in sorted(CHECKS_DIR.rglob("*.py")):
         problems += _problems(path.read_text(encoding="utf-8"), path.name)
     assert not problems, (
         "A hidden test shows its check's hint, so a hint must not quote the check's inputs: move the "

@@ -33,6 +33,12 @@ from .gradients import (
     check_rnn_forward,
     check_scale_to_spectral_radius,
 )
+from .l05_language_model import (
+    check_bigram_perplexity,
+    check_make_windows,
+    check_next_word_distribution,
+    check_sequence_perplexity,
+)
 from .sentiment import (
     DIAGNOSIS_CHOICES,
     check_best_epoch,
@@ -48,6 +54,10 @@ from .sentiment import (
 
 __all__ = [
     "CheckFailure",
+    "check_bigram_perplexity",
+    "check_make_windows",
+    "check_next_word_distribution",
+    "check_sequence_perplexity",
     "PASS_HIDDEN",
     "PASS_VISIBLE",
     "check_rnn_backward",

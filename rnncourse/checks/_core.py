@@ -199,13 +199,19 @@ def as_tuple(value: Any, *, name: str, labels: Sequence[str], items: str) -> tup
     return tuple(value)
 
 
-def as_float(value: Any, *, name: str) -> float:
-    """Convert a student's scalar result to a Python float, strictly."""
+def as_scalar(value: Any, *, name: str) -> float:
+    """A student's single number as a Python float, which may be inf or NaN (the check names why)."""
     __tracebackhide__ = True
     arr = as_array(value, name=name)
     if arr.size != 1:
         fail(f"{name} returned {arr.size} numbers (shape {arr.shape}); expected a single number.")
-    out = float(arr.reshape(()))
+    return float(arr.reshape(()))
+
+
+def as_float(value: Any, *, name: str) -> float:
+    """Convert a student's scalar result to a Python float, strictly (finite)."""
+    __tracebackhide__ = True
+    out = as_scalar(value, name=name)
     if not math.isfinite(out):
         fail(f"{name} returned {out}; expected a finite number.")
     return out
