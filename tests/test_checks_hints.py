@@ -24,7 +24,7 @@ SAFE_NAMES = {
     "per_token": "the name of a size ('vocab_size' or 'embedding_dim')",
     "close": "one of the fixed DIAGNOSIS_CHOICES, the closest to the student's own answer",
     "layer": "a layer of the student's own model",
-    "_kind": "the class name of a layer of the student's own model",
+    "layer_kind": "the class name of a layer of the student's own model",
     "wrong": "which of the fixed BACKWARD_KEYS differ from the expected gradients",
 }
 

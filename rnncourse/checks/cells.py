@@ -26,6 +26,7 @@ from ._core import (
     fail,
     report_pass,
 )
+from ._keras import model_layers
 
 LSTM_GATES = ("i", "f", "c", "o")  # Keras's order of the four blocks of an LSTM's weights
 GRU_GATES = ("z", "r", "h")  # Keras's order of the three blocks of a GRU's weights
@@ -511,12 +512,6 @@ def check_param_counts(
 GRU_UNITS, LSTM_UNITS = 128, 64  # the slide's stack
 
 
-def _layers_in_order(model: Any) -> list[Any]:
-    import keras
-
-    return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-
-
 def check_stacked_model(
     build_stacked_model: Callable[..., Any], *, seq_len: int = 20, num_features: int = 8, visible: bool = True
 ) -> None:
@@ -550,7 +545,7 @@ def check_stacked_model(
         fail(
             f"{name} returned a {type(model).__name__}; expected a keras.Model.", hint="return keras.Sequential([...])."
         )
-    layers = _layers_in_order(model)
+    layers = model_layers(model)
     kinds = [type(layer).__name__ for layer in layers]
     recurrent = [layer for layer in layers if isinstance(layer, keras.layers.RNN)]
     recurrent_kinds = [type(layer).__name__ for layer in recurrent]

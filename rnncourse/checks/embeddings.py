@@ -34,6 +34,7 @@ from ._core import (
     fail,
     report_pass,
 )
+from ._keras import model_layers
 
 BYTES_PER_FLOAT32 = 4
 _SIM_TOL = 1e-5  # the reference ranks in float32; a student may compute in float64
@@ -1061,19 +1062,6 @@ def check_filter_glove(
 
 
 # ----------------------------------------------------------------------------- 5. the classifier
-def _layers(model: Any) -> list[Any]:
-    """Every layer of a model, nested models flattened, in order."""
-    import keras
-
-    out = []
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            out.extend(_layers(layer))
-        else:
-            out.append(layer)
-    return out
-
-
 def _check_one_classifier(
     build_classifier: Callable[..., Any],
     *,
@@ -1118,7 +1106,7 @@ def _check_one_classifier(
             f"the model failed on a batch of word indices of shape (3, {maxlen}): {type(exc).__name__}: {first}",
             hint="start with keras.Input(shape=(maxlen,)) and an Embedding(num_words, embedding_dim).",
         )
-    layers = _layers(model)
+    layers = model_layers(model, flatten=True)
     embeddings = [layer for layer in layers if isinstance(layer, keras.layers.Embedding)]
     if len(embeddings) != 1:
         fail(

@@ -27,6 +27,7 @@ from ._core import (
     fail,
     report_pass,
 )
+from ._keras import describe, layer_kind, layers_of, model_layers
 
 # --------------------------------------------------------------------------------------
 # Shared helpers
@@ -115,32 +116,13 @@ def _expect_model(model: Any, name: str) -> None:
             f"{name} returned a {type(model).__name__}; expected a keras.Model.",
             hint="return keras.Sequential([...]) or a functional keras.Model.",
         )
-    bad = [layer.name for layer in _body(model) if " " in layer.name]
+    bad = [layer.name for layer in model_layers(model) if " " in layer.name]
     if bad:
         fail(
             f"{name}: the layer name {bad[0]!r} contains a space. Keras 3 accepts it when the "
             f"model is built but fails as soon as it trains ('not a valid scope name').",
             hint="use names without spaces, e.g. name='first_lstm', or leave name= out.",
         )
-
-
-def _body(model: Any) -> list[Any]:
-    """The model's layers without the InputLayer (functional models list it, Sequential ones do not)."""
-    import keras
-
-    return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-
-
-def _layers_of(model: Any, *kinds: type) -> list[Any]:
-    return [layer for layer in _body(model) if isinstance(layer, kinds)]
-
-
-def _kind(layer: Any) -> str:
-    return type(layer).__name__
-
-
-def _describe(model: Any) -> str:
-    return " -> ".join(_kind(layer) for layer in _body(model))
 
 
 def _token_batch(seed: int, batch: int, steps: int, num_words: int) -> tuple[np.ndarray, np.ndarray]:
@@ -174,7 +156,7 @@ def _expect_probability_output(model: Any, x: np.ndarray, name: str) -> np.ndarr
     __tracebackhide__ = True
     out = _run_model(model, x, name)
     batch = x.shape[0]
-    last = _body(model)[-1]
+    last = model_layers(model)[-1]
     activation = activation_name(last)
     units = getattr(last, "units", None)
     if activation == "softmax" and units == 1:
@@ -250,17 +232,17 @@ def _expect_embedding(model: Any, name: str, num_words: int, embedding_dim: int)
     __tracebackhide__ = True
     import keras
 
-    embeddings = _layers_of(model, keras.layers.Embedding)
+    embeddings = layers_of(model, keras.layers.Embedding)
     if not embeddings:
         fail(
-            f"{name}: the model has no Embedding layer (layers: {_describe(model)}).",
+            f"{name}: the model has no Embedding layer (layers: {describe(model)}).",
             hint="without an embedding the network reads word indices as magnitudes (word 5,000 "
             "'is bigger' than word 50); start with keras.layers.Embedding(num_words, embedding_dim).",
         )
     emb = embeddings[0]
-    if _body(model)[0] is not emb:
+    if model_layers(model)[0] is not emb:
         fail(
-            f"{name}: the first layer is {_kind(_body(model)[0])}; expected the Embedding.",
+            f"{name}: the first layer is {layer_kind(model_layers(model)[0])}; expected the Embedding.",
             hint="the embedding turns each word index into a vector; everything else reads vectors.",
         )
     if emb.input_dim != num_words:
@@ -296,30 +278,30 @@ def _expect_recurrent_stack(model: Any, name: str, kinds: Sequence[type[Any]], n
     __tracebackhide__ = True
     import keras
 
-    recurrent = _layers_of(model, keras.layers.RNN)
+    recurrent = layers_of(model, keras.layers.RNN)
     wanted = " -> ".join(kind.__name__ for kind in kinds)
     if len(recurrent) != len(kinds):
         fail(
             f"{name}: the model has {len(recurrent)} recurrent layer(s); expected {len(kinds)} "
-            f"({wanted}). Layers: {_describe(model)}."
+            f"({wanted}). Layers: {describe(model)}."
         )
     for index, (layer, kind) in enumerate(zip(recurrent, kinds)):
         if type(layer) is not kind:
-            fail(f"{name}: recurrent layer {index + 1} is a {_kind(layer)}; expected {kind.__name__} ({wanted}).")
+            fail(f"{name}: recurrent layer {index + 1} is a {layer_kind(layer)}; expected {kind.__name__} ({wanted}).")
         if layer.units != num_units:
             fail(
-                f"{name}: recurrent layer {index + 1} ({_kind(layer)}) has {layer.units} units; "
+                f"{name}: recurrent layer {index + 1} ({layer_kind(layer)}) has {layer.units} units; "
                 f"expected num_units = {num_units}."
             )
         last = index == len(kinds) - 1
         if not last and not layer.return_sequences:
             fail(
-                f"{name}: recurrent layer {index + 1} ({_kind(layer)}) returns only its last state.",
+                f"{name}: recurrent layer {index + 1} ({layer_kind(layer)}) returns only its last state.",
                 hint="a recurrent layer that feeds another one needs return_sequences=True.",
             )
         if last and layer.return_sequences:
             fail(
-                f"{name}: the last recurrent layer ({_kind(layer)}) has return_sequences=True.",
+                f"{name}: the last recurrent layer ({layer_kind(layer)}) has return_sequences=True.",
                 hint="the classifier reads only the final state: keep return_sequences=False.",
             )
     return recurrent
@@ -331,7 +313,7 @@ def _expect_params(model: Any, reference: Any, name: str) -> None:
     if got != want:
         fail(
             f"{name}: the model has {got:,} parameters; the specified model has {want:,}.\n"
-            f"Your layers:      {_describe(model)}\nSpecified layers: {_describe(reference)}",
+            f"Your layers:      {describe(model)}\nSpecified layers: {describe(reference)}",
             hint="compare the layer sizes with the exercise text (units, embedding size, extra layers).",
         )
 
@@ -632,11 +614,11 @@ def check_dropout_classifier(
                 f"{name}: the LSTM has {attribute}={value:g}; expected dropout_rate = {dropout_rate:g} (it {what}).",
                 hint="keras.layers.LSTM(num_units, dropout=dropout_rate, recurrent_dropout=dropout_rate).",
             )
-    body = _body(model)
+    body = model_layers(model)
     after = [layer for layer in body[body.index(lstm) + 1 :] if isinstance(layer, keras.layers.Dropout)]
     if not after:
         fail(
-            f"{name}: there is no Dropout layer after the LSTM (layers: {_describe(model)}).",
+            f"{name}: there is no Dropout layer after the LSTM (layers: {describe(model)}).",
             hint="add keras.layers.Dropout(dropout_rate) between the LSTM and the Dense layer.",
         )
     if not np.isclose(float(after[0].rate), dropout_rate):
@@ -1243,16 +1225,16 @@ def check_conv_lstm(
     model = _call_builder(build_conv_lstm, matrix.copy(), filters, kernel_size, pool_size, num_units, name=name)
     _expect_model(model, name)
     _expect_pretrained_embedding(model, name, matrix, trainable=True)
-    convs = _layers_of(model, keras.layers.Conv1D)
-    pools = _layers_of(model, keras.layers.MaxPooling1D)
+    convs = layers_of(model, keras.layers.Conv1D)
+    pools = layers_of(model, keras.layers.MaxPooling1D)
     if not convs:
         fail(
-            f"{name}: the model has no Conv1D layer (layers: {_describe(model)}).",
+            f"{name}: the model has no Conv1D layer (layers: {describe(model)}).",
             hint="after the embedding: keras.layers.Conv1D(filters, kernel_size, activation='relu').",
         )
     if not pools:
         fail(
-            f"{name}: the model has no MaxPooling1D layer (layers: {_describe(model)}).",
+            f"{name}: the model has no MaxPooling1D layer (layers: {describe(model)}).",
             hint="after the convolution: keras.layers.MaxPooling1D(pool_size); it is what shortens "
             "the sequence the LSTM has to read.",
         )
@@ -1277,10 +1259,10 @@ def check_conv_lstm(
     if tuple(pool.pool_size) != (pool_size,):
         fail(f"{name}: the MaxPooling1D has pool_size={tuple(pool.pool_size)}; expected ({pool_size},).")
     (lstm,) = _expect_recurrent_stack(model, name, [keras.layers.LSTM], num_units)
-    order = [_body(model).index(layer) for layer in (conv, pool, lstm)]
+    order = [model_layers(model).index(layer) for layer in (conv, pool, lstm)]
     if order != sorted(order):
         fail(
-            f"{name}: the layers are in the order {_describe(model)}; expected Embedding -> Conv1D "
+            f"{name}: the layers are in the order {describe(model)}; expected Embedding -> Conv1D "
             f"-> MaxPooling1D -> LSTM -> Dense.",
             hint="convolve and pool the word vectors first; the LSTM then reads the shorter sequence.",
         )
@@ -1340,9 +1322,10 @@ def check_example_model(
     for layer in (lstm, gru):
         if not np.isclose(float(layer.dropout), recurrent_dropout):
             fail(
-                f"{name}: the {_kind(layer)} has dropout={float(layer.dropout):g}; the slide's is "
+                f"{name}: the {layer_kind(layer)} has dropout={float(layer.dropout):g}; the slide's is "
                 f"recurrent_dropout = {recurrent_dropout:g}.",
-                hint=f"pass dropout=recurrent_dropout to the {_kind(layer)} (the Dropout layers use dense_dropout).",
+                hint=f"pass dropout=recurrent_dropout to the {layer_kind(layer)} "
+                "(the Dropout layers use dense_dropout).",
             )
     expected = [
         keras.layers.Embedding,
@@ -1355,14 +1338,14 @@ def check_example_model(
         keras.layers.Dense,
         keras.layers.Dense,
     ]
-    got_kinds = [type(layer) for layer in _body(model)]
+    got_kinds = [type(layer) for layer in model_layers(model)]
     if got_kinds != expected:
         fail(
-            f"{name}: the layers are {_describe(model)}; the slide has "
+            f"{name}: the layers are {describe(model)}; the slide has "
             f"{' -> '.join(kind.__name__ for kind in expected)}.",
             hint="follow the slide's model.add calls in order: Dense2, then Dropout, then Dense3.",
         )
-    dense_units = [layer.units for layer in _layers_of(model, keras.layers.Dense)]
+    dense_units = [layer.units for layer in layers_of(model, keras.layers.Dense)]
     want_units = [embedding_dim, num_units, num_units // 2, 1]
     if dense_units != want_units:
         fail(
@@ -1370,7 +1353,7 @@ def check_example_model(
             hint="Dense1 has wordvec_dim units (the embedding's width, embedding_matrix.shape[1]); "
             "Dense2 num_units, Dense3 num_units // 2.",
         )
-    activations = [activation_name(layer) for layer in _layers_of(model, keras.layers.Dense)]
+    activations = [activation_name(layer) for layer in layers_of(model, keras.layers.Dense)]
     if activations[0] != "relu":
         fail(f"{name}: Dense1 uses the activation {activations[0]}; the slide's is relu.")
     if activations[1:3] != ["linear", "linear"]:
@@ -1378,7 +1361,7 @@ def check_example_model(
             f"{name}: Dense2 and Dense3 use the activations {activations[1:3]}; on the slide they have none (linear).",
             hint="Dense(num_units) without an activation argument, as the slide writes it.",
         )
-    rates = [float(layer.rate) for layer in _layers_of(model, keras.layers.Dropout)]
+    rates = [float(layer.rate) for layer in layers_of(model, keras.layers.Dropout)]
     if not np.allclose(rates, dense_dropout):
         fail(f"{name}: the Dropout layers have rates {rates}; expected dense_dropout = {dense_dropout:g} for both.")
     x, y = _token_batch(seed, 16, 8, num_words)
@@ -1503,7 +1486,7 @@ def check_ngram_baseline(
     last = model.layers[-1]
     if not isinstance(last, keras.layers.Dense) or last.units != 1 or activation_name(last) != "sigmoid":
         fail(
-            f"{name}'s model ends in {_kind(last)}; expected Dense(1, activation='sigmoid').",
+            f"{name}'s model ends in {layer_kind(last)}; expected Dense(1, activation='sigmoid').",
             hint="one probability of 'positive' per review.",
         )
     claimed = as_float(accuracy, name=f"{name}'s test accuracy")
