@@ -26,7 +26,7 @@ from rnncourse.language_model import lm_corpus, perplexity, unigram_nll
 def main(argv: list[str]) -> None:
     num_train, num_valid, vocab, units, emb, batch, window, epochs = [int(a) for a in argv]
     t0 = time.time()
-    corpus = lm_corpus(num_train, num_valid, vocab)
+    corpus = lm_corpus(num_train, num_valid, 0, vocab)  # no test part: this script chooses
     print(
         f"corpus {time.time() - t0:.1f}s, train tokens {len(corpus.train)}, held-out {len(corpus.valid)}, "
         f"[UNK] share {corpus.unk_rate:.3f}",

@@ -33,11 +33,12 @@ TARGETS = {  # lesson -> (full seconds, fast seconds)
     "02_gru_lstm": (120, 20),
     "03_embeddings": (120, 20),
     "04_sentiment": (240, 45),
+    "05_language_model": (180, 30),  # issue #25's budget: three epochs over 480k tokens with a 5,000-word softmax
 }
 MEMORY_TARGET_GB = 2.5
 GRADING_TARGET_S = 30.0  # per full-course submission at JOBS=2
 SANDBOX_TARGET_RATIO = 1.10  # grading with the sandbox costs at most 10% more wall time
-SECTIONS = ("lessons", "data", "grading", "engine", "variants", "tuning")
+SECTIONS = ("lessons", "data", "grading", "engine", "variants", "tuning", "language_model")
 
 RUN_NOTEBOOK = r"""
 import json, os, resource, sys, time
@@ -426,16 +427,16 @@ def bench_variants(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
 def print_table(results: dict) -> None:
     m = results["machine"]
     print(f"\nMachine: {m.get('cpu')} · {m.get('cores')} cores · TF {m.get('tensorflow')} · {m.get('date')}")
-    print(f"\n{'lesson':<15}{'mode':<6}{'wall s (median [min-max])':>30}{'peak GB':>9}{'target s':>10}  ok")
+    print(f"\n{'lesson':<18}{'mode':<6}{'wall s (median [min-max])':>30}{'peak GB':>9}{'target s':>10}  ok")
     for lesson, modes in results["lessons"].items():
         for mode, r in modes.items():
             if "error" in r:
-                print(f"{lesson:<15}{mode:<6}  failed: {r['error'][:80]}")
+                print(f"{lesson:<18}{mode:<6}  failed: {r['error'][:80]}")
                 continue
             w = r["wall_s"]
             span = f"{w['median']:.1f} [{w['min']:.1f}-{w['max']:.1f}] x{w['runs']}"
             print(
-                f"{lesson:<15}{mode:<6}{span:>30}{r['peak_rss_gb']:>9.2f}{r['target_s']:>10}  "
+                f"{lesson:<18}{mode:<6}{span:>30}{r['peak_rss_gb']:>9.2f}{r['target_s']:>10}  "
                 f"{'yes' if r['meets_target'] else 'NO'}"
             )
     d = results.get("data", {})
@@ -513,6 +514,38 @@ def print_table(results: dict) -> None:
                 f"  bag of bigrams over the same seeds: {ngram['median']:.3f} [{ngram['min']:.3f}-{ngram['max']:.3f}]"
             )
         print("  anchors: " + "; ".join(f"{k} {val}" for k, val in v["anchors"].items()))
+
+
+def bench_language_model(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
+    """Lesson 05's GRU language model over ``seeds`` and its count baselines, in a fresh full-mode process."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.language_model", *map(str, seeds)],
+        cwd=ROOT,
+        env=child_env(fast=False),
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def print_language_model(results: dict) -> None:
+    r = results.get("lesson05_language_model")
+    if not r:
+        return
+    if "error" in r:
+        print(f"\nLesson 05 language model: failed: {r['error'][:120]}")
+        return
+    g, gap, fit = r["gru_test"], r["gru_minus_bigram_test"], r["fit_seconds"]
+    sd = f" ± {gap['sd']:.1f}" if gap["sd"] is not None else ""
+    print(
+        f"\nLesson 05 language model (full mode, test perplexity): unigram {r['unigram']['test']:.1f}, "
+        f"bigram (k = {r['bigram']['k_by_validation']}, chosen on validation) {r['bigram']['test']:.1f}, "
+        f"GRU median {g['median']:.1f} [{g['min']:.1f}-{g['max']:.1f}] over {g['runs']} seeds "
+        f"(GRU - bigram {gap['mean']:.1f}{sd}); fit {fit['median']:.0f} [{fit['min']:.0f}-{fit['max']:.0f}] s "
+        f"(target: {r['target']}: {'yes' if r['meets_target'] else 'NO'})"
+    )
 
 
 def print_tuning(results: dict) -> None:
@@ -635,6 +668,8 @@ def main() -> int:
 
         # The learning-rate and batch-size sweeps lesson 04 plots (labelled with this date).
         results["lesson04_tuning"] = {"date": results["machine"].get("date"), **tuning_sweeps()}
+    if not args.quick and "language_model" in sections:
+        results["lesson05_language_model"] = bench_language_model()
     measured = sorted(sections) + (["compare"] if args.compare_with else [])
     if args.lesson:
         measured = [f"lessons/{lesson}" for lesson in args.lesson]
@@ -643,6 +678,7 @@ def main() -> int:
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print_table(results)
     print_tuning(results)
+    print_language_model(results)
     print(f"\nwrote {args.out}")
     return 0
 

@@ -119,6 +119,34 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "final_epochs": 1,
         },
     },
+    "05_language_model": {
+        "full": {
+            "num_train": 2000,  # training reviews (the first ones of the IMDB train split): ~480k tokens
+            "num_valid": 300,  # validation reviews, for every choice (smoothing k, the epoch to keep)
+            "num_test": 300,  # test reviews (the last ones of the train split), for the final table only
+            "vocab_size": 5000,  # words the models predict, [PAD], [UNK] and <eos> included
+            "embedding_dim": 64,  # learned word vectors
+            "units": 128,  # the GRU's state size
+            "batch_size": 32,  # rows of the stream read side by side (one state per row)
+            "window": 35,  # time steps per truncated-BPTT window: gradients reach 35 words back
+            "epochs": 3,  # passes over the training stream
+            "smoothing_ks": (1.0, 0.1, 0.01, 0.001),  # the add-k values tried for the bigram baseline
+            "sample_words": 20,  # words generated per sample
+        },
+        "fast": {
+            "num_train": 200,
+            "num_valid": 50,
+            "num_test": 50,
+            "vocab_size": 2000,
+            "embedding_dim": 32,
+            "units": 64,
+            "batch_size": 16,
+            "window": 20,
+            "epochs": 3,
+            "smoothing_ks": (1.0, 0.1, 0.01, 0.001),
+            "sample_words": 12,
+        },
+    },
 }
 
 # The hyperparameters of the models a lesson trains: the same in full and fast mode.
@@ -144,6 +172,9 @@ _HYPERPARAMETERS: dict[str, dict[str, Any]] = {
         "final_units": 32,  # the final model's GRU state size, in each direction
         "final_filters": 32,  # its Conv1D detectors: half of filters, which keeps its fit under a minute
         "final_pool_size": 8,  # its MaxPooling1D: the GRUs read 8 times fewer steps (400 tokens -> 49 steps)
+    },
+    "05_language_model": {
+        "learning_rate": 3e-3,  # Adam (Keras's default is 1e-3); the gradient's global norm is clipped to 1
     },
 }
 
@@ -174,10 +205,11 @@ def sizes(lesson: str, mode_name: str | None = None) -> Mapping[str, Any]:
 def hyperparameters(lesson: str) -> Mapping[str, Any]:
     """The hyperparameters of the models ``lesson`` trains (read-only; the same in both modes).
 
-    Only ``"04_sentiment"`` has any: batch sizes, layer sizes, dropout, the learning rate and
-    the early-stopping patience of its model variants. ``make bench`` trains the same models
-    with them (``bench/variants.py``), and ``tests/test_bench_variants.py`` checks that the
-    lesson's notebook uses these values.
+    ``"04_sentiment"``: batch sizes, layer sizes, dropout, the learning rate and the
+    early-stopping patience of its model variants. ``make bench`` trains the same models with
+    them (``bench/variants.py``), and ``tests/test_bench_variants.py`` checks that the lesson's
+    notebook uses these values. ``"05_language_model"``: the learning rate (``make bench`` reads
+    it in ``bench/language_model.py``).
     """
     try:
         return MappingProxyType(dict(_HYPERPARAMETERS[lesson]))

@@ -20,7 +20,7 @@ from .config import child_env
 from .notebook import cell_source, grade_id, nbgrader_metadata
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LESSON_IDS: tuple[str, ...] = ("01_gradients", "02_gru_lstm", "03_embeddings", "04_sentiment")
+LESSON_IDS: tuple[str, ...] = ("01_gradients", "02_gru_lstm", "03_embeddings", "04_sentiment", "05_language_model")
 NBGRADER_CONFIG = PROJECT_ROOT / "autograder" / "nbgrader_config.py"
 SOLUTIONS_DIR = PROJECT_ROOT / "solutions"
 LESSONS_DIR = PROJECT_ROOT / "lessons"

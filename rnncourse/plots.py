@@ -664,3 +664,312 @@ def draw_gru_cell(*, ax: Axes | None = None) -> Axes:
     _footnote(ax, 8.2, r"boxes: activation of (inputs + biases $b$, $b'$);  $\odot$: element-wise product")
     title = r"One GRU step (Keras, reset_after=True): gates $z_t, r_t$ ($\sigma$), candidate $\tilde h_t$ (tanh)"
     return _finish_diagram(ax, (-0.95, 9.55), (-1.85, 3.85), title)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 05: the windows of truncated backpropagation through time (a diagram, in the style of
+# the ones above), the validation perplexity by epoch and the next-word distributions (data plots).
+# ---------------------------------------------------------------------------------------------
+
+MAX_TBPTT_ROWS = 6  # rows (batch_size) and windows per row beyond this no longer fit legibly
+MAX_TBPTT_WINDOW = 8  # tokens per window
+MAX_TBPTT_TOKENS = 48  # tokens in the stream: each one is a box along the top
+_ROW_FILLS = ("#dbe9f6", "#fde3c8", "#d5efd7", "#f3d6e6", "#e4dcf3", "#fff1bf")  # one per row
+_TARGET_ONLY_FILL = "white"  # the stream's last token: a target, never an input
+
+
+def _positive_int(value: Any, name: str, maximum: int) -> int:
+    """``value`` as an int between 1 and ``maximum`` (numpy integers accepted), or a clear error."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__}")
+    count = int(value)
+    if not 1 <= count <= maximum:
+        raise ValueError(f"{name} must be between 1 and {maximum}; got {count}")
+    return count
+
+
+def _token_range(first: int, count: int) -> str:
+    """``"t4–t7"`` for ``count`` tokens from ``t4`` (``"t4"`` for one token)."""
+    return f"t{first}" if count == 1 else f"t{first}\N{EN DASH}t{first + count - 1}"
+
+
+def draw_tbptt_windows(
+    *,
+    batch_size: int = 3,
+    num_windows: int = 3,
+    window: int = 4,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""How a token stream is cut into the batches of stateful truncated backpropagation through time.
+
+    Used by lesson 05, section 4 (before the exercise ``make_windows``), with the layout of its reference
+    answer in :mod:`rnncourse.checks.l05_language_model.make_windows`.
+
+    Along the top, the stream :math:`t_0, t_1, \dots` of ``batch_size * num_windows * window + 1``
+    tokens, one small box each, coloured by the row it goes to (the last token, white, is only
+    ever a target). The stream is cut into ``batch_size`` consecutive rows (a bracket under each
+    names it) and each row into ``num_windows`` windows of ``window`` tokens. Below, the grid of
+    windows: row ``b`` down, window ``k`` across, each cell labelled with the tokens it holds
+    (``"t0–t3"``). Column ``k`` is batch ``k``, one window from every row; an arrow from window
+    ``k`` to window ``k + 1`` of the same row shows the state a stateful layer carries from one
+    batch to the next. The caption says so, and that the targets are the same positions + 1.
+
+    Every artist carries a gid: ``"stream-token-5"`` (box and label of token 5),
+    ``"stream-row-0"`` (bracket and label of row 0 in the stream), ``"row-0"`` (the grid's row
+    label), ``"batch-1"`` (the column header of batch 1), ``"window-0-1"`` (box and label of row 0,
+    window 1), ``"state-arrow-0-1"`` (from window 1 to window 2 of row 0), ``"state-legend"`` and
+    ``"caption"``.
+
+    Parameters
+    ----------
+    batch_size : int, default 3
+        The number of rows, between 1 and 6.
+    num_windows : int, default 3
+        Windows per row, between 1 and 6.
+    window : int, default 4
+        Tokens per window, between 1 and 8.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure as wide as the stream (about 10 x 4.3 inches for the
+        defaults).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes, with its axis turned off.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of its range, or the stream would hold more than 48 tokens.
+    TypeError
+        If an argument is not an int (numpy integers are ints) or ``ax`` not an Axes.
+    """
+    rows = _positive_int(batch_size, "batch_size", MAX_TBPTT_ROWS)
+    windows = _positive_int(num_windows, "num_windows", MAX_TBPTT_ROWS)
+    size = _positive_int(window, "window", MAX_TBPTT_WINDOW)
+    row_length = windows * size
+    used = rows * row_length
+    if used > MAX_TBPTT_TOKENS:
+        raise ValueError(
+            f"batch_size * num_windows * window must be at most {MAX_TBPTT_TOKENS} to fit the picture; "
+            f"got {rows} * {windows} * {size} = {used}"
+        )
+
+    # The stream: token pitch, with a small gap between windows and a larger one between rows.
+    pitch, token_w, token_h = 0.21, 0.19, 0.26
+    window_gap, row_gap = 0.07, 0.22
+    x_left = 0.9  # room for the labels on the left
+
+    def token_x(index: int) -> float:
+        row, column = divmod(index, row_length) if index < used else (rows - 1, row_length)
+        gaps = row * row_gap + (column // size) * window_gap
+        return x_left + token_w / 2 + index * pitch + gaps
+
+    # The grid: one cell per (row, window), arrows between neighbouring windows of a row.
+    cell_w, cell_h, column_gap, line_gap = 1.0, 0.42, 0.62, 0.2
+    y_stream = 0.0
+    y_bracket = y_stream - token_h / 2 - 0.1
+    y_header = y_bracket - 0.55
+    y_first_row = y_header - 0.45
+
+    def cell_x(k: int) -> float:
+        return x_left + cell_w / 2 + k * (cell_w + column_gap)
+
+    def cell_y(b: int) -> float:
+        return y_first_row - b * (cell_h + line_gap)
+
+    y_caption = cell_y(rows - 1) - cell_h / 2 - 0.3
+    right = max(token_x(used) + token_w / 2, cell_x(windows - 1) + cell_w / 2, 7.0) + 0.25  # 7: the caption
+    bottom = y_caption - 0.75
+    ax = _new_or_given_axes(ax, (right + 0.1, y_stream + token_h / 2 + 0.15 - bottom + 0.5), "draw_tbptt_windows")
+
+    _text(ax, x_left - 0.15, y_stream, "stream", "stream-label", ha="right", fontsize=9)
+    for index in range(used + 1):
+        fill = _ROW_FILLS[index // row_length] if index < used else _TARGET_ONLY_FILL
+        gid = f"stream-token-{index}"
+        _box(ax, (token_x(index), y_stream), (token_w, token_h), gid, fill, rounding=0.03, linewidth=0.8)
+        _text(ax, token_x(index), y_stream, f"t{index}", gid, fontsize=5)
+    for b in range(rows):
+        start = token_x(b * row_length) - token_w / 2
+        end = token_x((b + 1) * row_length - 1) + token_w / 2
+        bracket = [(start, y_bracket + 0.06), (start, y_bracket), (end, y_bracket), (end, y_bracket + 0.06)]
+        _line(ax, bracket, f"stream-row-{b}", head=False, linewidth=1.0)
+        _text(ax, (start + end) / 2, y_bracket - 0.05, f"row {b}", f"stream-row-{b}", va="top", fontsize=9)
+
+    for k in range(windows):
+        _text(ax, cell_x(k), y_header, f"batch {k}", f"batch-{k}", fontsize=10, fontweight="bold")
+    for b in range(rows):
+        _text(ax, x_left - 0.15, cell_y(b), f"row {b}", f"row-{b}", ha="right", fontsize=10)
+        for k in range(windows):
+            gid = f"window-{b}-{k}"
+            _box(ax, (cell_x(k), cell_y(b)), (cell_w, cell_h), gid, _ROW_FILLS[b])
+            _text(ax, cell_x(k), cell_y(b), _token_range(b * row_length + k * size, size), gid, fontsize=10)
+            if k + 1 < windows:
+                points = [(cell_x(k) + cell_w / 2, cell_y(b)), (cell_x(k + 1) - cell_w / 2, cell_y(b))]
+                _line(ax, points, f"state-arrow-{b}-{k}", color="C0", linewidth=1.8)
+
+    if windows > 1:
+        legend = (
+            "\N{RIGHTWARDS ARROW}  state carried: a stateful layer passes its state along the row, batch k to k + 1"
+        )
+        _text(ax, x_left, y_caption, legend, "state-legend", ha="left", fontsize=9, color="C0")
+    first_target = _token_range(1, size)
+    caption = (
+        "batch k = column k: one window from every row\n"
+        f"targets: the same positions + 1 ({_token_range(0, size)} \N{RIGHTWARDS ARROW} {first_target}); "
+        f"t{used} is only a target"
+    )
+    _text(ax, x_left, y_caption - 0.2, caption, "caption", ha="left", va="top", fontsize=9, linespacing=1.5)
+    pieces = f"{windows} window{'s' if windows > 1 else ''} of {size} token{'s' if size > 1 else ''}"
+    title = f"Stateful TBPTT: the stream cut into {rows} row{'s' if rows > 1 else ''} (batch_size), each into {pieces}"
+    return _finish_diagram(ax, (0.0, right), (bottom, y_stream + token_h / 2 + 0.15), title)
+
+
+def plot_perplexity_by_epoch(
+    perplexities: Sequence[float],
+    baselines: Mapping[str, float],
+    *,
+    label: str = "GRU language model",
+    ax: Axes | None = None,
+) -> Axes:
+    """Validation perplexity per epoch, against the baselines' perplexities as dashed lines.
+
+    Used by lesson 05, section 5 (training the GRU language model).
+
+    ``perplexities[i]`` is drawn at epoch ``i + 1`` (markers and a line, gid ``"perplexity"``,
+    labelled ``label``). Each baseline is a horizontal dashed line (gid ``"baseline"``) at its
+    value, in the legend as its name and value, such as ``"bigram (add-k) 231.7"``. The x ticks are
+    whole epochs; the y-axis is logarithmic when the largest value shown is more than 10 times the
+    smallest.
+
+    Parameters
+    ----------
+    perplexities : sequence of float
+        The model's validation perplexity after each epoch (at least one, each finite and positive).
+    baselines : mapping of str to float
+        Name and perplexity of each baseline (may be empty).
+    label : str, default "GRU language model"
+        The model's name in the legend.
+    ax : matplotlib Axes, optional
+        Where to draw; a new 7 x 3.8 inch figure by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes, so a lesson can add to it.
+
+    Raises
+    ------
+    ValueError
+        If ``perplexities`` is empty or not one-dimensional, or a value is not finite and positive.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    values = np.asarray(perplexities, dtype=np.float64)
+    if values.ndim != 1 or len(values) == 0:
+        raise ValueError(f"perplexities must be a non-empty sequence of numbers; got shape {values.shape}")
+    if not np.all(np.isfinite(values) & (values > 0)):
+        raise ValueError(f"perplexities must be finite and positive; got {values.tolist()}")
+    levels = {name: float(value) for name, value in baselines.items()}
+    for name, value in levels.items():
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"baseline {name!r} must be a finite, positive perplexity; got {value}")
+
+    ax = _new_or_given_axes(ax, (7.0, 3.8), "plot_perplexity_by_epoch")
+    epochs = np.arange(1, len(values) + 1)
+    (line,) = ax.plot(epochs, values, marker="o", linewidth=2, color="C0", label=label)
+    line.set_gid("perplexity")
+    for index, (name, value) in enumerate(levels.items(), start=1):
+        baseline = ax.axhline(value, linestyle="--", linewidth=1.5, color=f"C{index}", label=f"{name} {value:.1f}")
+        baseline.set_gid("baseline")
+    shown = np.concatenate([values, list(levels.values())])
+    if shown.max() / shown.min() > 10:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.5"
+    ax.set_ylabel("perplexity (validation)")
+    ax.set_title("Validation perplexity by epoch (lower is better)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return ax
+
+
+def plot_next_word_distributions(
+    distributions: Mapping[str, Sequence[float]],
+    words: Sequence[str],
+    *,
+    top: int = 12,
+    ax: Axes | None = None,
+) -> Axes:
+    """Grouped bars: the probability of the most likely next words under several distributions.
+
+    Used by lesson 05, section 7 (sampling with a temperature).
+
+    ``distributions`` maps a label such as ``"T = 0.5"`` to a probability vector over the
+    vocabulary ``words``. The ``top`` words most likely under the *first* distribution are shown,
+    most likely first (ties in vocabulary order), one group of bars per word, one bar and colour
+    per distribution (``ax.containers[j]`` is distribution ``j``, labelled with its key). A note in
+    the upper left (gid ``"rest-mass"``) gives, for each distribution, the probability of all the
+    other words.
+
+    Parameters
+    ----------
+    distributions : mapping of str to sequence of float
+        At least one; each as long as ``words``, finite, non-negative and summing to 1 (within 1e-6).
+    words : sequence of str
+        The vocabulary, in the order of the probability vectors.
+    top : int, default 12
+        How many words to show (all of them if the vocabulary is smaller).
+    ax : matplotlib Axes, optional
+        Where to draw; a new 8 x 4.2 inch figure by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes, so a lesson can add to it.
+
+    Raises
+    ------
+    ValueError
+        If there is no distribution, ``top`` is not positive, or a distribution (named in the message)
+        has the wrong length or is not a probability vector.
+    TypeError
+        If ``top`` is not an int.
+    """
+    if isinstance(top, bool) or not isinstance(top, numbers.Integral):
+        raise TypeError(f"top must be an int; got {type(top).__name__}")
+    if top < 1:
+        raise ValueError(f"top must be at least 1; got {top}")
+    if not distributions:
+        raise ValueError("distributions is empty; give at least one probability vector")
+    vectors: dict[str, np.ndarray] = {}
+    for name, raw in distributions.items():
+        probs = np.asarray(raw, dtype=np.float64)
+        if probs.ndim != 1 or len(probs) != len(words):
+            raise ValueError(f"distribution {name!r} has shape {probs.shape}, but there are {len(words)} words")
+        if not np.all(np.isfinite(probs)) or np.any(probs < 0):
+            raise ValueError(f"distribution {name!r} has probabilities that are negative, infinite or NaN")
+        if abs(probs.sum() - 1.0) > 1e-6:
+            raise ValueError(f"distribution {name!r} sums to {probs.sum():.8g}, not 1")
+        vectors[name] = probs
+
+    shown = np.argsort(-next(iter(vectors.values())), kind="stable")[: min(int(top), len(words))]
+    ax = _new_or_given_axes(ax, (8.0, 4.2), "plot_next_word_distributions")
+    positions = np.arange(len(shown))
+    width = 0.8 / len(vectors)
+    rest_lines = [f"probability outside these {len(shown)} words:"]
+    for index, (name, probs) in enumerate(vectors.items()):
+        offset = (index - (len(vectors) - 1) / 2) * width
+        ax.bar(positions + offset, probs[shown], width=width, color=f"C{index}", label=name)
+        rest_lines.append(f"{name}: {max(1.0 - float(probs[shown].sum()), 0.0):.3f}")
+    ax.set_xticks(positions)
+    ax.set_xticklabels([words[i] for i in shown], rotation=45, ha="right")
+    ax.set_xlim(-0.6, len(shown) - 0.4)
+    highest = max(float(probs[shown].max()) for probs in vectors.values())
+    ax.set_ylim(0, max(highest, 1e-12) * (1.3 + 0.1 * len(vectors)))  # room for the note and the legend
+    _text(ax, 0.02, 0.97, "\n".join(rest_lines), "rest-mass", ha="left", va="top", fontsize=9, transform=ax.transAxes)
+    ax.set_ylabel("probability")
+    ax.set_title(f"The {len(shown)} most likely next words under {next(iter(vectors))}, and their probabilities")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(loc="upper right")
+    return ax

@@ -303,12 +303,13 @@ def test_the_corpus_fits_on_the_first_reviews_and_holds_out_the_last(monkeypatch
     from rnncourse import data
     from rnncourse.language_model import lm_corpus
 
-    texts = ["the film was good", "the film was bad", "a plot", "the ending was unseen"]
+    texts = ["the film was good", "the film was bad", "an unused review", "a plot", "the ending was unseen"]
     monkeypatch.setattr(data, "load_imdb_reviews", lambda split: (texts, np.zeros(len(texts), dtype=np.int64)))
-    corpus = lm_corpus(num_train=2, num_valid=1, vocab_size=6)
+    corpus = lm_corpus(num_train=2, num_valid=1, num_test=1, vocab_size=6)
     assert corpus.vocabulary == ["[PAD]", "[UNK]", "<eos>", "film", "the", "was"]  # from the 2 training reviews
     assert corpus.train.tolist() == [4, 3, 5, UNK_INDEX, EOS_INDEX, 4, 3, 5, UNK_INDEX, EOS_INDEX]
-    assert corpus.valid.tolist() == [4, UNK_INDEX, 5, UNK_INDEX, EOS_INDEX]  # the last review; "a plot" unused
+    assert corpus.valid.tolist() == [4, UNK_INDEX, 5, UNK_INDEX, EOS_INDEX]  # the last review
+    assert corpus.test.tolist() == [UNK_INDEX, UNK_INDEX, EOS_INDEX]  # "a plot", just before it
     assert corpus.unk_rate == pytest.approx(2 / 5)
-    with pytest.raises(ValueError, match="the train split has 4"):
-        lm_corpus(num_train=3, num_valid=2, vocab_size=6)
+    with pytest.raises(ValueError, match="the train split has 5"):
+        lm_corpus(num_train=3, num_valid=2, num_test=1, vocab_size=6)

@@ -21,7 +21,7 @@ from rnncourse.grader.outcome import Status
 from rnncourse.grader.prepare import discover
 from rnncourse.grader.roster import RosterEntry, load_roster
 
-LESSONS = ("01_gradients", "02_gru_lstm", "03_embeddings", "04_sentiment")
+LESSONS = ("01_gradients", "02_gru_lstm", "03_embeddings", "04_sentiment", "05_language_model")
 ROSTER_HEADER = "student_id,name,lms_user_id,sis_id,section\n"
 
 
@@ -224,7 +224,7 @@ def test_exchange_takes_the_newest_submission(tmp_path: Path, where: str) -> Non
         (
             "inbound/dave+05_extra+2026-12-13 08:00:00.000000 UTC+dddddddddddd",
             "inbound/dave+05_extra+2026-12-13 08:00:00.000000 UTC+dddddddddddd: 05_extra is not a lesson of "
-            "this course; expected one of 01_gradients, 02_gru_lstm, 03_embeddings, 04_sentiment",
+            "this course; expected one of 01_gradients, 02_gru_lstm, 03_embeddings, 04_sentiment, 05_language_model",
         ),
         ("inbound/readme.txt", f"inbound/readme.txt: not an nbgrader submission folder; {expected}"),
         ("inbound/stray-folder", f"inbound/stray-folder: not an nbgrader submission folder name; {expected}"),
@@ -346,7 +346,8 @@ def test_canvas_zip_with_roster(tmp_path: Path, roster_file: Path) -> None:
         (
             "doejane_12345_700004_notes.pdf",
             "doejane_12345_700004_notes.pdf: notes.pdf is not a lesson notebook; expected one of 01_gradients.ipynb, "
-            "02_gru_lstm.ipynb, 03_embeddings.ipynb, 04_sentiment.ipynb (Canvas may add -1, -2 for a resubmission)",
+            "02_gru_lstm.ipynb, 03_embeddings.ipynb, 04_sentiment.ipynb, 05_language_model.ipynb "
+            "(Canvas may add -1, -2 for a resubmission)",
         ),
         (
             "weird.txt",

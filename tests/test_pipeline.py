@@ -15,6 +15,7 @@ EXPECTED_LESSONS = [
     "02_gru_lstm",
     "03_embeddings",
     "04_sentiment",
+    "05_language_model",
 ]  # grows as lessons land; an empty solutions/ fails here
 
 
