@@ -42,7 +42,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "lag_epochs": 12,
             "lag_sweep": (100, 200),  # longer lags of the sweep in section 5 (the exercise's 30 comes first)
             "lag_sweep_epochs": 6,  # epochs of each sweep model (the chrono LSTM learns within 4)
-            "explode_epochs": 3,  # epochs of the exploding-gradient demo
+            "explode_epochs": 20,  # epochs of the clipping demo (8 SGD steps each): enough for clipped SGD to learn
         },
         "fast": {
             "seq_len": 40,
@@ -51,7 +51,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "lag_epochs": 10,
             "lag_sweep": (100,),
             "lag_sweep_epochs": 5,
-            "explode_epochs": 3,
+            "explode_epochs": 20,
         },
     },
     "02_gru_lstm": {
