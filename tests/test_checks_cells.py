@@ -1,4 +1,5 @@
-"""Lesson 02 checks: correct solutions (in several styles) pass, known-wrong ones fail with the right message."""
+"""Lesson 02 checks (rnncourse.checks.l02_gru_lstm): correct solutions (in several styles) pass,
+known-wrong ones fail with the right message."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import tensorflow as tf
 
 from rnncourse import checks
 from rnncourse.checks import CheckFailure
-from rnncourse.checks.cells import keras_lstm_run
+from rnncourse.checks.l02_gru_lstm.lstm_step import keras_lstm_run
 
 
 def sigmoid(z):
@@ -269,8 +270,8 @@ def _stacked(
 
 @pytest.mark.parametrize("solution", [stacked_ok, stacked_functional])
 def test_stacked_model_accepts_correct_models(solution, capsys):
-    checks.check_stacked_model(solution)
-    checks.check_stacked_model(solution, seq_len=7, num_features=3, visible=False)
+    checks.check_build_stacked_model(solution)
+    checks.check_build_stacked_model(solution, seq_len=7, num_features=3, visible=False)
     out = capsys.readouterr().out
     assert "✔ build_stacked_model: visible checks passed" in out and "hidden test passed" in out
 
@@ -294,7 +295,7 @@ def test_stacked_model_accepts_correct_models(solution, capsys):
 )
 def test_stacked_model_rejects_known_wrong_models(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_stacked_model(wrong)
+        checks.check_build_stacked_model(wrong)
 
 
 def test_stacked_model_wrong_input_shape(fails_with):
@@ -302,11 +303,11 @@ def test_stacked_model_wrong_input_shape(fails_with):
         return stacked_ok(seq_len, num_features + 1)
 
     with fails_with("model.predict on a batch of shape (3, 20, 8) raised ValueError"):
-        checks.check_stacked_model(wrong_input)
+        checks.check_build_stacked_model(wrong_input)
 
 
 def test_stacked_model_failures_are_one_message_not_a_chain():
     for wrong in (_stacked(first_sequences=False), _stacked(name="GRU layer")):
         with pytest.raises(CheckFailure) as info:
-            checks.check_stacked_model(wrong)
+            checks.check_build_stacked_model(wrong)
         assert info.value.__context__ is None and info.value.__cause__ is None

@@ -10,7 +10,6 @@ Hidden test cells call the same checks with other inputs and ``visible=False``.
 """
 
 from ._core import PASS_HIDDEN, PASS_VISIBLE, CheckFailure
-from .cells import check_gru_step, check_lstm_step, check_param_counts, check_stacked_model
 from .embeddings import (
     check_analogy,
     check_classifier,
@@ -33,6 +32,7 @@ from .gradients import (
     check_rnn_forward,
     check_scale_to_spectral_radius,
 )
+from .l02_gru_lstm import check_build_stacked_model, check_gru_step, check_lstm_step, check_param_counts
 from .l05_language_model import (
     check_bigram_perplexity,
     check_make_windows,
@@ -82,7 +82,7 @@ __all__ = [
     "check_lstm_step",
     "check_gru_step",
     "check_param_counts",
-    "check_stacked_model",
+    "check_build_stacked_model",
     "check_embedding_costs",
     "check_embedding_lookup",
     "check_cosine_similarities",

@@ -1,0 +1,122 @@
+"""Exercise ``build_stacked_model``: the slide's stack of a GRU and an LSTM in Keras.
+
+``build_stacked_model(seq_len, num_features)`` returns an uncompiled model with exactly
+``keras.Input(shape=(seq_len, num_features))`` -> ``GRU(128)`` returning its whole sequence ->
+``LSTM(64)`` returning only its last state -> ``Dense(1, activation="sigmoid")``; layer names,
+if any, must be valid ones such as ``"gru_layer"``.
+
+The reference is the student's built model itself, inspected and run on a small batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._core import CheckFailure, activation_name, call_student, fail, report_pass
+from .._keras import model_layers
+
+NAME = "build_stacked_model"
+GRU_UNITS, LSTM_UNITS = 128, 64  # the slide's stack
+
+
+def check_build_stacked_model(
+    build_stacked_model: Callable[..., Any], *, seq_len: int = 20, num_features: int = 8, visible: bool = True
+) -> None:
+    """The slide's stack: Input -> GRU(128, return_sequences=True) -> LSTM(64) -> Dense(1, sigmoid).
+
+    Inspects the built model (layer types and order, units, return_sequences) and runs it with
+    ``predict`` on a small batch to check every output shape, and that its layer names work.
+    """
+    __tracebackhide__ = True
+    import keras
+
+    name = NAME
+    sequence_hint = (
+        "set return_sequences=True on the GRU: the LSTM after it needs one vector per time step, "
+        "shape (batch, seq_len, 128), not only the GRU's last state."
+    )
+    build_error = None
+    try:
+        model = call_student(build_stacked_model, seq_len, num_features, name=name)
+    except CheckFailure as exc:
+        build_error = str(exc)
+    # Failures are raised outside the `except` blocks: the student sees one message, not a chain.
+    if build_error is not None:
+        if "expected ndim=3, found ndim=2" in build_error:
+            fail(
+                f"{name} failed while building: the LSTM received a 2-D input (batch, features) instead of a sequence.",
+                hint=sequence_hint,
+            )
+        raise CheckFailure(build_error)
+    if not isinstance(model, keras.Model):
+        fail(
+            f"{name} returned a {type(model).__name__}; expected a keras.Model.", hint="return keras.Sequential([...])."
+        )
+    layers = model_layers(model)
+    kinds = [type(layer).__name__ for layer in layers]
+    recurrent = [layer for layer in layers if isinstance(layer, keras.layers.RNN)]
+    recurrent_kinds = [type(layer).__name__ for layer in recurrent]
+    if recurrent_kinds == ["LSTM", "GRU"]:
+        fail(
+            f"{name} puts the LSTM before the GRU (layers: {', '.join(kinds)}).",
+            hint="the GRU(128) reads the input sequence; the LSTM(64) reads the GRU's sequence.",
+        )
+    if recurrent_kinds != ["GRU", "LSTM"]:
+        fail(
+            f"{name} has the recurrent layers [{', '.join(recurrent_kinds)}]; expected [GRU, LSTM].",
+            hint="exactly one keras.layers.GRU followed by one keras.layers.LSTM.",
+        )
+    if kinds != ["GRU", "LSTM", "Dense"]:
+        fail(
+            f"{name} has the layers [{', '.join(kinds)}]; expected [GRU, LSTM, Dense] after the Input.",
+            hint="keras.Input, GRU, LSTM, Dense(1, activation='sigmoid'): nothing else.",
+        )
+    gru, lstm, dense = layers
+    if gru.units != GRU_UNITS or lstm.units != LSTM_UNITS:
+        fail(f"the GRU has {gru.units} units and the LSTM {lstm.units}; expected {GRU_UNITS} and {LSTM_UNITS}.")
+    if not gru.return_sequences:
+        fail("the GRU has return_sequences=False.", hint=sequence_hint)
+    if lstm.return_sequences:
+        fail(
+            "the LSTM has return_sequences=True, so the model would output one vector per time step.",
+            hint="keep the default return_sequences=False on the last recurrent layer.",
+        )
+    activation = activation_name(dense)
+    if dense.units != 1 or activation != "sigmoid":
+        fail(
+            f"the last layer is Dense({dense.units}, activation={activation!r}); "
+            "expected Dense(1, activation='sigmoid')."
+        )
+    batch = np.zeros((3, seq_len, num_features), dtype=np.float32)
+    predict_error = None
+    try:
+        out = model.predict(batch, verbose=0)
+    except Exception as exc:  # noqa: BLE001  (any error becomes feedback)
+        predict_error = (type(exc).__name__, " ".join(str(exc).split()))
+    if predict_error is not None:
+        if "scope name" in predict_error[1]:
+            names = ", ".join(repr(layer.name) for layer in layers)
+            fail(
+                f"model.predict failed because a layer name is not a valid scope name (names: {names}).",
+                hint="Keras 3 turns layer names into TensorFlow name scopes: use letters, digits and "
+                "underscores, e.g. name='gru_layer', no spaces.",
+            )
+        fail(
+            f"model.predict on a batch of shape {batch.shape} raised {predict_error[0]}.",
+            hint="start with keras.Input(shape=(seq_len, num_features)), from the function's two arguments.",
+        )
+    shapes = []
+    current = batch
+    for layer in layers:
+        current = layer(current)
+        shapes.append(tuple(int(d) for d in np.shape(current)))
+    want = [(3, seq_len, GRU_UNITS), (3, LSTM_UNITS), (3, 1)]
+    for layer, got_shape, want_shape in zip(layers, shapes, want):
+        if got_shape != want_shape:
+            fail(f"the {type(layer).__name__} layer outputs shape {got_shape} on a batch of 3; expected {want_shape}.")
+    if tuple(np.shape(out)) != (3, 1):
+        fail(f"the model's output has shape {tuple(np.shape(out))}; expected (batch, 1) = (3, 1).")
+    report_pass(name, visible=visible, detail="GRU(128) -> LSTM(64) -> Dense(1)")
