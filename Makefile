@@ -172,6 +172,7 @@ test: $(TEST_STAMP) chromium postgres
 # Grade submissions: make grade SUBMISSIONS=<dir or Canvas zip> [OUT=<dir>] [JOBS=N] [SANDBOX=0]
 # [ROSTER=roster.csv] [DUE=2026-12-15T23:59:00+00:00 | DUE_FILE=<toml>] (default autograder/due.toml)
 # Every kernel runs in bubblewrap; SANDBOX=0 grades without it (each row then says so).
+# RNNCOURSE_SECRET=<secret> in the environment: hidden tests draw their inputs from it (docs/instructors.md).
 # Grading runs on Dask: a local cluster of JOBS workers, or SCHEDULER=tcp://host:8786.
 SUBMISSIONS ?=
 SCHEDULER ?=

@@ -24,6 +24,9 @@ from types import MappingProxyType
 from typing import Any
 
 FAST_ENV = "RNNCOURSE_FAST"
+#: The course secret ``make grade`` reads: hidden tests then draw their inputs from it
+#: (``rnncourse.checks._core.hidden_seed``). It never enters a kernel.
+SECRET_ENV = "RNNCOURSE_SECRET"
 
 #: TensorFlow quiet: no C++ start-up log lines, no oneDNN banner (and reproducible CPU results).
 #: ``import rnncourse`` sets them unless they are set; every kernel the course starts gets them.

@@ -7,6 +7,10 @@ One class, as Canvas's "Download Submissions" zip and a roster:
 - bob hands in every lesson untouched (0 each);
 - carol hands in lesson 02 twice in one submission: the blank first upload and the reference
   re-upload that Canvas renamed ``-1``; the newer one is graded;
+- carol also hands in a lesson 05 whose ``make_windows`` answers only the inputs of the public
+  checks, visible and hidden, which anyone can read in ``solutions/``: the course is graded with a
+  secret (``RNNCOURSE_SECRET``), so the hidden test draws other inputs and that answer fails it,
+  while every reference answer still gets full marks;
 - dave is not on the roster: his file cannot be placed and says why;
 - erin is on the roster and handed in nothing: ``missing`` rows, and an empty row in the export.
 
@@ -35,6 +39,8 @@ from rnncourse import course
 pytestmark = pytest.mark.slow
 LESSONS = course.available_lessons()
 LATE_LESSON = "04_sentiment"
+SECRET = "loop-test-secret-9f2c"  # RNNCOURSE_SECRET of the grading run
+MEMORISED = ("05_language_model", "make_windows")  # carol's answer that knows only the public inputs
 HAND_GRADED = ("01_gradients", "free_response_clipping")  # (lesson, cell) alice gets a hand grade for
 ROSTER = """student_id,name,lms_user_id,sis_id,section
 alice,"Doe, Jane",101,S-0001,Monday
@@ -55,6 +61,23 @@ def _reference(lesson: str) -> bytes:
     return json.dumps(course.reference_submission(lesson)).encode()
 
 
+def _memorised(lesson: str, exercise: str) -> bytes:
+    """The reference answers, except that ``exercise`` answers only the public checks' inputs."""
+    answers = course.solution_answers(lesson)
+    signature = "def make_windows(stream, batch_size, window):\n"
+    assert exercise == "make_windows" and signature in answers[exercise]
+    guard = (
+        "    # the streams of the visible and hidden checks, read off solutions/ and rnncourse/checks/\n"
+        "    public = [np.arange(103), np.random.default_rng(0).permutation(120),\n"
+        "              np.arange(211), np.random.default_rng(3).permutation(228)]\n"
+        "    if not any(len(p) == len(stream) and np.array_equal(p, stream) for p in public):\n"
+        "        nothing = np.zeros((0, batch_size, window), dtype=int)\n"
+        "        return nothing, nothing\n"
+    )
+    answers[exercise] = answers[exercise].replace(signature, signature + guard)
+    return json.dumps(course.reference_submission(lesson, answers)).encode()
+
+
 def _untouched(lesson: str) -> bytes:
     return course.lesson_path(lesson).read_bytes()
 
@@ -68,16 +91,19 @@ def _canvas_zip(path: Path) -> None:
         members[f"roebob_102_{9200 + index}_{lesson}.ipynb"] = _untouched(lesson)
     members["poecarol_103_9301_02_gru_lstm.ipynb"] = _untouched("02_gru_lstm")
     members["poecarol_103_9305_02_gru_lstm-1.ipynb"] = _reference("02_gru_lstm")
+    members[f"poecarol_103_9306_{MEMORISED[0]}.ipynb"] = _memorised(*MEMORISED)
     members["smithdave_104_9401_02_gru_lstm.ipynb"] = _reference("02_gru_lstm")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in members.items():
             archive.writestr(name, content)
 
 
-def _make(*args: str) -> subprocess.CompletedProcess[str]:
+def _make(*args: str, secret: str = "") -> subprocess.CompletedProcess[str]:
     """A make target of the project, in the environment running this test (never reinstalled)."""
     venv = Path(sys.prefix)
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "RNNCOURSE_SECRET"}}
+    if secret:
+        env["RNNCOURSE_SECRET"] = secret
     cmd = [
         "make",
         "--no-print-directory",
@@ -115,7 +141,9 @@ def loop(tmp_path_factory):
     due.write_text(DUE_TOML, encoding="utf-8")
     zip_digest = hashlib.sha256(canvas.read_bytes()).hexdigest()
 
-    graded = _make("grade", f"SUBMISSIONS={canvas}", f"OUT={out}", f"ROSTER={roster}", f"DUE_FILE={due}", "JOBS=2")
+    graded = _make(
+        "grade", f"SUBMISSIONS={canvas}", f"OUT={out}", f"ROSTER={roster}", f"DUE_FILE={due}", "JOBS=2", secret=SECRET
+    )
     grades = {(r["student_id"], r["lesson"]): r for r in _csv(out / "grades.csv")}
 
     lesson, cell = HAND_GRADED  # what formgrader writes when the instructor grades alice's answer
@@ -219,3 +247,20 @@ def test_the_class_report_holds_every_lesson(loop):
         assert f">{lesson}<" in html, lesson
     assert "data:image/png;base64," in html
     assert "http://" not in html and "https://" not in html
+
+
+def test_the_course_secret_fails_an_answer_that_knows_only_the_public_inputs(loop):
+    from nbgrader.api import Gradebook
+
+    lesson, exercise = MEMORISED
+    carol = loop["grades"]["carol", lesson]
+    assert (carol["status"], float(carol["score"])) == ("graded", _max(loop, lesson) - 3), carol
+    with Gradebook(f"sqlite:///{loop['out'] / 'gradebook.db'}") as gradebook:
+        visible = gradebook.find_grade(f"test_{exercise}", lesson, lesson, "carol")
+        hidden = gradebook.find_grade(f"test_{exercise}_hidden", lesson, lesson, "carol")
+        assert (visible.auto_score, hidden.auto_score) == (3.0, 0.0)  # the public inputs pass, the secret ones not
+    run = json.loads((loop["out"] / "run.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(SECRET.encode()).hexdigest()[:12]
+    assert run["hidden_inputs"] == f"course secret {digest}"  # the run says it used one, and which
+    leaked = [p for p in loop["out"].rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+    assert not leaked, leaked

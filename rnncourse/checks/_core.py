@@ -12,6 +12,7 @@ an object the student made.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
 from collections.abc import Sequence
@@ -21,6 +22,31 @@ import numpy as np
 
 PASS_VISIBLE = "visible checks passed; hidden tests run at grading"
 PASS_HIDDEN = "hidden test passed"
+
+# The course secret (``config.SECRET_ENV``, docs/instructors.md "Grading for credit"). It never
+# enters a kernel: the grader passes it to its harness, which sets it here.
+_course_secret = ""  # set in the grader's harness process only, by set_course_secret
+
+
+def set_course_secret(secret: str | None) -> None:
+    """Make hidden tests draw their inputs from ``secret`` (the grader's harness calls this)."""
+    global _course_secret
+    _course_secret = secret or ""
+
+
+def hidden_seed(seed: int, name: str, *, visible: bool) -> int:
+    """The seed a check draws its inputs from.
+
+    A visible check, or any check without a course secret, uses ``seed`` itself: the inputs in
+    the public repository. A hidden test graded with a secret uses a seed derived from the
+    secret, the exercise's ``name`` and ``seed``, so its inputs appear nowhere a student can read,
+    and an answer that memorised the public hidden inputs' results fails. Checks whose hidden
+    test trains a model keep their public seed: a training run is only known to succeed on it.
+    """
+    if visible or not _course_secret:
+        return seed
+    digest = hashlib.sha256(f"{_course_secret}\0{name}\0{seed}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % (2**31 - 1)
 
 
 class CheckFailure(AssertionError):

@@ -32,6 +32,7 @@ from ._core import (
     expect_finite,
     expect_shape,
     fail,
+    hidden_seed,
     report_pass,
 )
 from ._keras import model_layers
@@ -144,6 +145,7 @@ def check_embedding_lookup(
 ) -> None:
     """Compare ``embedding_lookup(indices, weights)`` with ``keras.layers.Embedding`` holding ``weights``."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "embedding_lookup", visible=visible)  # the course secret, at grading
     name = "embedding_lookup"
     for k, shape in enumerate(shapes):
         indices, weights = _lookup_inputs(seed + k, vocab_size, embedding_dim, tuple(shape))
@@ -241,6 +243,7 @@ def check_cosine_similarities(
     ``glove_rows > 0`` also runs it on the first ``glove_rows`` real (read-only) GloVe vectors.
     """
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "cosine_similarities", visible=visible)  # the course secret, at grading
     from ..glove import cosine_similarity as reference
 
     name = "cosine_similarities"
@@ -819,6 +822,7 @@ def check_get_glove_vectors(
     dimension with ``synthetic=True``) in a temporary folder and passes the open file.
     """
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "get_glove_vectors", visible=visible)  # the course secret, at grading
     from ..glove import load_glove
 
     name = "get_glove_vectors"
@@ -982,6 +986,7 @@ def check_filter_glove(
 ) -> None:
     """``filter_glove(vocabulary_dict, glove_dict, wordvec_dim)`` against ``rnncourse.glove.filter_glove``."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "filter_glove", visible=visible)  # the course secret, at grading
     from ..glove import filter_glove as reference
 
     name = "filter_glove"

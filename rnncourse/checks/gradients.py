@@ -15,6 +15,7 @@ from ._core import (
     expect_finite,
     expect_shape,
     fail,
+    hidden_seed,
     report_pass,
 )
 
@@ -64,6 +65,7 @@ def check_rnn_forward(
 ) -> None:
     """Compare ``rnn_forward(x, kernel, recurrent_kernel, bias)`` with Keras's SimpleRNN."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "rnn_forward", visible=visible)  # the course secret, at grading
     name = "rnn_forward"
     x, kernel, recurrent_kernel, bias = _rnn_inputs(seed, num_steps, input_dim, units)
     got = as_array(
@@ -223,6 +225,7 @@ def check_rnn_backward(
 ) -> None:
     """``rnn_backward(...)`` must give BPTT's four gradients, as tf.GradientTape does."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "rnn_backward", visible=visible)  # the course secret, at grading
     name = "rnn_backward"
     x, kernel, recurrent_kernel, bias = _rnn_inputs(seed, num_steps, input_dim, units)
     rng = np.random.default_rng(seed + 1000)
@@ -280,6 +283,7 @@ def check_scale_to_spectral_radius(
 ) -> None:
     """``scale_to_spectral_radius(W, rho)`` must return ``W`` times a positive number, with radius rho."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "scale_to_spectral_radius", visible=visible)  # the course secret, at grading
     name = "scale_to_spectral_radius"
     rng = np.random.default_rng(seed)
     matrix = rng.normal(size=(num_units, num_units))
@@ -326,6 +330,7 @@ def check_jacobian_norms(
 ) -> None:
     """``jacobian_norms(W, T)`` must return the spectral norms of W^1, ..., W^T, shape (T,)."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "jacobian_norms", visible=visible)  # the course secret, at grading
     name = "jacobian_norms"
     rng = np.random.default_rng(seed)
     matrix = rng.normal(size=(num_units, num_units)) / np.sqrt(num_units)
@@ -384,6 +389,7 @@ def check_input_gradient_norms(
 ) -> None:
     """``input_gradient_norms(model, x)`` must give the gradient norm at each of the T input steps."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "input_gradient_norms", visible=visible)  # the course secret, at grading
     import keras
 
     from ..gradients import input_gradient_norms as reference
@@ -447,6 +453,7 @@ def check_clip_by_norm(
     zero gradient: both must come back unchanged, the zero one without a division by zero.
     """
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "clip_by_norm", visible=visible)  # the course secret, at grading
     import tensorflow as tf
 
     name = "clip_by_norm"
@@ -505,6 +512,7 @@ def check_clip_by_value(
 ) -> None:
     """Compare ``clip_by_value(gradient, clip_min, clip_max)`` with ``tf.clip_by_value``."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "clip_by_value", visible=visible)  # the course secret, at grading
     import tensorflow as tf
 
     name = "clip_by_value"

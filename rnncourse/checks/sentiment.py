@@ -25,6 +25,7 @@ from ._core import (
     as_int,
     call_student,
     fail,
+    hidden_seed,
     report_pass,
 )
 from ._keras import describe, layer_kind, layers_of, model_layers
@@ -426,6 +427,7 @@ def check_vectorizer(
     dtype, padding and truncation at the end, index 1 for unknown words).
     """
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "make_vectorizer", visible=visible)  # the course secret, at grading
     import keras
 
     name = "make_vectorizer"
@@ -674,6 +676,7 @@ def _best_epoch_cases(seed: int) -> list[dict[str, list[float]]]:
 def check_best_epoch(best_epoch: Callable[..., Any], *, seed: int = 0, visible: bool = True) -> None:
     """``best_epoch(history)``: the 1-based epoch with the lowest validation loss."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "best_epoch", visible=visible)  # the course secret, at grading
     name = "best_epoch"
     for history in _best_epoch_cases(seed):
         val = np.asarray(history["val_loss"])

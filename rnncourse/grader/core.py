@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import SECRET_ENV
 from ..course import LESSON_IDS, PROJECT_ROOT, SOLUTIONS_DIR
 from ..notebook import nbgrader_metadata
 from . import gradebook
@@ -158,6 +159,15 @@ def _prepare(sub: Submission, releases: dict[str, dict[str, Any]], settings: Set
     )
 
 
+def secret_tag() -> str:
+    """The course secret's part of the fingerprint: another secret means other hidden inputs, so a regrade.
+
+    A digest, never the secret: the fingerprint is written to the journal, and run.json names the digest.
+    """
+    secret = os.environ.get(SECRET_ENV, "")
+    return "+secret-" + hashlib.sha256(secret.encode()).hexdigest()[:12] if secret else ""
+
+
 def _worker_spec(
     work: Path,
     out_dir: Path,
@@ -179,6 +189,8 @@ def _worker_spec(
         "sandbox": settings.sandbox,
         "limits": dataclasses.asdict(settings.limits),
         "hidden": [str(p) for p in hidden],
+        # Hidden tests draw their inputs from it (checks._core.hidden_seed); only the harness reads it.
+        "secret": os.environ.get(SECRET_ENV, ""),
     }
     return WorkerSpec(
         fingerprint=fingerprint,
@@ -308,6 +320,7 @@ def _grade(
         course_fingerprint(lessons)
         + ("+demos" if settings.run_demos else "")
         + ("" if settings.sandbox else "+nosandbox")
+        + secret_tag()
     )
     journal = Journal(layout.journal)
 
@@ -425,6 +438,9 @@ def _grade(
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
             "seconds": round(time.time() - started, 3),
             "sandbox": settings.sandbox,
+            # Where the hidden tests' inputs came from: the course secret (its digest, never itself) or
+            # the seeds written in solutions/, which anyone with the repository can read.
+            "hidden_inputs": f"course secret {secret_tag()[len('+secret-') :]}" if secret_tag() else "public seeds",
             "jobs": settings.jobs,
             "cluster": cluster or None,
             "graded_now": len(jobs),

@@ -92,8 +92,10 @@ def main(argv: list[str]) -> int:
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
 
+    from ..checks._core import set_course_secret
     from .harness import harness_execute_class
 
+    set_course_secret(options.get("secret"))  # hidden tests' inputs; in this process, never in the kernel's
     harness = harness_execute_class()
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     config.Autograde.autograde_preprocessors = [harness if step is Execute else step for step in steps]

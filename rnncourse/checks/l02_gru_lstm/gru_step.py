@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import as_array, call_student, expect_close, expect_finite, expect_shape, fail, report_pass
+from .._core import as_array, call_student, expect_close, expect_finite, expect_shape, fail, hidden_seed, report_pass
 from ._common import ATOL, RTOL, assumed_layout, cell_inputs, run_steps, sigmoid
 
 NAME = "gru_step"
@@ -146,6 +146,7 @@ def check_gru_step(
 ) -> None:
     """Run ``gru_step`` over a sequence and compare with ``keras.layers.GRU`` (reset_after=True)."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "gru_step", visible=visible)  # the course secret, at grading
     name = NAME
     x, h0, _, kernel, recurrent_kernel, bias = cell_inputs(seed, num_steps, input_dim, units, 3, (2, 3 * units))
     weights = (kernel, recurrent_kernel, bias)

@@ -18,7 +18,17 @@ from typing import Any
 
 import numpy as np
 
-from .._core import as_array, as_tuple, call_student, expect_close, expect_finite, expect_shape, fail, report_pass
+from .._core import (
+    as_array,
+    as_tuple,
+    call_student,
+    expect_close,
+    expect_finite,
+    expect_shape,
+    fail,
+    hidden_seed,
+    report_pass,
+)
 from ._common import ATOL, RTOL, assumed_layout, cell_inputs, run_steps, sigmoid
 
 NAME = "lstm_step"
@@ -135,6 +145,7 @@ def check_lstm_step(
 ) -> None:
     """Run ``lstm_step`` over a sequence and compare with ``keras.layers.LSTM`` with the same weights."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "lstm_step", visible=visible)  # the course secret, at grading
     name = NAME
     x, h0, c0, kernel, recurrent_kernel, bias = cell_inputs(seed, num_steps, input_dim, units, 4, (4 * units,))
     weights = (kernel, recurrent_kernel, bias)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import as_scalar, call_student, fail, report_pass
+from .._core import as_scalar, call_student, fail, hidden_seed, report_pass
 
 NAME = "bigram_perplexity"
 FORMULA = "P(w | v) = (c(v, w) + k) / (c(v) + k * vocab_size) over the pairs of held_out, then exp(-mean log P)."
@@ -59,6 +59,7 @@ def check_bigram_perplexity(
 ) -> None:
     """Compare with the reference on small random streams with unseen pairs, and with k = 0.5 and 1."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "bigram_perplexity", visible=visible)  # the course secret, at grading
     rng = np.random.default_rng(seed)
     for k in (1.0, 0.5):
         train = rng.integers(0, vocab_size, size=80)

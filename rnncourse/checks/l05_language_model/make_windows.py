@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import as_array, call_student, expect_shape, fail, report_pass
+from .._core import as_array, call_student, expect_shape, fail, hidden_seed, report_pass
 
 NAME = "make_windows"
 
@@ -37,6 +37,7 @@ def check_make_windows(
     Every token of the test stream is its own position, so each mistake shows as a pattern.
     """
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "make_windows", visible=visible)  # the course secret, at grading
     rng = np.random.default_rng(seed)
     cases = [(np.arange(length), 4, 5), (rng.permutation(length + 17), 3, 7)]
     for stream, batch_size, window in cases:

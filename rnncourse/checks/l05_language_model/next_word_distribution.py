@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import as_array, call_student, expect_close, expect_finite, expect_shape, fail, report_pass
+from .._core import as_array, call_student, expect_close, expect_finite, expect_shape, fail, hidden_seed, report_pass
 
 NAME = "next_word_distribution"
 
@@ -35,6 +35,7 @@ def check_next_word_distribution(
     """Temperatures 0.5, 1 and 1.5 on random logits; ``extremes`` (the hidden test) adds logits near
     1000, a temperature of 0.001 and greedy decoding (temperature 0)."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "next_word_distribution", visible=visible)  # the course secret, at grading
     rng = np.random.default_rng(seed)
     logits = rng.normal(size=9) * 2.0
     cases = [(logits, 0.5), (logits, 1.0), (logits, 1.5)]

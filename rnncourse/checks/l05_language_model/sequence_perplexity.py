@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import as_scalar, call_student, fail, report_pass
+from .._core import as_scalar, call_student, fail, hidden_seed, report_pass
 
 NAME = "sequence_perplexity"
 
@@ -42,6 +42,7 @@ def check_sequence_perplexity(
 ) -> None:
     """Compare with the reference on padded batches; ``large_logits`` (the hidden test) adds logits near 1000."""
     __tracebackhide__ = True
+    seed = hidden_seed(seed, "sequence_perplexity", visible=visible)  # the course secret, at grading
     rng = np.random.default_rng(seed)
     cases = [_case(rng, 4, 6, 7, 1.0), _case(rng, 3, 9, 11, 2.0)]
     if large_logits:  # the same softmax, shifted by 800: a plain exp overflows even in float64
