@@ -96,10 +96,30 @@ class GradingInterrupted(RuntimeError):
     """Ctrl-C: what was finished is in the journal; running the command again goes on from there."""
 
 
-# Rough grading seconds per notebook: `make bench`'s grading.jobs_1.notebook_seconds_by_lesson
-# (2026-12-02, AMD EPYC, 2 cores). Used only to start the slowest notebooks first, so only their
-# order matters; tests/test_grader_classify.py checks it against the record.
-EXPECTED_SECONDS = {"01_gradients": 32.8, "02_gru_lstm": 20.6, "03_embeddings": 33.8, "04_sentiment": 59.1}
+def expected_seconds(record: Path | None = None) -> dict[str, float]:
+    """Rough grading seconds per notebook of each lesson, from ``make bench``'s last record.
+
+    Used only to start the slowest notebooks first, so only their order matters. The source is
+    ``grading.jobs_1.notebook_seconds_by_lesson`` (the median) in ``bench/results.json``; a lesson
+    the grading bench has not measured yet takes its fast-mode run (``lessons.<id>.fast``), which
+    runs the demonstrations too and so overestimates; a lesson with neither, or no record, 0.
+    """
+    from ..config import BENCH_RESULTS
+
+    data = _read_json(BENCH_RESULTS if record is None else record)
+    data = data if isinstance(data, dict) else {}
+    graded = data.get("grading", {}).get("jobs_1", {}).get("notebook_seconds_by_lesson", {})
+    lessons = data.get("lessons", {})
+    seconds = {}
+    for lesson in LESSON_IDS:
+        try:
+            if lesson in graded:
+                seconds[lesson] = float(graded[lesson]["median"])
+            else:
+                seconds[lesson] = float(lessons[lesson]["fast"]["wall_s"]["median"])
+        except (KeyError, TypeError, ValueError):
+            seconds[lesson] = 0.0
+    return seconds
 
 
 def _read_json(path: Path) -> Any:
@@ -133,7 +153,9 @@ def _max_points(release: dict[str, Any] | None) -> float:
 
 
 # ------------------------------------------------------------------ prepare
-def _prepare(sub: Submission, releases: dict[str, dict[str, Any]], settings: Settings) -> Job | None:
+def _prepare(
+    sub: Submission, releases: dict[str, dict[str, Any]], settings: Settings, expected: dict[str, float]
+) -> Job | None:
     """The job for one submission, or None when it cannot be graded (``sub`` then says why)."""
     assert sub.path is not None
     try:
@@ -155,7 +177,7 @@ def _prepare(sub: Submission, releases: dict[str, dict[str, Any]], settings: Set
         lesson=sub.lesson,
         notebook=graded_nb,
         digest=sub.digest,
-        expected_seconds=EXPECTED_SECONDS.get(sub.lesson, 0.0),
+        expected_seconds=expected.get(sub.lesson, 0.0),
     )
 
 
@@ -325,6 +347,7 @@ def _grade(
     journal = Journal(layout.journal)
 
     # prepare
+    expected = expected_seconds()  # the slowest notebooks start first
     rows: dict[tuple[str, str], dict[str, str]] = {}
     run_notebooks: dict[str, dict[str, Any]] = {}
     jobs: list[Job] = []
@@ -339,7 +362,7 @@ def _grade(
             rows[sub.key] = entry["row"]
             run_notebooks["/".join(sub.key)] = {**entry["run"], "from_journal": True}
             continue
-        job = _prepare(sub, releases, settings)
+        job = _prepare(sub, releases, settings, expected)
         if job is not None:
             jobs.append(job)
             by_key[sub.key] = sub
