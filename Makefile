@@ -30,7 +30,7 @@ help:
 	@echo "make test     run the whole test suite (unit tests, notebooks, autograder): what CI runs"
 	@echo "make lessons  regenerate lessons/ from solutions/ with nbgrader"
 	@echo "make solutions-outputs  re-execute solutions/ in fast mode and store outputs (for nbval)"
-	@echo "make grade SUBMISSIONS=<dir|canvas.zip> [OUT=<dir>] [ROSTER=roster.csv] [DUE=<ISO 8601> | DUE_FILE=<toml>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0] [DB_URL=<SQLAlchemy URL>]  grade student notebooks"
+	@echo "make grade SUBMISSIONS=<dir|canvas.zip> [OUT=<dir>] [ROSTER=roster.csv] [DUE=<ISO 8601> | DUE_FILE=<toml>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0] [DB_URL=<SQLAlchemy URL>]  grade student notebooks (with RNNCOURSE_SECRET set, hidden tests draw secret inputs)"
 	@echo "make feedback [OUT=<dir>]  rewrite every student's feedback page (hand grades, comments, late penalty) and the class report"
 	@echo "make export [OUT=<dir>] [FORMAT=canvas|wide|long] [ROSTER=roster.csv] [MISSING=empty|zero]  grades for the LMS, hand-graded points included"
 	@echo "make formgrader [OUT=<dir>] [PORT=$(PORT)]  hand-grade free responses of a make grade run in JupyterLab's Formgrader"
