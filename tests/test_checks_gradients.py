@@ -235,6 +235,46 @@ def test_clip_by_value(capsys):
         checks.check_clip_by_value(lambda g, lo, hi: g, clip_min=1.0, clip_max=1.0)
 
 
+def _clip_by_norm(g, c):
+    n = np.linalg.norm(g)
+    return g * c / n if n > c else g
+
+
+def _clip_by_value(g, lo, hi):
+    return np.clip(g, lo, hi)
+
+
+def test_clip_functions_runs_both_checks_on_the_test_cells_inputs(capsys):
+    """The exercise's check prints exactly what the two checks print for the same arguments."""
+    calls = []
+
+    def recording(function):
+        def record(*args):
+            calls.append(tuple(a.tobytes() if isinstance(a, np.ndarray) else a for a in args))
+            return function(*args)
+
+        return record
+
+    hidden = {"seed": 4, "size": 20, "visible": False}
+    checks.check_clip_functions(recording(_clip_by_norm), recording(_clip_by_value))
+    checks.check_clip_functions(
+        recording(_clip_by_norm), recording(_clip_by_value), edge_cases=True, clip_min=-0.3, clip_max=2.0, **hidden
+    )
+    together, asked_together = capsys.readouterr().out, calls[:]
+    calls.clear()
+    checks.check_clip_by_norm(recording(_clip_by_norm))
+    checks.check_clip_by_value(recording(_clip_by_value))
+    checks.check_clip_by_norm(recording(_clip_by_norm), edge_cases=True, **hidden)
+    checks.check_clip_by_value(recording(_clip_by_value), clip_min=-0.3, clip_max=2.0, **hidden)
+    assert together == capsys.readouterr().out
+    assert together.count("✔ clip_by_norm") == 2 and together.count("✔ clip_by_value") == 2
+    assert asked_together == calls  # the same gradients and bounds, in the same order
+    with pytest.raises(CheckFailure, match="clipping by value"):
+        checks.check_clip_functions(lambda g, c: np.clip(g, -c, c), _clip_by_value)
+    with pytest.raises(CheckFailure, match="swapped clip_min and clip_max"):
+        checks.check_clip_functions(_clip_by_norm, lambda g, lo, hi: np.clip(g, hi, lo))
+
+
 # ---------------------------------------------------------------- memory model
 def _memory_model(layer, *, return_sequences=False, activation="sigmoid"):
     def build(seq_len, num_features, num_units):
@@ -250,24 +290,26 @@ def _memory_model(layer, *, return_sequences=False, activation="sigmoid"):
     return build
 
 
-def test_memory_model(capsys):
-    checks.check_memory_model(_memory_model(keras.layers.LSTM))
-    checks.check_memory_model(_memory_model(keras.layers.GRU), seq_len=12, num_features=3, num_units=5, visible=False)
+def test_build_memory_model(capsys):
+    checks.check_build_memory_model(_memory_model(keras.layers.LSTM))
+    checks.check_build_memory_model(
+        _memory_model(keras.layers.GRU), seq_len=12, num_features=3, num_units=5, visible=False
+    )
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
     with pytest.raises(CheckFailure, match="needs a gated cell"):
-        checks.check_memory_model(_memory_model(keras.layers.SimpleRNN))
+        checks.check_build_memory_model(_memory_model(keras.layers.SimpleRNN))
     with pytest.raises(CheckFailure, match="return_sequences=False"):
-        checks.check_memory_model(_memory_model(keras.layers.LSTM, return_sequences=True))
+        checks.check_build_memory_model(_memory_model(keras.layers.LSTM, return_sequences=True))
     with pytest.raises(CheckFailure, match="return_sequences=False"):  # the guard before training: same message
-        checks.check_memory_model(_memory_model(keras.layers.LSTM, return_sequences=True), quiet=True)
+        checks.check_build_memory_model(_memory_model(keras.layers.LSTM, return_sequences=True), quiet=True)
     capsys.readouterr()
-    checks.check_memory_model(_memory_model(keras.layers.LSTM), quiet=True)
+    checks.check_build_memory_model(_memory_model(keras.layers.LSTM), quiet=True)
     assert capsys.readouterr().out == ""
     with pytest.raises(CheckFailure, match="expected sigmoid"):
-        checks.check_memory_model(_memory_model(keras.layers.LSTM, activation="softmax"))
+        checks.check_build_memory_model(_memory_model(keras.layers.LSTM, activation="softmax"))
     with pytest.raises(CheckFailure, match="expected a keras.Model"):
-        checks.check_memory_model(lambda *a: "model")
+        checks.check_build_memory_model(lambda *a: "model")
 
 
 def _train(model, x, y, epochs, *, optimizer=None, loss="binary_crossentropy", batch_size=32, fit_epochs=None):
@@ -279,9 +321,9 @@ def _train(model, x, y, epochs, *, optimizer=None, loss="binary_crossentropy", b
 
 
 @pytest.mark.slow  # three real trainings, about 10 s
-def test_memory_training_grades_what_the_model_learned(capsys):
-    checks.check_memory_training(_train)
-    checks.check_memory_training(  # another style: a loss object; the hidden test's GRU on a longer lag
+def test_train_memory_model_grades_what_the_model_learned(capsys):
+    checks.check_train_memory_model(_train)
+    checks.check_train_memory_model(  # another style: a loss object; the hidden test's GRU on a longer lag
         lambda m, x, y, e: _train(m, x, y, e, loss=keras.losses.BinaryCrossentropy()),
         seed=1,
         seq_len=15,
@@ -292,7 +334,7 @@ def test_memory_training_grades_what_the_model_learned(capsys):
     assert "visible checks passed" in out and "hidden test passed" in out
     rng = np.random.default_rng(0)
     with pytest.raises(CheckFailure, match="on the check's own test set"):  # trained on shuffled labels
-        checks.check_memory_training(lambda m, x, y, e: _train(m, x, rng.permutation(y), e))
+        checks.check_train_memory_model(lambda m, x, y, e: _train(m, x, rng.permutation(y), e))
 
 
 @pytest.mark.parametrize(
@@ -313,14 +355,14 @@ def test_memory_training_grades_what_the_model_learned(capsys):
         (lambda m, x, y, e: _train(keras.models.clone_model(m), x, y, e), "not the model it was given"),
     ],
 )
-def test_memory_training_names_the_mistake(answer, message):
+def test_train_memory_model_names_the_mistake(answer, message):
     with pytest.raises(CheckFailure, match=message):
-        checks.check_memory_training(answer, epochs=1, num_train=64)
+        checks.check_train_memory_model(answer, epochs=1, num_train=64)
 
 
 # ---------------------------------------------------------------- backpropagation through time
 from rnncourse import gradients as grad_tools  # noqa: E402
-from rnncourse.checks.gradients import BACKWARD_KEYS, reference_rnn_backward, tape_rnn_backward  # noqa: E402
+from rnncourse.checks.l01_gradients.rnn_backward import BACKWARD_KEYS, reference_rnn_backward, tape_rnn_backward  # noqa: E402
 
 
 def _backward_inputs(seed=3, num_steps=5, input_dim=2, units=3):

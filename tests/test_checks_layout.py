@@ -1,5 +1,6 @@
-"""Checks organised by lesson and exercise (#27): for the lessons in that layout, grepping for an
-exercise's grade_id finds its check, and its check's name finds the notebook cells that call it.
+"""Checks organised by lesson and exercise (#27): for the lessons in that layout (each lesson with a
+package ``rnncourse/checks/l<lesson>/``), grepping for an exercise's grade_id finds its check, and
+its check's name finds the notebook cells that call it.
 
 An exercise is a code cell that nbgrader marks ``solution``; its graded test cells are the graded
 code cells after it, up to the next exercise. For each exercise ``<grade_id>`` of lesson
@@ -21,8 +22,12 @@ from rnncourse import checks, course
 from rnncourse.notebook import cell_source, grade_id, nbgrader_metadata
 
 CHECKS_DIR = Path(checks.__file__).parent
-# Lessons whose checks are one module per exercise; the others still have one module per topic.
-BY_EXERCISE = ("02_gru_lstm", "05_language_model")
+# Lessons whose checks are one module per exercise: every lesson with a package
+# rnncourse/checks/l<lesson>/ (l02_gru_lstm for 02_gru_lstm), so a new one is covered as it appears.
+# The others still have one module per topic.
+BY_EXERCISE = sorted(path.parent.name[1:] for path in CHECKS_DIR.glob("l[0-9]*/__init__.py"))
+# Lessons already moved: the layout must not lose them.
+MOVED = ("01_gradients", "02_gru_lstm", "05_language_model")
 
 
 def _exercises(lesson: str) -> dict[str, list[dict[str, Any]]]:
@@ -45,8 +50,11 @@ def _exercises(lesson: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_the_lessons_in_the_layout_are_course_lessons():
+    assert set(MOVED) <= set(BY_EXERCISE), (
+        f"no package rnncourse/checks/l<lesson>/ for {sorted(set(MOVED) - set(BY_EXERCISE))}"
+    )
     for lesson in BY_EXERCISE:
-        assert lesson in course.available_lessons(), lesson
+        assert lesson in course.available_lessons(), f"rnncourse/checks/l{lesson}/ names no lesson of the course"
 
 
 @pytest.mark.parametrize("lesson", BY_EXERCISE)

@@ -21,16 +21,17 @@ from .embeddings import (
     check_most_similar,
     check_transfer_gain,
 )
-from .gradients import (
+from .l01_gradients import (
+    check_build_memory_model,
     check_clip_by_norm,
     check_clip_by_value,
+    check_clip_functions,
     check_input_gradient_norms,
     check_jacobian_norms,
-    check_memory_model,
-    check_memory_training,
     check_rnn_backward,
     check_rnn_forward,
     check_scale_to_spectral_radius,
+    check_train_memory_model,
 )
 from .l02_gru_lstm import check_build_stacked_model, check_gru_step, check_lstm_step, check_param_counts
 from .l05_language_model import (
@@ -65,10 +66,11 @@ __all__ = [
     "check_scale_to_spectral_radius",
     "check_jacobian_norms",
     "check_input_gradient_norms",
+    "check_clip_functions",
     "check_clip_by_norm",
     "check_clip_by_value",
-    "check_memory_model",
-    "check_memory_training",
+    "check_build_memory_model",
+    "check_train_memory_model",
     "check_vectorizer",
     "check_lstm_classifier",
     "check_dropout_classifier",
