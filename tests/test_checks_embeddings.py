@@ -13,7 +13,10 @@ import pytest
 import tensorflow as tf
 
 from rnncourse import checks
-from rnncourse.checks import embeddings as embedding_checks
+from rnncourse.checks.l03_embeddings import get_glove_vectors as glove_file_checks
+from rnncourse.checks.l03_embeddings import most_similar as most_similar_checks
+from rnncourse.checks.l03_embeddings import transfer_gain as gain_checks
+from rnncourse.checks.l03_embeddings._common import packaged_glove
 
 
 # ---------------------------------------------------------------- 1. costs
@@ -209,7 +212,7 @@ def _vocab_with_a_near_tie(monkeypatch, seed, gap):
     side = np.random.default_rng(seed).normal(size=6)
     side -= (side @ q) * q
     side /= np.linalg.norm(side)
-    random_vocab = embedding_checks._synthetic_vocab
+    random_vocab = most_similar_checks._synthetic_vocab
 
     def vocab(seed_, num_words, dim):
         words, matrix, row_of = random_vocab(seed_, num_words, dim)
@@ -217,7 +220,7 @@ def _vocab_with_a_near_tie(monkeypatch, seed, gap):
             matrix[row] = 2 * (cos * q + np.sqrt(1 - cos**2) * side)
         return words, matrix, row_of
 
-    monkeypatch.setattr(embedding_checks, "_synthetic_vocab", vocab)
+    monkeypatch.setattr(most_similar_checks, "_synthetic_vocab", vocab)
     words, matrix, _ = vocab(seed, 40, 6)
     nearest = most_similar_ok(vector.astype(np.float64), words, matrix.astype(np.float64), topn=3)
     assert [w for w, _ in nearest[:2]] == ["w000", "w001"]
@@ -450,10 +453,10 @@ def test_get_glove_vectors_accepts_correct_solutions(solution, capsys):
 
 def test_the_visible_glove_file_holds_odd_real_words():
     """The exercise text promises it: punctuation, n't, curly quotes, accents ... in the visible check."""
-    words, vectors = embedding_checks._glove_file_case(0, 300, synthetic=False)
+    words, vectors = glove_file_checks._glove_file_case(0, 300, synthetic=False)
     assert len(words) == len(set(words)) == 300 and vectors.shape == (300, 50)
-    assert set(embedding_checks._ODD_GLOVE_WORDS) <= set(words)
-    all_words, matrix, row_of = embedding_checks._glove_rows()
+    assert set(glove_file_checks._ODD_GLOVE_WORDS) <= set(words)
+    all_words, matrix, row_of = packaged_glove()
     assert all(np.array_equal(vectors[i], matrix[row_of[w]]) for i, w in enumerate(words))
     # What makes line.split() right for GloVe 6B: no word holds whitespace of any kind.
     assert not [w for w in all_words if w.split() != [w]]
@@ -637,8 +640,8 @@ def build_classifier_functional(num_words, maxlen, embedding_dim, embedding_matr
 
 @pytest.mark.parametrize("solution", [build_classifier_ok, build_classifier_functional])
 def test_classifier_accepts_correct_solutions(solution, capsys):
-    checks.check_classifier(solution)
-    checks.check_classifier(solution, num_words=25, maxlen=7, embedding_dim=3, num_units=5, seed=1, visible=False)
+    checks.check_build_classifier(solution)
+    checks.check_build_classifier(solution, num_words=25, maxlen=7, embedding_dim=3, num_units=5, seed=1, visible=False)
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
 
@@ -687,7 +690,7 @@ def _classifier(
 )
 def test_classifier_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_classifier(wrong)
+        checks.check_build_classifier(wrong)
 
 
 # ---------------------------------------------------------------- 6. the transfer gain over seeds
@@ -716,8 +719,8 @@ def transfer_gain_float32(runs, variant, baseline="scratch"):
 
 
 def test_transfer_gain_reference_passes_visible_and_hidden(capsys):
-    checks.check_transfer_gain(embedding_checks._reference_transfer_gain)
-    checks.check_transfer_gain(embedding_checks._reference_transfer_gain, visible=False)
+    checks.check_transfer_gain(gain_checks.reference)
+    checks.check_transfer_gain(gain_checks.reference, visible=False)
     out = capsys.readouterr().out
     assert "\u2714 transfer_gain: visible checks passed; hidden tests run at grading (" in out
     assert "\u2714 transfer_gain: hidden test passed (" in out
@@ -748,22 +751,22 @@ def test_transfer_gain_is_never_asked_about_fewer_than_two_seeds(capsys):
 
 
 def test_transfer_gain_hidden_cases_hold_extra_keys_numpy_floats_and_a_tuple():
-    cases = embedding_checks._transfer_gain_cases(visible=False)
+    cases = gain_checks._transfer_gain_cases(visible=False)
     assert any(isinstance(case.runs, tuple) for case in cases)
     assert any(type(case.runs[0]["scratch"]) is np.float64 for case in cases)
-    assert all(set(run) > set(embedding_checks.TRANSFER_KEYS) for case in cases for run in case.runs)
+    assert all(set(run) > set(gain_checks.TRANSFER_KEYS) for case in cases for run in case.runs)
 
 
 @pytest.mark.parametrize("visible", [True, False])
 def test_transfer_gain_cases_tell_the_known_mistakes_apart(visible):
     """Every known mistake gives its own answer, far beyond the check's tolerance, on every input."""
-    for case in embedding_checks._transfer_gain_cases(visible):
-        right = embedding_checks._reference_transfer_gain(case.runs, case.variant, case.effective_baseline)
-        answers = {"right": right, **embedding_checks._transfer_gain_mistake_answers(case)}
+    for case in gain_checks._transfer_gain_cases(visible):
+        right = gain_checks.reference(case.runs, case.variant, case.effective_baseline)
+        answers = {"right": right, **gain_checks._transfer_gain_mistake_answers(case)}
         assert len(answers) >= 10
         for key, answer in answers.items():  # far beyond the float32 allowance of the right answer
             gap = max(abs(answer[0] - right[0]), abs(answer[1] - right[1]))
-            assert key == "right" or gap > 100 * embedding_checks._GAIN_ATOL, (len(case.runs), key, gap)
+            assert key == "right" or gap > 100 * gain_checks._GAIN_ATOL, (len(case.runs), key, gap)
         for (key1, one), (key2, other) in itertools.combinations(answers.items(), 2):
             if len(case.runs) == 2 and {key1, key2} == {"ddof0", "over_n"}:
                 continue  # std * sqrt(1/2) / sqrt(2) = std / 2 on two seeds: the message names both
@@ -890,17 +893,17 @@ def test_transfer_gain_names_both_mistakes_of_a_percent_population_std(fails_wit
 
 
 def test_transfer_gain_mutation_leaves_the_check_s_own_runs_alone(fails_with):
-    before = [dict(run) for run in embedding_checks._VISIBLE_RUNS]
+    before = [dict(run) for run in gain_checks._VISIBLE_RUNS]
     with fails_with("changed the runs it was given"):
         checks.check_transfer_gain(_subtracts_in_place)
-    assert [dict(run) for run in embedding_checks._VISIBLE_RUNS] == before
+    assert [dict(run) for run in gain_checks._VISIBLE_RUNS] == before
     checks.check_transfer_gain(transfer_gain_ok)
 
 
 def _by_position(runs, variant, baseline="scratch"):
     """Reads the accuracies by their position in the dict: right only when the dicts hold the three keys in order."""
     columns = np.array([list(run.values()) for run in runs], dtype=float)
-    order = embedding_checks.TRANSFER_KEYS
+    order = gain_checks.TRANSFER_KEYS
     gains = columns[:, order.index(variant)] - columns[:, order.index(baseline)]
     return gains.mean(), _se(gains)
 

@@ -27,7 +27,7 @@ CHECKS_DIR = Path(checks.__file__).parent
 # The others still have one module per topic.
 BY_EXERCISE = sorted(path.parent.name[1:] for path in CHECKS_DIR.glob("l[0-9]*/__init__.py"))
 # Lessons already moved: the layout must not lose them.
-MOVED = ("01_gradients", "02_gru_lstm", "05_language_model")
+MOVED = ("01_gradients", "02_gru_lstm", "03_embeddings", "05_language_model")
 
 
 def _exercises(lesson: str) -> dict[str, list[dict[str, Any]]]:

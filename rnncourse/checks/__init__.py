@@ -10,17 +10,6 @@ Hidden test cells call the same checks with other inputs and ``visible=False``.
 """
 
 from ._core import PASS_HIDDEN, PASS_VISIBLE, CheckFailure
-from .embeddings import (
-    check_analogy,
-    check_classifier,
-    check_cosine_similarities,
-    check_embedding_costs,
-    check_embedding_lookup,
-    check_filter_glove,
-    check_get_glove_vectors,
-    check_most_similar,
-    check_transfer_gain,
-)
 from .l01_gradients import (
     check_build_memory_model,
     check_clip_by_norm,
@@ -34,6 +23,17 @@ from .l01_gradients import (
     check_train_memory_model,
 )
 from .l02_gru_lstm import check_build_stacked_model, check_gru_step, check_lstm_step, check_param_counts
+from .l03_embeddings import (
+    check_analogy,
+    check_build_classifier,
+    check_cosine_similarities,
+    check_embedding_costs,
+    check_embedding_lookup,
+    check_filter_glove,
+    check_get_glove_vectors,
+    check_most_similar,
+    check_transfer_gain,
+)
 from .l05_language_model import (
     check_bigram_perplexity,
     check_make_windows,
@@ -92,6 +92,6 @@ __all__ = [
     "check_analogy",
     "check_get_glove_vectors",
     "check_filter_glove",
-    "check_classifier",
+    "check_build_classifier",
     "check_transfer_gain",
 ]
