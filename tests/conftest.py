@@ -40,3 +40,12 @@ def fails_with():
     A fixture rather than an import: this file and the root conftest.py are both module ``conftest``.
     """
     return _fails_with
+
+
+@pytest.fixture
+def close_figures():
+    """Close every matplotlib figure a plotting test opened (use with ``pytestmark``)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -1,8 +1,10 @@
-"""rnncourse.plots diagrams: the unrolled SimpleRNN of lesson 01, the LSTM and GRU cells of lesson 02.
+"""rnncourse.diagrams: the unrolled SimpleRNN of lesson 01, the LSTM and GRU cells of lesson 02, the
+windows of stateful TBPTT of lesson 05.
 
 The tests read what was drawn: the text labels (in the lessons' notation), the boxes, circles and
 arrows, and where each arrow starts and ends. For the two cells they rebuild the computation from
-the arrows alone, as nested expressions, and compare it with the lesson's equations.
+the arrows alone, as nested expressions, and compare it with the lesson's equations. The TBPTT
+windows' token labels are compared with the reference answer of lesson 05's ``make_windows`` exercise.
 """
 
 from __future__ import annotations
@@ -17,19 +19,20 @@ from collections import Counter  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
 from matplotlib.path import Path  # noqa: E402
 
-from rnncourse.plots import draw_gru_cell, draw_lstm_cell, draw_unrolled_rnn  # noqa: E402
+from rnncourse.checks.l05_language_model.make_windows import reference as make_windows  # noqa: E402
+from rnncourse.diagrams import draw_gru_cell, draw_lstm_cell, draw_tbptt_windows, draw_unrolled_rnn  # noqa: E402
 
 TOLERANCE = 0.05  # inches: an arrowhead's tip stops a little short of its end point (more so on thick lines)
 SIGMA, TANH = r"$\sigma$", r"$\tanh$"
+DASH = "\N{EN DASH}"
+SHAPES = [(3, 3, 4), (2, 4, 3), (1, 2, 5), (4, 1, 2), (6, 2, 1)]  # (batch_size, num_windows, window)
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")  # tests/conftest.py
 
 
 def texts(ax, gid):
@@ -74,6 +77,26 @@ def is_dashed(arrow):
 
 def rnn_labels(prefix, steps):
     return [f"${prefix}_{{{t}}}$" for t in steps]
+
+
+def boxes_by_prefix(ax, prefix):
+    return {p.get_gid(): p for p in ax.patches if isinstance(p, FancyBboxPatch) and p.get_gid().startswith(prefix)}
+
+
+def arrows_by_prefix(ax, prefix):
+    return {p.get_gid(): p for p in ax.patches if isinstance(p, FancyArrowPatch) and p.get_gid().startswith(prefix)}
+
+
+def token_range(tokens):
+    return f"t{tokens[0]}" if len(tokens) == 1 else f"t{tokens[0]}{DASH}t{tokens[-1]}"
+
+
+def reference_windows(batch_size, num_windows, window):
+    """The reference's (inputs, targets) for a stream of distinct tokens 0, 1, ... just long enough."""
+    stream = np.arange(batch_size * num_windows * window + 1)
+    inputs, targets = make_windows(stream, batch_size, window)
+    assert inputs.shape == (num_windows, batch_size, window)  # the picture's stream fills every window
+    return inputs, targets
 
 
 # --- draw_unrolled_rnn ----------------------------------------------------------------------
@@ -377,3 +400,124 @@ def test_cell_diagram_figure_size_axes_and_argument_check(draw):
     assert draw(ax=given) is given
     with pytest.raises(TypeError, match=rf"^{draw.__name__}: ax must be a matplotlib Axes or None; got int$"):
         draw(ax=3)
+
+
+# --- draw_tbptt_windows ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("batch_size", "num_windows", "window"), SHAPES)
+def test_tbptt_windows_hold_the_tokens_of_the_make_windows_reference(batch_size, num_windows, window):
+    ax = draw_tbptt_windows(batch_size=batch_size, num_windows=num_windows, window=window)
+    inputs, _ = reference_windows(batch_size, num_windows, window)
+    cells = boxes_by_prefix(ax, "window-")
+    assert len(cells) == batch_size * num_windows
+    for b in range(batch_size):
+        for k in range(num_windows):
+            assert texts(ax, f"window-{b}-{k}") == [token_range(inputs[k, b])]
+            left, right, bottom, top = box_edges(cells[f"window-{b}-{k}"])
+            # Row b is the b-th line from the top, window k the k-th column from the left.
+            if k > 0:
+                assert box_edges(cells[f"window-{b}-{k - 1}"])[1] < left
+                assert box_edges(cells[f"window-{b}-{k - 1}"])[2] == pytest.approx(bottom)
+            if b > 0:
+                assert box_edges(cells[f"window-{b - 1}-{k}"])[2] > top
+                assert box_edges(cells[f"window-{b - 1}-{k}"])[0] == pytest.approx(left)
+    assert [texts(ax, f"row-{b}") for b in range(batch_size)] == [[f"row {b}"] for b in range(batch_size)]
+    assert [texts(ax, f"batch-{k}") for k in range(num_windows)] == [[f"batch {k}"] for k in range(num_windows)]
+    assert texts(ax, f"row-{batch_size}") == [] and texts(ax, f"batch-{num_windows}") == []
+    assert not ax.axison
+
+
+@pytest.mark.parametrize(("batch_size", "num_windows", "window"), SHAPES)
+def test_tbptt_state_arrows_join_window_k_to_window_k_plus_1_of_the_same_row(batch_size, num_windows, window):
+    ax = draw_tbptt_windows(batch_size=batch_size, num_windows=num_windows, window=window)
+    cells = boxes_by_prefix(ax, "window-")
+    state = arrows_by_prefix(ax, "state-arrow-")
+    assert sorted(state) == sorted(f"state-arrow-{b}-{k}" for b in range(batch_size) for k in range(num_windows - 1))
+    for gid, arrow in state.items():
+        b, k = map(int, gid.split("-")[2:])
+        start, end = polyline(arrow)[0], polyline(arrow)[-1]
+        assert [name for name, cell in cells.items() if on_box_edge(start, cell)] == [f"window-{b}-{k}"]
+        assert [name for name, cell in cells.items() if on_box_edge(end, cell)] == [f"window-{b}-{k + 1}"]
+        assert end[0] > start[0]  # forward in time
+    legend = texts(ax, "state-legend")
+    assert (len(legend) == 1 and "state carried" in legend[0]) if num_windows > 1 else legend == []
+
+
+@pytest.mark.parametrize(("batch_size", "num_windows", "window"), SHAPES)
+def test_tbptt_stream_is_coloured_by_the_row_each_token_goes_to(batch_size, num_windows, window):
+    ax = draw_tbptt_windows(batch_size=batch_size, num_windows=num_windows, window=window)
+    inputs, _ = reference_windows(batch_size, num_windows, window)
+    length = batch_size * num_windows * window + 1
+    tokens = boxes_by_prefix(ax, "stream-token-")
+    assert len(tokens) == length
+    order = sorted(range(length), key=lambda i: tokens[f"stream-token-{i}"].get_x())
+    assert order == list(range(length))  # t0, t1, ... from left to right
+    assert [texts(ax, f"stream-token-{i}") for i in range(length)] == [[f"t{i}"] for i in range(length)]
+    row_fills = [
+        to_rgba(boxes_by_prefix(ax, f"window-{b}-0")[f"window-{b}-0"].get_facecolor()) for b in range(batch_size)
+    ]
+    assert len(set(row_fills)) == batch_size
+    for b in range(batch_size):
+        for token in inputs[:, b].ravel():
+            assert to_rgba(tokens[f"stream-token-{token}"].get_facecolor()) == row_fills[b]
+        # The bracket under row b spans exactly its tokens.
+        (bracket,) = arrows_by_prefix(ax, f"stream-row-{b}").values()
+        xs = polyline(bracket)[:, 0]
+        centres = {i: tokens[f"stream-token-{i}"].get_x() + tokens[f"stream-token-{i}"].get_width() / 2 for i in order}
+        inside = [i for i in range(length) if xs.min() < centres[i] < xs.max()]
+        assert inside == sorted(inputs[:, b].ravel().tolist())
+        assert texts(ax, f"stream-row-{b}") == [f"row {b}"]
+    # The last token is only a target: it belongs to no row.
+    assert to_rgba(tokens[f"stream-token-{length - 1}"].get_facecolor()) not in row_fills
+
+
+@pytest.mark.parametrize(("batch_size", "num_windows", "window"), SHAPES)
+def test_tbptt_caption_says_what_a_batch_and_the_targets_are(batch_size, num_windows, window):
+    ax = draw_tbptt_windows(batch_size=batch_size, num_windows=num_windows, window=window)
+    inputs, targets = reference_windows(batch_size, num_windows, window)
+    (caption,) = texts(ax, "caption")
+    assert "batch k = column k: one window from every row" in caption
+    assert "targets: the same positions + 1" in caption
+    assert f"({token_range(inputs[0, 0])} \N{RIGHTWARDS ARROW} {token_range(targets[0, 0])})" in caption
+    assert f"t{batch_size * num_windows * window} is only a target" in caption
+
+
+def test_tbptt_default_figure_and_a_given_axes():
+    ax = draw_tbptt_windows()
+    assert len(boxes_by_prefix(ax, "window-")) == 9 and len(arrows_by_prefix(ax, "state-arrow-")) == 6
+    width, height = ax.figure.get_size_inches()
+    assert 8.5 <= width <= 11 and 3.5 <= height <= 5.5
+    _, given = plt.subplots()
+    assert draw_tbptt_windows(batch_size=2, num_windows=2, window=2, ax=given) is given
+    assert len(boxes_by_prefix(given, "window-")) == 4
+
+
+def test_tbptt_accepts_numpy_integers():
+    ax = draw_tbptt_windows(batch_size=np.int64(2), num_windows=np.int32(3), window=np.uint8(2))
+    assert texts(ax, "window-1-2") == ["t10\N{EN DASH}t11"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"batch_size": 0}, ValueError, "batch_size must be between 1 and 6; got 0"),
+        ({"batch_size": -1}, ValueError, "batch_size must be between 1 and 6; got -1"),
+        ({"num_windows": 7}, ValueError, "num_windows must be between 1 and 6; got 7"),
+        ({"window": 9}, ValueError, "window must be between 1 and 8; got 9"),
+        ({"window": np.int64(0)}, ValueError, "window must be between 1 and 8; got 0"),
+        (
+            {"batch_size": 6, "num_windows": 3, "window": 4},
+            ValueError,
+            "batch_size * num_windows * window must be at most 48 to fit the picture; got 6 * 3 * 4 = 72",
+        ),
+        ({"window": 2.0}, TypeError, "window must be an int; got float"),
+        ({"batch_size": True}, TypeError, "batch_size must be an int; got bool"),
+        ({"num_windows": "3"}, TypeError, "num_windows must be an int; got str"),
+        ({"ax": "axes"}, TypeError, "draw_tbptt_windows: ax must be a matplotlib Axes or None; got str"),
+    ],
+)
+def test_tbptt_rejects_invalid_arguments(kwargs, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        draw_tbptt_windows(**kwargs)
+    assert plt.get_fignums() == []  # nothing half-drawn is left behind
