@@ -24,10 +24,9 @@ from rnncourse.notebook import cell_source, grade_id, nbgrader_metadata
 CHECKS_DIR = Path(checks.__file__).parent
 # Lessons whose checks are one module per exercise: every lesson with a package
 # rnncourse/checks/l<lesson>/ (l02_gru_lstm for 02_gru_lstm), so a new one is covered as it appears.
-# The others still have one module per topic.
 BY_EXERCISE = sorted(path.parent.name[1:] for path in CHECKS_DIR.glob("l[0-9]*/__init__.py"))
-# Lessons already moved: the layout must not lose them.
-MOVED = ("01_gradients", "02_gru_lstm", "03_embeddings", "05_language_model")
+# Every lesson has moved: the layout must not lose one.
+MOVED = ("01_gradients", "02_gru_lstm", "03_embeddings", "04_sentiment", "05_language_model")
 
 
 def _exercises(lesson: str) -> dict[str, list[dict[str, Any]]]:

@@ -10,16 +10,16 @@ import pytest
 import tensorflow as tf
 
 from rnncourse import checks, models
-from rnncourse.checks.sentiment import (
+from rnncourse.checks.l04_sentiment.diagnose import (
     _DIAGNOSIS_KEY,
     _DIAGNOSIS_MISTAKES,
     _FORMS,
     _answer_hash,
     _hidden_curves,
     _in_form,
-    _reference_diagnose,
     _visible_curves,
 )
+from rnncourse.checks.l04_sentiment.diagnose import reference as reference_diagnose
 
 L = keras.layers
 
@@ -68,9 +68,9 @@ def vectorizer_own_standardize(texts, num_words, maxlen):
 
 @pytest.mark.parametrize("solution", [vectorizer_ok, vectorizer_other_style, vectorizer_own_standardize])
 def test_vectorizer_accepts_correct_solutions(solution, capsys):
-    checks.check_vectorizer(solution)
-    checks.check_vectorizer(solution, seed=3, num_texts=80, num_words=20, maxlen=9, visible=False)
-    checks.check_vectorizer(solution, seed=4, num_texts=40, num_words=500, maxlen=3, visible=False)
+    checks.check_make_vectorizer(solution)
+    checks.check_make_vectorizer(solution, seed=3, num_texts=80, num_words=20, maxlen=9, visible=False)
+    checks.check_make_vectorizer(solution, seed=4, num_texts=40, num_words=500, maxlen=3, visible=False)
     out = capsys.readouterr().out
     assert "visible checks passed; hidden tests run at grading" in out and "hidden test passed" in out
 
@@ -98,7 +98,7 @@ def _adapted_on_half(texts, num_words, maxlen):
 )
 def test_vectorizer_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_vectorizer(wrong)
+        checks.check_make_vectorizer(wrong)
 
 
 HIDDEN_VECTORIZER_CALLS = [
@@ -129,7 +129,7 @@ HIDDEN_VECTORIZER_CALLS = [
 )
 def test_vectorizer_names_the_standardisation_that_is_missing(wrong, message, hint, kwargs):
     with pytest.raises(checks.CheckFailure) as failure:
-        checks.check_vectorizer(wrong, **kwargs)
+        checks.check_make_vectorizer(wrong, **kwargs)
     text, _, hint_text = str(failure.value).partition("\nHint: ")
     assert message in text and hint in hint_text
     assert "whitespace" not in hint_text and "max_tokens" not in hint_text
@@ -137,7 +137,7 @@ def test_vectorizer_names_the_standardisation_that_is_missing(wrong, message, hi
 
 def test_vectorizer_split_mistakes_still_get_the_split_hint(fails_with):
     with fails_with("split on whitespace (the default)"):
-        checks.check_vectorizer(_vectorizer(split="character"))
+        checks.check_make_vectorizer(_vectorizer(split="character"))
 
 
 def test_vectorizer_not_implemented_gets_feedback(fails_with):
@@ -145,7 +145,7 @@ def test_vectorizer_not_implemented_gets_feedback(fails_with):
         raise NotImplementedError()
 
     with fails_with("not implemented yet"):
-        checks.check_vectorizer(not_done)
+        checks.check_make_vectorizer(not_done)
 
 
 # ---------------------------------------------------------------- build_lstm_classifier
@@ -193,8 +193,8 @@ def _lstm(
 
 @pytest.mark.parametrize("solution", [models.build_lstm_classifier, lstm_functional])
 def test_lstm_classifier_accepts_correct_solutions(solution, capsys):
-    checks.check_lstm_classifier(solution)
-    checks.check_lstm_classifier(
+    checks.check_build_lstm_classifier(solution)
+    checks.check_build_lstm_classifier(
         solution, num_words=30, embedding_dim=5, num_units=4, layer_counts=(3,), seed=2, visible=False
     )
     out = capsys.readouterr().out
@@ -222,7 +222,7 @@ def test_lstm_classifier_accepts_correct_solutions(solution, capsys):
 )
 def test_lstm_classifier_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_lstm_classifier(wrong)
+        checks.check_build_lstm_classifier(wrong)
 
 
 def test_embedding_sized_by_the_wrong_argument_fails(fails_with):
@@ -230,7 +230,7 @@ def test_embedding_sized_by_the_wrong_argument_fails(fails_with):
         return models.build_lstm_classifier(num_words + 1, embedding_dim, num_units, num_layers)
 
     with fails_with("input_dim=51; expected num_words = 50"):
-        checks.check_lstm_classifier(swapped)
+        checks.check_build_lstm_classifier(swapped)
 
 
 # ---------------------------------------------------------------- build_dropout_classifier
@@ -263,8 +263,8 @@ def _dropout(dropout=True, recurrent=True, layer=True, layer_rate=None):
 
 @pytest.mark.parametrize("solution", [models.build_dropout_classifier, dropout_functional])
 def test_dropout_classifier_accepts_correct_solutions(solution, capsys):
-    checks.check_dropout_classifier(solution)
-    checks.check_dropout_classifier(
+    checks.check_build_dropout_classifier(solution)
+    checks.check_build_dropout_classifier(
         solution, num_words=35, embedding_dim=4, num_units=7, dropout_rate=0.45, seed=3, visible=False
     )
     out = capsys.readouterr().out
@@ -283,7 +283,7 @@ def test_dropout_classifier_accepts_correct_solutions(solution, capsys):
 )
 def test_dropout_classifier_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_dropout_classifier(wrong)
+        checks.check_build_dropout_classifier(wrong)
 
 
 # ---------------------------------------------------------------- best_epoch
@@ -351,7 +351,7 @@ def test_best_epoch_on_a_tie_is_the_first_minimum(wrong, seed, fails_with):
 
 
 # ---------------------------------------------------------------- diagnose
-diagnose_ok = _reference_diagnose  # the notebook's solution is this rule, written the same way
+diagnose_ok = reference_diagnose  # the notebook's solution is this rule, written the same way
 
 
 def diagnose_argmin(history):
@@ -395,7 +395,7 @@ def diagnose_at_least(history):
 
 @pytest.mark.parametrize(
     "solution",
-    [_reference_diagnose, diagnose_argmin, diagnose_asarray, diagnose_get_loop, diagnose_at_least],
+    [reference_diagnose, diagnose_argmin, diagnose_asarray, diagnose_get_loop, diagnose_at_least],
 )
 def test_diagnose_accepts_correct_solutions(solution, capsys):
     checks.check_diagnose(solution)
@@ -534,7 +534,7 @@ def test_diagnose_shortens_long_curves_in_the_feedback(fails_with):
     """Hidden curves run to 15 epochs; the feedback shows the first and last four values of a long one."""
 
     def wrong_on_long_curves(history):
-        right = _reference_diagnose(history)
+        right = reference_diagnose(history)
         if len(history["loss"]) <= 10:
             return right
         return "good fit" if right == "underfitting" else "underfitting"
@@ -647,8 +647,8 @@ def test_diagnosis_examples_show_what_the_key_says():
 def test_diagnosis_examples_are_diagnosed_as_the_key_says():
     examples = checks.diagnosis_examples()
     for letter, history in examples.items():
-        assert _answer_hash(letter, _reference_diagnose(history)) == _DIAGNOSIS_KEY[letter]
-    assert sorted(_reference_diagnose(h) for h in examples.values()) == sorted(checks.DIAGNOSIS_CHOICES)
+        assert _answer_hash(letter, reference_diagnose(history)) == _DIAGNOSIS_KEY[letter]
+    assert sorted(reference_diagnose(h) for h in examples.values()) == sorted(checks.DIAGNOSIS_CHOICES)
 
 
 def test_diagnosis_curves_stay_clear_of_the_thresholds():
@@ -660,13 +660,13 @@ def test_diagnosis_curves_stay_clear_of_the_thresholds():
     for curve in hidden:
         loss, val = curve.history["loss"], curve.history["val_loss"]
         assert len(loss) == len(val) >= 3
-        assert curve.expected == _reference_diagnose(curve.history), curve.label
+        assert curve.expected == reference_diagnose(curve.history), curve.label
         assert abs(loss[-1] / 0.6 - 1) > 0.03, curve.label
         if loss[-1] < 0.6:
             assert abs(val[-1] / (1.1 * min(val)) - 1) > 0.03, curve.label
         assert abs(loss[-1] / 0.693 - 1) > 0.03, curve.label  # so the ln 2 mistake is named the same way
         for form in _FORMS:  # float32 rounding does not move a curve across a threshold
-            assert _reference_diagnose(_in_form(curve.history, form)) == curve.expected
+            assert reference_diagnose(_in_form(curve.history, form)) == curve.expected
 
 
 @pytest.mark.parametrize("visible", [True, False])
@@ -722,8 +722,8 @@ def _conv(order=("conv", "pool"), glove=True, trainable=True, padding="valid", a
 
 @pytest.mark.parametrize("solution", [models.build_conv_lstm, conv_functional])
 def test_conv_lstm_accepts_correct_solutions(solution, capsys):
-    checks.check_conv_lstm(solution)
-    checks.check_conv_lstm(
+    checks.check_build_conv_lstm(solution)
+    checks.check_build_conv_lstm(
         solution,
         num_words=25,
         embedding_dim=3,
@@ -756,7 +756,7 @@ def test_conv_lstm_accepts_correct_solutions(solution, capsys):
 )
 def test_conv_lstm_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_conv_lstm(wrong)
+        checks.check_build_conv_lstm(wrong)
 
 
 # ---------------------------------------------------------------- build_example_model
@@ -797,8 +797,8 @@ def _example(
 
 
 def test_example_model_accepts_correct_solutions(capsys):
-    checks.check_example_model(models.build_example_model)
-    checks.check_example_model(
+    checks.check_build_example_model(models.build_example_model)
+    checks.check_build_example_model(
         _example(),
         num_words=33,
         embedding_dim=5,
@@ -831,23 +831,23 @@ def test_example_model_accepts_correct_solutions(capsys):
 )
 def test_example_model_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_example_model(wrong)
+        checks.check_build_example_model(wrong)
 
 
 def test_train_false_checks_the_architecture_only(fails_with):
     """Hidden tests pass train=False: the architecture is checked, the training steps are skipped."""
     frozen = _lstm(frozen=True)
-    checks.check_lstm_classifier(frozen, layer_counts=(2,), visible=False, train=False)
+    checks.check_build_lstm_classifier(frozen, layer_counts=(2,), visible=False, train=False)
     with fails_with("no trainable weights"):
-        checks.check_lstm_classifier(frozen, layer_counts=(2,), visible=False)
+        checks.check_build_lstm_classifier(frozen, layer_counts=(2,), visible=False)
     with fails_with("needs return_sequences=True"):
-        checks.check_lstm_classifier(_lstm(return_sequences=False), visible=False, train=False)
+        checks.check_build_lstm_classifier(_lstm(return_sequences=False), visible=False, train=False)
     with fails_with("recurrent_dropout=0"):
-        checks.check_dropout_classifier(_dropout(recurrent=False), visible=False, train=False)
+        checks.check_build_dropout_classifier(_dropout(recurrent=False), visible=False, train=False)
     with fails_with("no MaxPooling1D layer"):
-        checks.check_conv_lstm(_conv(order=("conv",)), visible=False, train=False)
+        checks.check_build_conv_lstm(_conv(order=("conv",)), visible=False, train=False)
     with fails_with("needs return_sequences=True"):
-        checks.check_example_model(_example(lstm_rs=False), visible=False, train=False)
+        checks.check_build_example_model(_example(lstm_rs=False), visible=False, train=False)
 
 
 # ---------------------------------------------------------------- fit_ngram_baseline
@@ -881,8 +881,8 @@ def _ngram(
 
 @pytest.mark.slow  # two real fits on 1,500 reviews, about 15 s
 def test_ngram_baseline_grades_the_returned_model(capsys):
-    checks.check_ngram_baseline(_ngram())
-    checks.check_ngram_baseline(_ngram(shape=()), seed=1, num_train=1200, visible=False)  # another input style
+    checks.check_fit_ngram_baseline(_ngram())
+    checks.check_fit_ngram_baseline(_ngram(shape=()), seed=1, num_train=1200, visible=False)  # another input style
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
 
@@ -903,4 +903,4 @@ def test_ngram_baseline_grades_the_returned_model(capsys):
 )
 def test_ngram_baseline_names_the_mistake(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_ngram_baseline(wrong, num_train=400, num_test=200, epochs=1)
+        checks.check_fit_ngram_baseline(wrong, num_train=400, num_test=200, epochs=1)

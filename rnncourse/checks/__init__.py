@@ -34,23 +34,23 @@ from .l03_embeddings import (
     check_most_similar,
     check_transfer_gain,
 )
+from .l04_sentiment import (
+    DIAGNOSIS_CHOICES,
+    check_best_epoch,
+    check_build_conv_lstm,
+    check_build_dropout_classifier,
+    check_build_example_model,
+    check_build_lstm_classifier,
+    check_diagnose,
+    check_fit_ngram_baseline,
+    check_make_vectorizer,
+    diagnosis_examples,
+)
 from .l05_language_model import (
     check_bigram_perplexity,
     check_make_windows,
     check_next_word_distribution,
     check_sequence_perplexity,
-)
-from .sentiment import (
-    DIAGNOSIS_CHOICES,
-    check_best_epoch,
-    check_conv_lstm,
-    check_diagnose,
-    check_dropout_classifier,
-    check_example_model,
-    check_lstm_classifier,
-    check_ngram_baseline,
-    check_vectorizer,
-    diagnosis_examples,
 )
 
 __all__ = [
@@ -71,16 +71,16 @@ __all__ = [
     "check_clip_by_value",
     "check_build_memory_model",
     "check_train_memory_model",
-    "check_vectorizer",
-    "check_lstm_classifier",
-    "check_dropout_classifier",
+    "check_make_vectorizer",
+    "check_build_lstm_classifier",
+    "check_build_dropout_classifier",
     "check_best_epoch",
     "check_diagnose",
     "diagnosis_examples",
     "DIAGNOSIS_CHOICES",
-    "check_conv_lstm",
-    "check_example_model",
-    "check_ngram_baseline",
+    "check_build_conv_lstm",
+    "check_build_example_model",
+    "check_fit_ngram_baseline",
     "check_lstm_step",
     "check_gru_step",
     "check_param_counts",

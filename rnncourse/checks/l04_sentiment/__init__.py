@@ -1,0 +1,33 @@
+"""Lesson 04's checks, one module per exercise, named by its grade_id.
+
+The exercises, as the notebook numbers them: 1 an adapted ``TextVectorization``, 2 an Embedding
+and stacked LSTMs, 3 reading learning curves (``best_epoch``, then ``diagnose``), 4 dropout, 5
+Conv1D and MaxPooling1D before an LSTM on GloVe, 6 the chapter's example model in Keras 3, and 7 a
+bag-of-bigrams baseline the student trains and evaluates. The model checks inspect architecture and
+behaviour on tiny inputs, never accuracy on the real data; their references are the tested builders
+of :mod:`rnncourse.models` (``text_vectorizer``, ``build_lstm_classifier``, ...). ``diagnose`` has
+its reference rule and the made-up learning curves the notebook plots (:func:`diagnosis_examples`).
+What several exercises share (the model inspections, made-up histories) is in ``_common``.
+"""
+
+from .best_epoch import check_best_epoch
+from .build_conv_lstm import check_build_conv_lstm
+from .build_dropout_classifier import check_build_dropout_classifier
+from .build_example_model import check_build_example_model
+from .build_lstm_classifier import check_build_lstm_classifier
+from .diagnose import DIAGNOSIS_CHOICES, check_diagnose, diagnosis_examples
+from .fit_ngram_baseline import check_fit_ngram_baseline
+from .make_vectorizer import check_make_vectorizer
+
+__all__ = [
+    "DIAGNOSIS_CHOICES",
+    "check_best_epoch",
+    "check_build_conv_lstm",
+    "check_build_dropout_classifier",
+    "check_build_example_model",
+    "check_build_lstm_classifier",
+    "check_diagnose",
+    "check_fit_ngram_baseline",
+    "check_make_vectorizer",
+    "diagnosis_examples",
+]
