@@ -129,6 +129,24 @@ def test_lying_objects_cross_as_a_class_name_and_fail(kernel):
     assert outputs[-1]["output_type"] == "error" and "returned a Liar" in outputs[-1]["evalue"]
 
 
+def test_an_error_in_the_students_code_names_its_line_across_the_boundary(kernel):
+    """The kernel sends the line as a string; the check's message shows it as in JupyterLab."""
+    kernel.student(
+        "def _unit_rows(m):\n"
+        "    norms = np.linalg.norm(m, axis=1)\n"
+        "    return m / norms[:, None] / missing_scale\n"
+        "\n"
+        "def cosine_similarities(matrix, vector):\n"
+        "    return _unit_rows(matrix) @ vector\n"
+    )
+    outputs = run_test("checks.check_cosine_similarities(cosine_similarities)", kernel.link(), TRUSTED, hidden=False)
+    assert outputs[-1]["ename"] == "CheckFailure"
+    assert outputs[-1]["evalue"].startswith(
+        "cosine_similarities raised NameError: name 'missing_scale' is not defined "
+        "(at line 3 of _unit_rows: `return m / norms[:, None] / missing_scale`)"
+    )
+
+
 def test_a_function_that_changes_its_answer_is_graded_call_by_call(kernel):
     kernel.student(
         GOOD_COSINE.replace("def cosine_similarities", "def _right") + "calls = []\n"

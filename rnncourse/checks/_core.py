@@ -20,6 +20,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from ._errors import exception_summary, student_location
+
 PASS_VISIBLE = "visible checks passed; hidden tests run at grading"
 PASS_HIDDEN = "hidden test passed"
 
@@ -75,6 +77,12 @@ def report_pass(name: str, *, visible: bool = True, detail: str = "") -> None:
     print(f"\u2714 {name}: {status}{extra}.")
 
 
+_READ_ONLY_HINT = (
+    "the check passes read-only arrays, so that a function cannot change its caller's data: compute a new "
+    "array (as `a / b` does) instead of changing an input in place (as `a /= b` does)."
+)
+
+
 def call_student(fn: Any, *args: Any, name: str, **kwargs: Any) -> Any:
     """Call the student's ``fn`` and turn any exception into specific feedback."""
     __tracebackhide__ = True
@@ -93,13 +101,13 @@ def call_student(fn: Any, *args: Any, name: str, **kwargs: Any) -> Any:
     except CheckFailure:
         raise
     except Exception as exc:  # noqa: BLE001  (any student error becomes feedback)
-        summary = str(exc).strip().splitlines()
-        first = summary[0] if summary else ""
-        if len(first) > 300:
-            first = first[:300] + "..."
+        location = student_location(exc)
+        where = f" (at {location})" if location else ""
         problem = (
-            f"{name} raised {type(exc).__name__}: {first}",
-            "call your function yourself in a new cell, on small inputs of the shapes the exercise "
+            f"{name} raised {type(exc).__name__}: {exception_summary(exc)}{where}",
+            _READ_ONLY_HINT
+            if type(exc).__name__ == "ValueError" and "read-only" in str(exc)  # by name: the harness re-raises by name
+            else "call your function yourself in a new cell, on small inputs of the shapes the exercise "
             "text gives, and print the shapes of the intermediate arrays.",
         )
     # Raised outside the `except` blocks, so the student sees one message, not a chained traceback.

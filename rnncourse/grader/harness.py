@@ -154,7 +154,10 @@ def _raise_student_error(name: str, error: Any) -> None:
         raise NotImplementedError(message)
     kind = str(error.get("type", "Exception"))
     kind = kind if _NAME.match(kind) else "Exception"
-    raise type(kind, (Exception,), {})(message)
+    student_error = type(kind, (Exception,), {})(message)
+    where = error.get("where")
+    student_error.student_location = where[:300] if isinstance(where, str) else ""  # see checks._errors
+    raise student_error
 
 
 def _copy_back(original: Any, after: Any) -> None:

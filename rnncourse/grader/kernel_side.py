@@ -15,6 +15,7 @@ import io
 import sys
 from typing import Any
 
+from ..checks._errors import student_location
 from .values import REQUEST, Reader, Writer, write_message
 
 
@@ -39,6 +40,7 @@ def _error(exc: BaseException) -> dict[str, Any]:
         "error": {
             "type": type(exc).__name__[:60],
             "message": text[:2000],
+            "where": student_location(exc),  # "line 3 of f: `...`", as a check in JupyterLab says it
             "not_implemented": isinstance(exc, NotImplementedError),
         },
     }

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._core import activation_name, call_student, fail, report_pass
+from .._errors import exception_summary
 
 NAME = "build_memory_model"
 
@@ -58,7 +59,7 @@ def check_build_memory_model(
     try:
         out = model(np.zeros((3, seq_len, num_features), dtype=np.float32))
     except Exception as exc:  # noqa: BLE001
-        problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        problem = f"{type(exc).__name__}: {exception_summary(exc)}"
     if problem:  # raised outside the except block: one message, no chained traceback
         fail(
             f"the model failed on a batch of shape (3, {seq_len}, {num_features}): {problem}",

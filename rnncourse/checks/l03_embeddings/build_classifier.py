@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._core import activation_name, as_array, call_student, fail, report_pass
+from .._errors import exception_summary
 from .._keras import model_layers
 
 NAME = "build_classifier"
@@ -58,9 +59,9 @@ def _check_one_classifier(
     try:
         out = model(np.zeros((3, maxlen), dtype=np.int32))
     except Exception as exc:  # noqa: BLE001
-        first = str(exc).splitlines()[0] if str(exc) else ""
         fail(
-            f"the model failed on a batch of word indices of shape (3, {maxlen}): {type(exc).__name__}: {first}",
+            f"the model failed on a batch of word indices of shape (3, {maxlen}): {type(exc).__name__}: "
+            f"{exception_summary(exc)}",
             hint="start with keras.Input(shape=(maxlen,)) and an Embedding(num_words, embedding_dim).",
         )
     layers = model_layers(model, flatten=True)

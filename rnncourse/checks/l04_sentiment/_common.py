@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._core import activation_name, call_student, fail
+from .._errors import exception_summary
 from .._keras import describe, layer_kind, layers_of, model_layers
 
 
@@ -88,10 +89,9 @@ def run_model(model: Any, x: np.ndarray, name: str, *, training: bool = False) -
     try:
         out = model(x, training=training)
     except Exception as exc:  # noqa: BLE001
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         fail(
             f"the model from {name} failed on a batch of word indices of shape {x.shape}: "
-            f"{type(exc).__name__}: {first[:300]}",
+            f"{type(exc).__name__}: {exception_summary(exc)}",
             hint="start with keras.Input(shape=(None,), dtype='int32') followed by the Embedding "
             "layer; the input holds integer word indices, one per time step.",
         )

@@ -15,6 +15,7 @@ import numpy as np
 
 from ... import models
 from .._core import as_array, call_student, fail, hidden_seed, report_pass
+from .._errors import exception_summary
 from ._common import and_list
 
 NAME = "make_vectorizer"
@@ -232,7 +233,7 @@ def check_make_vectorizer(
     except Exception as exc:  # noqa: BLE001
         fail(
             f"{name}: calling the vectorizer on a list of texts failed ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''})."
+            f"{exception_summary(exc)})."
         )
     arr_raw = np.asarray(raw)
     if arr_raw.dtype.kind not in "iu":
