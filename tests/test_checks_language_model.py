@@ -206,6 +206,10 @@ def bigram_unigram_context(train, held_out, vocab_size, k):
     return float(np.exp(-np.mean(np.log((counts[v, w] + k) / (unigram[v] + k * vocab_size)))))
 
 
+def bigram_counts_held_out(train, held_out, vocab_size, k):
+    return bigram_dense(np.concatenate([train, held_out]), held_out, vocab_size, k)
+
+
 @pytest.mark.parametrize("solution", [bigram_dense, bigram_dict])
 def test_bigram_perplexity_accepts_correct_solutions(solution, capsys):
     checks.check_bigram_perplexity(solution)
@@ -219,6 +223,7 @@ def test_bigram_perplexity_accepts_correct_solutions(solution, capsys):
         (bigram_unsmoothed, "never seen in training got probability 0"),
         (bigram_k_only_on_top, "normalised by k instead of k * vocab_size"),
         (bigram_unigram_context, "its unigram count"),
+        (bigram_counts_held_out, "the held-out text was counted too"),
     ],
 )
 def test_bigram_perplexity_names_each_mistake(solution, message, fails_with):

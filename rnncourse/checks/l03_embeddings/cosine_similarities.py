@@ -44,6 +44,13 @@ def check_cosine_similarities(
     for matrix, vector in cases:
         given = matrix if not matrix.flags.writeable else matrix.copy()
         got = as_array(call_student(cosine_similarities, given, vector.copy(), name=name), name=name)
+        if given is not matrix and not np.array_equal(given, matrix):
+            fail(
+                f"{name} changed the matrix it was given (in place): the caller's vectors are no longer what "
+                "they were.",
+                hint="compute the norms into a new array and divide into a new array; `matrix /= ...` "
+                "overwrites the caller's GloVe vectors, and the next exercise reads them.",
+            )
         n = matrix.shape[0]
         if got.shape in {(n, 1), (1, n)}:
             fail(

@@ -64,9 +64,13 @@ def _vocab_case(seed: int, synthetic: bool):
         glove_dict = {w: np.asarray(matrix[row_of[w]]) for w in known + distractors}
     vocab_words = known + made_up
     order = rng.permutation(len(vocab_words))
-    vocabulary = {"[PAD]": 0, "[UNK]": 1}
+    index_of = {"[PAD]": 0, "[UNK]": 1}
     for offset, i in enumerate(order):
-        vocabulary[vocab_words[i]] = offset + 2
+        index_of[vocab_words[i]] = offset + 2
+    # Inserted in another order than the indices: row i is the word whose *index* is i, and a
+    # dictionary's order says nothing about that.
+    entries = list(index_of)
+    vocabulary = {entries[i]: index_of[entries[i]] for i in rng.permutation(len(entries))}
     return vocabulary, glove_dict, dim
 
 
@@ -123,6 +127,16 @@ def check_filter_glove(
         )
     expect_finite(got, name=name)
     if not np.allclose(got, expected, rtol=1e-6, atol=1e-7):
+        by_order = np.zeros_like(expected)
+        for row, word in enumerate(vocabulary):
+            if word in glove_dict and row < rows:
+                by_order[row] = glove_dict[word]
+        if np.allclose(got, by_order, rtol=1e-6, atol=1e-7):
+            fail(
+                f"{name} filled the rows in the dictionary's order (its first word in row 0, and so on), not by "
+                "each word's index.",
+                hint="a dictionary's order is not its indices: the vector of the word with index i goes into row i.",
+            )
         known_rows = np.array([i for w, i in vocabulary.items() if w in glove_dict])
         for step in (-1, 1):
             moved = known_rows + step

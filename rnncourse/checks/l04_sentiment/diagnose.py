@@ -118,7 +118,7 @@ def _curve(
 def _visible_curves() -> list[_Curve]:
     """The plotted examples A, B, C, then one made-up curve per typical mistake.
 
-    D to J are built so that each mistake the check names (see :data:`_DIAGNOSIS_MISTAKES`)
+    D to L are built so that each mistake the check names (see :data:`_DIAGNOSIS_MISTAKES`)
     gets at least one of them wrong, and no two mistakes get the same ones wrong.
     """
     curves = [
@@ -158,6 +158,11 @@ def _visible_curves() -> list[_Curve]:
         ),
         # J: underfits (training loss 0.665) with a validation loss below it (as with dropout).
         _curve("curve J", [0.72, 0.70, 0.69, 0.68, 0.67, 0.665], [0.66, 0.60, 0.58, 0.57, 0.565, 0.56]),
+        # K: the training loss ends at exactly 0.6, which is not above 0.6: a good fit.
+        _curve("curve K", [0.69, 0.66, 0.63, 0.61, 0.6], [0.66, 0.62, 0.60, 0.58, 0.57]),
+        # L: the training loss dipped to 0.55 and climbed back to 0.66 (a learning rate too high):
+        # underfitting, because the rule reads the last epoch, not the best one.
+        _curve("curve L", [0.70, 0.60, 0.55, 0.57, 0.62, 0.66], [0.66, 0.59, 0.56, 0.565, 0.58, 0.59], "tuples"),
     ]
 
 
@@ -327,6 +332,17 @@ _DIAGNOSIS_MISTAKES: tuple[tuple[tuple[_Rule, ...], str, str], ...] = (
         "It looks as if you use the validation loss to decide underfitting: the rule reads the training "
         "loss alone (a model that overfits ends with a high validation loss too, yet has learned a lot).",
         "underfitting when the training loss at the last epoch is above 0.6: `history['loss'][-1] > 0.6`.",
+    ),
+    (
+        (_rule(lambda loss, val: loss[-1] >= 0.6, _val_up),),
+        "It looks as if you call a training loss of exactly 0.6 underfitting: the rule says *above* 0.6.",
+        "read the rule's comparison word for word: above, not 'at least'.",
+    ),
+    (
+        (_rule(lambda loss, val: min(loss) > 0.6, _val_up),),
+        "It looks as if you read the lowest training loss instead of the last one: a training loss that "
+        "fell below 0.6 and climbed back above it ends a model that has not learned (the rule reads the last epoch).",
+        "underfitting is decided by the training loss at the last epoch.",
     ),
     (
         (_rule(lambda loss, val: loss[-1] > 0.693, _val_up),),

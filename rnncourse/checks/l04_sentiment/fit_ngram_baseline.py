@@ -4,6 +4,8 @@
 own reviews (disjoint training and test sets from the course's training split; every test review
 carries a word no training review has), reads the vectorizer's settings and the layers off the
 returned model, and compares the returned accuracy with what the model scores on the test reviews.
+It also scores the model on reviews the student never receives: a model that scores far better on
+the test reviews it was given than on those was trained or tuned on the test set.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._core import activation_name, as_float, call_student, fail, report_pass
+from .._errors import exception_summary
 from .._keras import layer_kind
 from ._common import expect_model, seeded
 
@@ -31,7 +34,7 @@ def _predict_texts(model: Any, texts: Sequence[str] | np.ndarray, name: str) -> 
             batch = tf.reshape(tf.constant(list(texts), dtype=tf.string), shape)
             return np.asarray(model.predict(batch, verbose=0, batch_size=256), dtype=np.float64).reshape(-1)
         except Exception as exc:  # noqa: BLE001
-            problem = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:300]}"
+            problem = f"{type(exc).__name__}: {exception_summary(exc)}"
     fail(
         f"the model from {name} failed on a batch of review texts: {problem}",
         hint="start with keras.Input(shape=(1,), dtype='string') followed by the TextVectorization layer.",
@@ -46,11 +49,18 @@ NGRAM_DROPOUT = 0.5
 
 _LEAK_TOKEN = "qzxvtestonlyword"  # put into every test review of the check, never into a training one
 
+# An honest model's accuracies on two disjoint samples of ``num_test`` unseen reviews differ by
+# about sqrt(2 p (1 - p) / num_test) = 0.023 (p = 0.85, 500 reviews): 0.08 is 3.5 of those.
+# A model fitted on the test reviews scores about 0.99 on them, 0.14 above its unseen score.
+LEAK_GAP = 0.08
+
 
 def _ngram_data(seed: int, num_train: int, num_test: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """Disjoint, label-balanced training and test reviews from the course's training split.
+    """Disjoint, label-balanced training, test and unseen reviews from the course's training split.
 
-    Texts come as numpy arrays of Python strings (dtype object), as the lesson passes them.
+    The student's function gets the first two; the unseen ones (as many as the test reviews, with
+    the same marker word) stay with the check. Texts come as numpy arrays of Python strings
+    (dtype object), as the lesson passes them.
     """
     from ...data import load_imdb_reviews
 
@@ -60,9 +70,15 @@ def _ngram_data(seed: int, num_train: int, num_test: int) -> tuple[tuple[np.ndar
     half_train, half_test = num_train // 2, num_test // 2
     train_rows = rng.permutation(np.concatenate([r[:half_train] for r in rows]))
     test_rows = rng.permutation(np.concatenate([r[half_train : half_train + half_test] for r in rows]))
+    unseen_rows = rng.permutation(
+        np.concatenate([r[half_train + half_test : half_train + 2 * half_test] for r in rows])
+    )
     train = (np.array([texts[i] for i in train_rows], dtype=object), labels[train_rows])
-    test = (np.array([f"{texts[i]} {_LEAK_TOKEN}" for i in test_rows], dtype=object), labels[test_rows])
-    return train, test
+    test, unseen = (
+        (np.array([f"{texts[i]} {_LEAK_TOKEN}" for i in part], dtype=object), labels[part])
+        for part in (test_rows, unseen_rows)
+    )
+    return train, test, unseen
 
 
 def check_fit_ngram_baseline(
@@ -81,14 +97,16 @@ def check_fit_ngram_baseline(
     split), then reads the returned model: a ``TextVectorization`` with unigrams and bigrams,
     tf-idf output and at most 40,000 entries, adapted on the training texts only (every test
     review carries a word no training review has: if the vocabulary holds it, the vectorizer saw
-    the test set), ``Dropout(0.5)`` and ``Dense(1, sigmoid)``. The returned accuracy must be what
-    the returned model scores on the test reviews, and at least ``min_accuracy``.
+    the test set), ``Dropout(0.5)`` and ``Dense(1, sigmoid)``. The model must not score more than
+    :data:`LEAK_GAP` better on the test reviews than on as many reviews the student never gets
+    (trained on the test set). The returned accuracy must be what the returned model scores on the
+    test reviews, and at least ``min_accuracy``.
     """
     __tracebackhide__ = True
     import keras
 
     name = "fit_ngram_baseline"
-    train, test = _ngram_data(seed, num_train, num_test)
+    train, test, unseen = _ngram_data(seed, num_train, num_test)
     seeded(seed)
     returned = call_student(fit_ngram_baseline, train, test, epochs, name=name)
     if not isinstance(returned, tuple) or len(returned) != 2:
@@ -140,6 +158,13 @@ def check_fit_ngram_baseline(
     claimed = as_float(accuracy, name=f"{name}'s test accuracy")
     probabilities = _predict_texts(model, test[0], name)
     measured = float(np.mean((probabilities > 0.5) == (test[1] == 1)))
+    never_seen = float(np.mean((_predict_texts(model, unseen[0], name) > 0.5) == (unseen[1] == 1)))
+    if measured - never_seen > LEAK_GAP:
+        fail(
+            f"{name}'s model scores {measured:.3f} on the test reviews it was given but {never_seen:.3f} on "
+            f"{num_test} reviews it never saw: it was trained or tuned on the test set.",
+            hint="fit on `train` only; the test reviews are for one final measurement, after every choice is made.",
+        )
     if abs(claimed - measured) > 0.01:
         fail(
             f"{name} returned an accuracy of {claimed:.3f}, but the returned model scores {measured:.3f} on the "

@@ -48,6 +48,10 @@ def _variants(train: np.ndarray, held_out: np.ndarray, vocab_size: int, k: float
             "pairs read the wrong way round, P(v | w)": float(
                 np.exp(-np.mean(np.log(pairs[v, w] + k) - np.log(pairs[:, w].sum(axis=0) + k * vocab_size)))
             ),
+            "the held-out text was counted too; a model fitted on the text it is scored on looks better than it "
+            "is, so count pairs in `train` only": float(
+                reference(np.concatenate([train, held_out]), held_out, vocab_size, k)
+            ),
             "the first held-out token counted as a prediction": float(
                 reference(train, np.concatenate([[held_out[0]], held_out]), vocab_size, k)
             ),
