@@ -202,6 +202,31 @@ def test_param_counts_accepts_correct_formulas(capsys):
     assert "✔ parameter counts: visible checks passed" in out and "hidden test passed" in out
 
 
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+def test_the_formula_behind_the_unbuildable_size_is_kerass_count(kind):
+    from rnncourse.checks.l02_gru_lstm.param_counts import formula_param_count, keras_param_count
+
+    for input_dim, units in ((3, 5), (1, 16), (12, 2), (50, 32), (7, 1), (1, 100), (300, 64)):
+        assert formula_param_count(kind, input_dim, units) == keras_param_count(kind, input_dim, units)
+
+
+def _asks_keras(kind):
+    def count(input_dim, units):
+        layer = getattr(keras.layers, kind)(units)
+        layer.build((None, None, input_dim))
+        return layer.count_params()
+
+    return count
+
+
+def test_param_counts_fails_an_answer_that_builds_a_layer_and_asks_keras(fails_with):
+    """The text forbids it; sizes no layer can be built at enforce it (the allocation fails at once)."""
+    with fails_with("simple_rnn_params(input_dim=10,000,000, units=100,000) failed (ResourceExhaustedError"):
+        checks.check_param_counts(_asks_keras("SimpleRNN"), lstm_ok, gru_ok)
+    with fails_with("No layer that size can be built, but its parameter count is a formula"):
+        checks.check_param_counts(simple_ok, lstm_ok, _asks_keras("GRU"), visible=False)
+
+
 @pytest.mark.parametrize(
     "functions, message",
     [

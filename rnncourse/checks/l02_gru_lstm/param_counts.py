@@ -5,7 +5,9 @@ arguments: ``simple_rnn_params`` for ``keras.layers.SimpleRNN(units)``, ``lstm_p
 ``keras.layers.LSTM(units)`` and ``gru_params`` for ``keras.layers.GRU(units)``
 (``reset_after=True``), derived from the weight shapes, without building a layer.
 
-The reference is ``count_params()`` of built Keras layers (:func:`keras_param_count`).
+The reference is ``count_params()`` of built Keras layers (:func:`keras_param_count`). One more
+size is far too large for any layer to be built (:data:`UNBUILDABLE`): only a formula answers it,
+so an answer that builds a layer and asks ``count_params()`` fails there, as the text forbids.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .._core import as_int, call_student, fail, report_pass
+from .._core import CheckFailure, as_int, call_student, fail, report_pass
+from .._errors import exception_summary
 
 NAME = "param_counts"
 
@@ -25,6 +28,19 @@ def keras_param_count(kind: str, input_dim: int, units: int) -> int:
     layer = getattr(keras.layers, kind)(units)
     layer.build((None, None, input_dim))
     return int(layer.count_params())
+
+
+# (input_dim, units) of the size no layer can be built at: even a SimpleRNN's kernel would hold
+# 1e12 float32 weights (4 TB), an allocation the operating system refuses at once. The visible
+# check and the hidden test use different ones.
+UNBUILDABLE = {True: (10_000_000, 100_000), False: (20_000_000, 60_000)}
+_BLOCKS = {"SimpleRNN": (1, 1), "LSTM": (4, 1), "GRU": (3, 2)}  # (blocks, bias vectors per block)
+
+
+def formula_param_count(kind: str, input_dim: int, units: int) -> int:
+    """The count by formula: ``blocks * units * (input_dim + units + biases)`` (tests check it against Keras)."""
+    blocks, biases = _BLOCKS[kind]
+    return blocks * units * (input_dim + units + biases)
 
 
 _PARAM_MISTAKES: dict[str, dict[str, tuple[Callable[[int, int], int], str]]] = {
@@ -114,4 +130,32 @@ def check_param_counts(
                     f"keras.layers.{kind}(units={units}).count_params() on input_dim={input_dim} is {e}.",
                     hint="count kernel + recurrent kernel + bias, for every block of the cell.",
                 )
-    report_pass("parameter counts", visible=visible, detail=f"match count_params() for {len(sizes)} sizes")
+    input_dim, units = UNBUILDABLE[visible]
+    for kind, (name, fn) in functions.items():
+        try:
+            answer = fn(input_dim, units)
+        except CheckFailure:  # the grader's call itself failed (time limit, kernel gone): its own message
+            raise
+        except Exception as exc:  # noqa: BLE001  (building such a layer fails: say why)
+            problem = f"{type(exc).__name__}: {exception_summary(exc)}"
+        else:
+            problem = ""
+        if problem:  # raised outside the except block: one message, no chained traceback
+            fail(
+                f"{name}(input_dim={input_dim:,}, units={units:,}) failed ({problem[:160]}). No layer that size can "
+                "be built, but its parameter count is a formula of input_dim and units.",
+                hint="derive the count from the weight shapes in section 1's table instead of building a layer.",
+            )
+        answer_count = as_int(answer, name=name)
+        want = formula_param_count(kind, input_dim, units)
+        if answer_count != want:
+            fail(
+                f"{name}(input_dim={input_dim:,}, units={units:,}) returned {answer_count:,}; expected {want:,}. Your "
+                "formula matched Keras on small sizes: does it use a float or a fixed-size integer that rounds?",
+                hint="return a Python int computed with integer arithmetic.",
+            )
+    report_pass(
+        "parameter counts",
+        visible=visible,
+        detail=f"match count_params() for {len(sizes)} sizes, and the formula for one no layer could be built at",
+    )
