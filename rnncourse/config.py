@@ -103,6 +103,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "ngram_epochs": 4,  # epochs of the bag-of-bigrams baseline
             "final_maxlen": 400,  # tokens per review the final model reads (the vectorizer keeps the first ones)
             "final_epochs": 3,  # epochs of the final model (its learning rate decays to 0 over them)
+            "range_test_steps": 93,  # learning rates the range test tries: one pass over the study set (batches of 32)
         },
         "fast": {
             "num_train": 1000,
@@ -120,6 +121,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "ngram_epochs": 2,
             "final_maxlen": 100,
             "final_epochs": 1,
+            "range_test_steps": 45,  # five times round the 9 batches: enough learning rates per decade for a slope
         },
     },
     "05_language_model": {

@@ -524,6 +524,12 @@ class RangeTestResult:
 
     learning_rates: np.ndarray
     losses: np.ndarray
+    diverged: bool = False  # the test stopped early: the loss passed ``divergence`` times its lowest
+
+    @property
+    def diverged_at(self) -> float | None:
+        """The learning rate of the step at which the loss diverged, or None if it never did."""
+        return float(self.learning_rates[-1]) if self.diverged else None
 
     def smoothed(self, beta: float = 0.9) -> np.ndarray:
         """Bias-corrected exponential moving average of ``losses`` (as fastai's LR finder plots it)."""
@@ -534,9 +540,14 @@ class RangeTestResult:
         return out
 
     def steepest(self, beta: float = 0.9) -> float:
-        """The learning rate at which the smoothed loss falls fastest per factor of learning rate."""
+        """The learning rate at which the smoothed loss falls fastest per factor of learning rate.
+
+        Only the steps up to the smoothed loss's lowest point count: after it the loss turns up, and
+        a dip on the way to divergence is not a good learning rate (fastai's finder does the same).
+        """
         smooth = self.smoothed(beta)
-        slopes = np.gradient(smooth, np.log(self.learning_rates))
+        last = max(int(np.argmin(smooth)), 1) + 1  # through the lowest point, and at least two steps
+        slopes = np.gradient(smooth[:last], np.log(self.learning_rates[:last]))
         return float(self.learning_rates[int(np.argmin(slopes))])
 
 
@@ -566,19 +577,22 @@ def learning_rate_range_test(
     x, y : numpy.ndarray
         Training data; batches are taken in order, ``batch_size`` rows each, so shuffle first.
     num_steps : int, optional
-        Steps of the test (default: as many full batches as ``x`` holds).
+        Steps of the test (default: as many full batches as ``x`` holds). More steps than full
+        batches go round the batches again, so a small data set still gets enough learning rates
+        per decade for a slope.
 
     Returns
     -------
     RangeTestResult
-        The learning rate and the training loss (of that batch, before the step) of each step taken.
+        The learning rate and the training loss (of that batch, before the step) of each step
+        taken, and whether the test stopped because the loss diverged.
     """
     full_batches = len(x) // batch_size
     num_steps = full_batches if num_steps is None else num_steps
-    if not 2 <= num_steps <= full_batches:
+    if full_batches < 1 or num_steps < 2:
         raise ValueError(
-            f"num_steps must be between 2 and the {full_batches} full batches of {batch_size} rows in x; "
-            f"got {num_steps}"
+            f"need at least one full batch of {batch_size} rows in x ({len(x)} rows) and num_steps >= 2; "
+            f"got num_steps={num_steps}"
         )
     if not 0 < min_learning_rate < max_learning_rate:
         raise ValueError(
@@ -586,11 +600,14 @@ def learning_rate_range_test(
         )
     rates = min_learning_rate * (max_learning_rate / min_learning_rate) ** (np.arange(num_steps) / (num_steps - 1))
     losses: list[float] = []
+    diverged = False
     for step, rate in enumerate(rates):
         model.optimizer.learning_rate.assign(float(rate))
-        rows = slice(step * batch_size, (step + 1) * batch_size)
+        batch = step % full_batches
+        rows = slice(batch * batch_size, (batch + 1) * batch_size)
         logs = model.train_on_batch(x[rows], y[rows], return_dict=True)  # metrics reset: this batch only
         losses.append(float(logs["loss"]))
         if not np.isfinite(losses[-1]) or losses[-1] > divergence * min(losses):
+            diverged = True
             break
-    return RangeTestResult(np.asarray(rates[: len(losses)]), np.asarray(losses))
+    return RangeTestResult(np.asarray(rates[: len(losses)]), np.asarray(losses), diverged)

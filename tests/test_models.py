@@ -265,6 +265,25 @@ def test_range_test_stops_when_the_loss_diverges_and_smooths_it():
         models.learning_rate_range_test(model, x, y, batch_size=512)
 
 
+def test_range_test_goes_round_the_batches_and_says_whether_it_diverged():
+    model, x, y = _logistic_task()
+    calm = models.learning_rate_range_test(
+        model, x, y, min_learning_rate=1e-4, max_learning_rate=1e-3, batch_size=64, num_steps=20, divergence=1e9
+    )
+    assert len(calm.losses) == 20 and not calm.diverged and calm.diverged_at is None  # 4 batches, 5 times round
+    model, x, y = _logistic_task()
+    wild = models.learning_rate_range_test(model, x, y, min_learning_rate=1e-2, max_learning_rate=1e4, batch_size=8)
+    assert wild.diverged and wild.diverged_at == pytest.approx(wild.learning_rates[-1])
+
+
+def test_steepest_ignores_the_dip_on_the_way_to_divergence():
+    """Flat, falling to a minimum, then a last dip inside a climb: the fall before the minimum counts."""
+    losses = np.array([0.69, 0.69, 0.64, 0.56, 0.50, 0.80, 1.60, 0.60, 2.9])
+    result = models.RangeTestResult(np.geomspace(1e-5, 1, len(losses)), losses, diverged=True)
+    # Over all steps the steepest slope would be step 6's (0.60 after 0.80); before the minimum it is step 3's.
+    assert result.steepest(beta=0.0) == pytest.approx(result.learning_rates[3])
+
+
 def test_final_rnn_pools_both_directions_over_time():
     matrix = _matrix()
     model = models.build_final_rnn(matrix, filters=6, kernel_size=3, pool_size=2, num_units=5)
