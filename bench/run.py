@@ -38,7 +38,7 @@ TARGETS = {  # lesson -> (full seconds, fast seconds)
 MEMORY_TARGET_GB = 2.5
 GRADING_TARGET_S = 30.0  # per full-course submission at JOBS=2
 SANDBOX_TARGET_RATIO = 1.10  # grading with the sandbox costs at most 10% more wall time
-SECTIONS = ("lessons", "data", "grading", "engine", "variants", "tuning", "language_model")
+SECTIONS = ("lessons", "data", "grading", "engine", "variants", "tuning", "language_model", "final")
 
 RUN_NOTEBOOK = r"""
 import json, os, resource, sys, time
@@ -516,10 +516,10 @@ def print_table(results: dict) -> None:
         print("  anchors: " + "; ".join(f"{k} {val}" for k, val in v["anchors"].items()))
 
 
-def bench_language_model(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
-    """Lesson 05's GRU language model over ``seeds`` and its count baselines, in a fresh full-mode process."""
+def run_bench_module(module: str, *args: str) -> dict:
+    """Run ``python -m bench.<module> args`` in a fresh full-mode process; its last stdout line is the record."""
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.language_model", *map(str, seeds)],
+        [sys.executable, "-m", f"bench.{module}", *args],
         cwd=ROOT,
         env=child_env(fast=False),
         capture_output=True,
@@ -528,6 +528,32 @@ def bench_language_model(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_language_model(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
+    """Lesson 05's GRU language model over ``seeds`` and its count baselines (``bench/language_model.py``)."""
+    return run_bench_module("language_model", *map(str, seeds))
+
+
+def bench_final_comparison() -> dict:
+    """Lesson 04's final RNN against the bag of bigrams, chosen on validation (``bench/final_comparison.py``)."""
+    return run_bench_module("final_comparison")
+
+
+def print_final_comparison(results: dict) -> None:
+    r = results.get("lesson04_final")
+    if not r:
+        return
+    if "error" in r:
+        print(f"\nLesson 04 final comparison: failed: {r['error'][:120]}")
+        return
+    rnn, bag = r["rnn_test_over_seeds"], r["bag_test_over_seeds"]
+    print(
+        f"\nLesson 04 final comparison (chosen on {r['selected_on']}: RNN {r['rnn_chosen']['name']}, bag "
+        f"{r['bag_epochs_chosen']} epochs; test accuracy over seeds {', '.join(r['rnn_test_accuracy'])}): "
+        f"RNN median {rnn['median']:.4f} [{rnn['min']:.4f}-{rnn['max']:.4f}], bag median {bag['median']:.4f} "
+        f"[{bag['min']:.4f}-{bag['max']:.4f}]; the RNN {r['rnn_minus_bag']['words']} (paired by seed)"
+    )
 
 
 def print_language_model(results: dict) -> None:
@@ -670,6 +696,8 @@ def main() -> int:
         results["lesson04_tuning"] = {"date": results["machine"].get("date"), **tuning_sweeps()}
     if not args.quick and "language_model" in sections:
         results["lesson05_language_model"] = bench_language_model()
+    if not args.quick and "final" in sections:
+        results["lesson04_final"] = bench_final_comparison()
     measured = sorted(sections) + (["compare"] if args.compare_with else [])
     if args.lesson:
         measured = [f"lessons/{lesson}" for lesson in args.lesson]
@@ -679,6 +707,7 @@ def main() -> int:
     print_table(results)
     print_tuning(results)
     print_language_model(results)
+    print_final_comparison(results)
     print(f"\nwrote {args.out}")
     return 0
 

@@ -138,3 +138,65 @@ def test_tuning_sweeps_train_one_model_per_setting(isolated_data_env, monkeypatc
         assert len(r["loss"]) == len(r["val_loss"]) == 2  # no early stopping
         assert r["best_val_loss"] == min(r["val_loss"]) and r["val_loss"][r["best_epoch"] - 1] == r["best_val_loss"]
         assert r["train_seconds"] > 0
+
+
+def test_paired_difference_words_follow_the_numbers():
+    from bench.final_comparison import paired_difference
+
+    ahead = paired_difference([0.90, 0.91, 0.92], [0.89, 0.90, 0.91])
+    assert ahead["mean_points"] == pytest.approx(1.0) and ahead["words"].startswith("ahead by 1.00 ± 0.00 points")
+    behind = paired_difference([0.88, 0.87, 0.89], [0.90, 0.90, 0.90])
+    assert behind["words"].startswith("behind by 2.00 ± 0.58 points")
+    tie = paired_difference([0.8966, 0.8964, 0.8960], [0.8914, 0.8908, 0.8986])  # the old 3-seed record
+    assert tie["words"] == "ties (+0.27 ± 0.27 points)" and tie["runs"] == 3
+
+
+def test_order_pairs_hold_the_same_words_in_both_versions():
+    from rnncourse.word_order import NEGATED_AT_A_DISTANCE, ORDER_PAIRS, pair_accuracy, pair_texts
+
+    def words(text):
+        return sorted(re.findall(r"[a-z']+", text.lower()))
+
+    assert len(ORDER_PAIRS) >= 10
+    for positive, negative in ORDER_PAIRS:
+        assert words(positive) == words(negative) and positive != negative
+    assert NEGATED_AT_A_DISTANCE.search("It is not very good.")
+    assert NEGATED_AT_A_DISTANCE.search("this isn't at all funny")
+    assert not NEGATED_AT_A_DISTANCE.search("It is not good.")  # one bigram spans it
+    assert not NEGATED_AT_A_DISTANCE.search("A good film, not a long one.")
+    assert len(pair_texts()) == 2 * len(ORDER_PAIRS) and pair_texts()[1] == ORDER_PAIRS[0][1]
+    assert pair_accuracy([0.9, 0.1, 0.2, 0.8]) == 0.5
+
+
+@pytest.mark.slow
+def test_final_comparison_chooses_on_validation_and_looks_at_the_test_set_once(isolated_data_env, monkeypatch):
+    from bench import final_comparison
+
+    evaluated = []  # the inputs of every evaluate/predict call, by size
+    for method in ("evaluate", "predict"):
+        original = getattr(__import__("keras").Model, method)
+
+        def spy(self, x, *args, _original=original, **kwargs):
+            evaluated.append(len(x))
+            return _original(self, x, *args, **kwargs)
+
+        monkeypatch.setattr(__import__("keras").Model, method, spy)
+    candidates = ({"name": "40 tokens", "maxlen": 40, "epochs": 1}, {"name": "20 tokens", "maxlen": 20, "epochs": 1})
+    out = final_comparison.main(
+        mode="fast", candidates=candidates, selection_seeds=(0,), final_seeds=(0, 1), bag_max_epochs=2
+    )
+    sizes = config.sizes("04_sentiment", "fast")
+    assert out["selected_on"] == "validation"
+    assert out["rnn_chosen"]["name"] == max(out["rnn_candidates"], key=lambda c: c["mean_val_accuracy"])["name"]
+    assert 1 <= out["bag_epochs_chosen"] <= 2 and len(out["bag_val_accuracy_by_epoch"]) == 2
+    # The selection scored validation reviews only; the test reviews were predicted once per model and seed.
+    test_calls = [n for n in evaluated if n == sizes["num_test"]]
+    assert len(test_calls) == 2 * 2, evaluated
+    assert evaluated.index(sizes["num_test"]) > len(candidates)  # after every candidate's validation score
+    assert set(out["rnn_test_accuracy"]) == {"0", "1"}
+    gaps = [100 * (out["rnn_test_accuracy"][s] - out["bag_test_accuracy"][s]) for s in ("0", "1")]
+    assert out["rnn_minus_bag"]["mean_points"] == pytest.approx(np.mean(gaps), abs=1e-3)
+    order = out["word_order"]
+    assert 0 < order["negated_at_a_distance_reviews"] < sizes["num_test"]
+    for part in ("negated_at_a_distance", "other", "order_pairs"):
+        assert set(order[part]["rnn"]) == {"0", "1"} and "words" in order[part]["rnn_minus_bag"]
