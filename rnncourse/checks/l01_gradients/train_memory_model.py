@@ -79,13 +79,15 @@ def check_train_memory_model(
     if not isinstance(optimizer, keras.optimizers.Adam):
         fail(
             f"{name} compiled with {type(optimizer).__name__}; the exercise asks for Adam.",
-            hint=f"keras.optimizers.Adam(learning_rate={MEMORY_LEARNING_RATE}, clipnorm={MEMORY_CLIPNORM}).",
+            hint="the optimizer is an object you pass to compile; its learning rate and clipping are arguments of "
+            "that object (Keras's optimizers documentation, or section 4's clipping demo).",
         )
     learning_rate = float(np.asarray(optimizer.learning_rate))
     if not np.isclose(learning_rate, MEMORY_LEARNING_RATE):
         fail(
             f"{name} used Adam's learning rate {learning_rate:g}; the exercise asks for {MEMORY_LEARNING_RATE}.",
-            hint=f"keras.optimizers.Adam(learning_rate={MEMORY_LEARNING_RATE}, clipnorm={MEMORY_CLIPNORM}).",
+            hint="the optimizer is an object you pass to compile; its learning rate and clipping are arguments of "
+            "that object (Keras's optimizers documentation, or section 4's clipping demo).",
         )
     if optimizer.clipnorm is None or not np.isclose(float(optimizer.clipnorm), MEMORY_CLIPNORM):
         fail(

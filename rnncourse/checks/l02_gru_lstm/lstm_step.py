@@ -104,15 +104,15 @@ def _lstm_mistakes() -> dict[str, tuple[Callable[..., Any], str]]:
         ),
         "forgets the output gate (h_t = tanh(c_t))": (
             _lstm_variant(output_gate=False),
-            "h_t = o * tanh(c_t), where o is the fourth block.",
+            "the hidden state is the squashed cell state let through by a gate: which block is that gate?",
         ),
         "leaves out the tanh on the cell state (h_t = o * c_t)": (
             _lstm_variant(cell_tanh=False),
-            "h_t = o * tanh(c_t).",
+            "section 1's last equation squashes the cell state before the output gate scales it.",
         ),
         "drops the c_prev term (c_t = i * c~)": (
             _lstm_variant(c_prev_term=False),
-            "the cell state is updated additively: c_t = f * c_prev + i * c~.",
+            "the new cell state keeps a gated part of the old one: where does c_prev enter section 1's equation?",
         ),
         "adds c_prev without the forget gate (c_t = c_prev + i * c~)": (
             _lstm_variant(forget_gate=False),
@@ -180,8 +180,9 @@ def check_lstm_step(
             if np.allclose(got_arr, run_steps(variant, x, (h0, c0), weights), rtol=RTOL, atol=ATOL):
                 fail(f"{name} {mistake}, so it does not match keras.layers.LSTM.", hint=hint)
         hint = (
-            "z = x_t @ kernel + h_prev @ recurrent_kernel + bias, split into [i | f | c | o]; "
-            "c_t = f * c_prev + i * tanh(z_c); h_t = o * tanh(c_t), with sigmoid gates."
+            "go through section 1's LSTM equations one line at a time: which block of the pre-activations "
+            "feeds which gate (Keras's order is in the weight-layout table), which activation each uses, and "
+            "how the new cell state combines the old one with the candidate."
         )
         if not ok_h:
             expect_close(

@@ -76,6 +76,7 @@ def check_cosine_similarities(
                 rtol=1e-4,
                 atol=1e-5,
                 what="similarities",
-                hint="matrix @ vector / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(vector)).",
+                hint="the cosine of two vectors is their dot product divided by both lengths: one dot product "
+                "and one row length per row, and the vector's length once.",
             )
     report_pass(name, visible=visible, detail="matches rnncourse.glove.cosine_similarity")
