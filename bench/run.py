@@ -38,7 +38,7 @@ TARGETS = {  # lesson -> (full seconds, fast seconds)
 MEMORY_TARGET_GB = 2.5
 GRADING_TARGET_S = 30.0  # per full-course submission at JOBS=2
 SANDBOX_TARGET_RATIO = 1.10  # grading with the sandbox costs at most 10% more wall time
-SECTIONS = ("lessons", "data", "grading", "engine", "variants", "tuning", "language_model", "final")
+SECTIONS = ("lessons", "data", "grading", "engine", "variants", "tuning", "language_model", "final", "ablation")
 
 RUN_NOTEBOOK = r"""
 import json, os, resource, sys, time
@@ -556,6 +556,17 @@ def print_final_comparison(results: dict) -> None:
     )
 
 
+def print_ablation(results: dict) -> None:
+    a = results.get("lesson04_ablation")
+    if not a:
+        return
+    print(f"\nLesson 04 ablation ({a['num_train']} study reviews x {a['maxlen']} tokens, seeds {a['seeds']}):")
+    for name, r in a["runs"].items():
+        print(f"  {name:<30} test accuracy median {r['median_test_accuracy']:.3f}, fit {r['median_fit_seconds']} s")
+    for c in a["comparisons"]:
+        print(f"  {c['change']}: {c['words']}")
+
+
 def print_language_model(results: dict) -> None:
     r = results.get("lesson05_language_model")
     if not r:
@@ -696,6 +707,10 @@ def main() -> int:
         results["lesson04_tuning"] = {"date": results["machine"].get("date"), **tuning_sweeps()}
     if not args.quick and "language_model" in sections:
         results["lesson05_language_model"] = bench_language_model()
+    if not args.quick and "ablation" in sections:
+        from bench.variants import ablation
+
+        results["lesson04_ablation"] = ablation()  # lesson 04's first step, one change at a time
     if not args.quick and "final" in sections:
         results["lesson04_final"] = bench_final_comparison()
     measured = sorted(sections) + (["compare"] if args.compare_with else [])
@@ -708,6 +723,7 @@ def main() -> int:
     print_tuning(results)
     print_language_model(results)
     print_final_comparison(results)
+    print_ablation(results)
     print(f"\nwrote {args.out}")
     return 0
 

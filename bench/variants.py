@@ -317,3 +317,118 @@ def tuning_sweeps(
             for size in batch_sizes
         ],
     }
+
+
+# Lesson 04's first step, from the chapter's baseline to the study model, one change at a time:
+# (name, input, recurrent cell, optimizer). Every variant has the study model's num_units.
+ABLATION_STEPS = (
+    ("raw indices, SimpleRNN, SGD", "raw", "SimpleRNN", "sgd"),
+    ("raw indices, SimpleRNN, Adam", "raw", "SimpleRNN", "adam"),
+    ("embedding, SimpleRNN, SGD", "embedding", "SimpleRNN", "sgd"),
+    ("embedding, SimpleRNN, Adam", "embedding", "SimpleRNN", "adam"),
+    ("embedding, LSTM, Adam", "embedding", "LSTM", "adam"),
+)
+# Which change each comparison isolates: (what changed, variant without it, variant with it).
+ABLATION_COMPARISONS = (
+    ("Adam instead of SGD, on raw indices", 0, 1),
+    ("an embedding instead of raw indices, with SGD", 0, 2),
+    ("an embedding instead of raw indices, with Adam", 1, 3),
+    ("Adam instead of SGD, with an embedding", 2, 3),
+    ("an LSTM instead of a SimpleRNN, with an embedding and Adam", 3, 4),
+)
+
+
+def ablation(*, seeds: Sequence[int] = (0, 1, 2), sizes: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The embedding, the cell and the optimizer changed one at a time on the study set (``make bench``).
+
+    Lesson 04's first improvement changes three things together (raw indices -> an embedding,
+    SimpleRNN -> LSTM, SGD -> Adam). Each variant of :data:`ABLATION_STEPS` trains on the study set
+    (``study_num_train`` reviews of ``study_maxlen`` tokens) for up to ``study_epochs`` epochs with
+    early stopping on the validation reviews, once per seed, and is scored on the test reviews
+    (cut to the same length). :data:`ABLATION_COMPARISONS` are paired by seed
+    (``bench.final_comparison.paired_difference``). Nothing is chosen here: it is a measurement.
+    """
+    import keras
+
+    from bench.final_comparison import paired_difference
+
+    sizes = dict(sizes or config.sizes(LESSON))
+    hp = config.hyperparameters(LESSON)
+    num_words, study_maxlen = sizes["num_words"], sizes["study_maxlen"]
+    (x_train, y_train), (x_test, y_test), _ = data.load_imdb(
+        num_words=num_words, maxlen=sizes["maxlen"], num_train=sizes["num_train"], num_test=sizes["num_test"]
+    )
+    study_rows, val_rows = models.balanced_split(y_train, sizes["study_num_train"], sizes["num_val"])
+    parts = {
+        "train": (models.crop_sequences(x_train[study_rows], study_maxlen), y_train[study_rows]),
+        "val": (models.crop_sequences(x_train[val_rows], study_maxlen), y_train[val_rows]),
+        "test": (models.crop_sequences(x_test, study_maxlen), y_test),
+    }
+    raw = {part: (models.raw_index_feature(x), y) for part, (x, y) in parts.items()}
+
+    def build(inputs: str, cell: str) -> Any:
+        layer = getattr(keras.layers, cell)(hp["num_units"])
+        if inputs == "raw":
+            return keras.Sequential([keras.Input(shape=(None, 1)), layer, keras.layers.Dense(1, activation="sigmoid")])
+        return keras.Sequential(
+            [
+                keras.Input(shape=(None,), dtype="int32"),
+                keras.layers.Embedding(num_words, hp["embedding_dim"]),
+                layer,
+                keras.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
+
+    runs: dict[str, dict[str, Any]] = {}
+    for name, inputs, cell, optimizer in ABLATION_STEPS:
+        data_for = raw if inputs == "raw" else parts
+        test_accuracy, val_accuracy, seconds = {}, {}, []
+        for seed in seeds:
+            keras.utils.set_random_seed(seed)
+            model = models.compile_classifier(
+                build(inputs, cell),
+                optimizer=optimizer,
+                learning_rate=hp["learning_rate"] if optimizer == "adam" else None,
+            )
+            result = models.fit_and_evaluate(
+                model,
+                data_for["train"],
+                data_for["test"],
+                epochs=sizes["study_epochs"],
+                batch_size=hp["batch_size"],
+                validation_data=data_for["val"],
+                callbacks=[models.early_stopping(hp["patience"])],
+            )
+            test_accuracy[str(seed)] = round(result.test_accuracy, 4)
+            val_accuracy[str(seed)] = round(max(result.history["val_accuracy"]), 4)
+            seconds.append(result.train_seconds)
+            keras.backend.clear_session()
+        runs[name] = {
+            "input": inputs,
+            "cell": cell,
+            "optimizer": optimizer,
+            "test_accuracy": test_accuracy,
+            "best_val_accuracy": val_accuracy,
+            "median_test_accuracy": round(float(np.median(list(test_accuracy.values()))), 4),
+            "median_fit_seconds": round(float(np.median(seconds)), 1),
+        }
+    names = [step[0] for step in ABLATION_STEPS]
+    comparisons = []
+    for what, without, with_ in ABLATION_COMPARISONS:
+        before, after = runs[names[without]]["test_accuracy"], runs[names[with_]]["test_accuracy"]
+        comparisons.append(
+            {
+                "change": what,
+                "from": names[without],
+                "to": names[with_],
+                **paired_difference([after[s] for s in after], [before[s] for s in after]),
+            }
+        )
+    return {
+        "num_train": int(len(parts["train"][1])),
+        "maxlen": int(study_maxlen),
+        "seeds": [int(s) for s in seeds],
+        "what": "test accuracy on the study set's terms; early stopping on the validation reviews; nothing chosen",
+        "runs": runs,
+        "comparisons": comparisons,
+    }

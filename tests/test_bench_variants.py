@@ -200,3 +200,20 @@ def test_final_comparison_chooses_on_validation_and_looks_at_the_test_set_once(i
     assert 0 < order["negated_at_a_distance_reviews"] < sizes["num_test"]
     for part in ("negated_at_a_distance", "other", "order_pairs"):
         assert set(order[part]["rnn"]) == {"0", "1"} and "words" in order[part]["rnn_minus_bag"]
+
+
+@pytest.mark.slow
+def test_ablation_changes_one_thing_at_a_time_and_pairs_by_seed(isolated_data_env):
+    sizes = {"num_train": 64, "num_test": 32, "num_words": 300, "maxlen": 24, "study_num_train": 32}
+    sizes |= {"num_val": 16, "study_maxlen": 12, "study_epochs": 1}
+    out = variants.ablation(seeds=(0, 1), sizes=sizes)
+    assert list(out["runs"]) == [step[0] for step in variants.ABLATION_STEPS]
+    for (name, inputs, cell, optimizer), run in zip(variants.ABLATION_STEPS, out["runs"].values(), strict=True):
+        assert (run["input"], run["cell"], run["optimizer"]) == (inputs, cell, optimizer), name
+        assert set(run["test_accuracy"]) == {"0", "1"}
+    for comparison in out["comparisons"]:
+        before, after = out["runs"][comparison["from"]], out["runs"][comparison["to"]]
+        changed = [k for k in ("input", "cell", "optimizer") if before[k] != after[k]]
+        assert len(changed) == 1, comparison["change"]  # one change at a time
+        gaps = [100 * (after["test_accuracy"][s] - before["test_accuracy"][s]) for s in ("0", "1")]
+        assert comparison["mean_points"] == pytest.approx(np.mean(gaps), abs=1e-2)
