@@ -699,18 +699,19 @@ def main() -> int:
         if "grading" in sections:
             results["grading"]["harness_ratio"] = harness_ratio(results["engine_comparison"])
     if not args.quick and "variants" in sections:
-        results["lesson04_variants"] = bench_variants()
+        results["lesson04_variants"] = {"date": results["machine"].get("date"), **bench_variants()}
     if not args.quick and "tuning" in sections:
         from bench.variants import tuning_sweeps
 
         # The learning-rate and batch-size sweeps lesson 04 plots (labelled with this date).
         results["lesson04_tuning"] = {"date": results["machine"].get("date"), **tuning_sweeps()}
     if not args.quick and "language_model" in sections:
-        results["lesson05_language_model"] = bench_language_model()
+        results["lesson05_language_model"] = {"date": results["machine"].get("date"), **bench_language_model()}
     if not args.quick and "ablation" in sections:
         from bench.variants import ablation
 
-        results["lesson04_ablation"] = ablation()  # lesson 04's first step, one change at a time
+        # lesson 04's first step, one change at a time; each record a lesson reads carries its own date
+        results["lesson04_ablation"] = {"date": results["machine"].get("date"), **ablation()}
     if not args.quick and "final" in sections:
         results["lesson04_final"] = bench_final_comparison()
     measured = sorted(sections) + (["compare"] if args.compare_with else [])

@@ -110,3 +110,19 @@ def test_recorded_bench_reads_a_section_with_its_date_and_fails_clearly(tmp_path
     with pytest.raises(LookupError, match="cannot read .*run `make bench`"):
         config.recorded_bench("a", tmp_path / "missing.json")
     assert "best_test_accuracy" in config.recorded_bench("lesson04_variants")  # the committed file
+
+
+def test_every_record_a_lesson_reads_carries_its_own_date():
+    """A later partial `make bench` run changes the machine's date, not the date a lesson prints."""
+    import json
+    import re
+
+    from rnncourse import course
+
+    results = json.loads(config.BENCH_RESULTS.read_text(encoding="utf-8"))
+    keys = set()
+    for lesson in course.available_lessons():
+        keys |= set(re.findall(r'recorded_bench\(\\"([a-z0-9_]+)\\"', course.solution_path(lesson).read_text()))
+    assert {"lesson04_final", "lesson05_language_model"} <= keys
+    for key in sorted(keys):
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(results[key].get("date"))), key
