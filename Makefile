@@ -22,12 +22,13 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help env lock lab chromium postgres check test lessons solutions-outputs bench grade export feedback formgrader clean-data
+.PHONY: check-outputs help env lock lab chromium postgres check test lessons solutions-outputs bench grade export feedback formgrader clean-data
 
 help:
 	@echo "make lab [PORT=$(PORT)] [LAB_ROOT=$(LAB_ROOT)]  start JupyterLab; open the URL with ?token= it prints (RNNCOURSE_FAST=1 make lab: fast mode)"
 	@echo "make check    lint, format, types and the fast tests: run it before every commit"
 	@echo "make test     run the whole test suite (unit tests, notebooks, autograder): what CI runs"
+	@echo "make check-outputs  re-run the solutions under nbval with one thread: finds stored outputs that depend on the CPU"
 	@echo "make lessons  regenerate lessons/ from solutions/ with nbgrader"
 	@echo "make solutions-outputs  re-execute solutions/ in fast mode and store outputs (for nbval)"
 	@echo "make grade SUBMISSIONS=<dir|canvas.zip> [OUT=<dir>] [ROSTER=roster.csv] [DUE=<ISO 8601> | DUE_FILE=<toml>] [JOBS=N] [SCHEDULER=tcp://host:8786] [SANDBOX=0] [DB_URL=<SQLAlchemy URL>]  grade student notebooks (with RNNCOURSE_SECRET set, hidden tests draw secret inputs)"
@@ -168,6 +169,13 @@ check: $(DEV_STAMP)
 
 test: $(TEST_STAMP) chromium postgres
 	$(PY) -m pytest tests solutions --nbval --nbval-current-env --durations=25 $(PYTEST_ARGS)
+
+# Stored outputs that depend on the machine: every solution under nbval with one BLAS and one
+# TensorFlow thread, which changes the order of floating-point sums as another CPU would. A cell
+# that fails here but passes in make test prints a digit that rounding decides (about 2.5 min).
+check-outputs: $(TEST_STAMP)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 \
+		$(PY) -m pytest -q solutions --nbval --nbval-current-env $(PYTEST_ARGS)
 
 # Grade submissions: make grade SUBMISSIONS=<dir or Canvas zip> [OUT=<dir>] [JOBS=N] [SANDBOX=0]
 # [ROSTER=roster.csv] [DUE=2026-12-15T23:59:00+00:00 | DUE_FILE=<toml>] (default autograder/due.toml)
