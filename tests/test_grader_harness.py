@@ -11,6 +11,7 @@ that hangs or dies fails the test with a sentence.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -182,6 +183,31 @@ def test_changes_to_arguments_come_back_and_a_returned_argument_is_the_same_obje
     assert returned is model and model.compiled and float(model.optimizer.clipnorm) == 1.0
     assert model.history.epoch == [0, 1] and model.history.params["steps"] == 2
     assert not all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_only_arguments_the_call_changed_are_written_back(kernel):
+    kernel.student(
+        "def first_norm(matrix, words):\n    return float(np.linalg.norm(matrix[0]))\n"
+        "def normalise(matrix, words):\n    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)\n"
+        "    words[0] = 'changed'\n"
+    )
+    answers = []
+    link = kernel.link()
+    real_call = link.call
+
+    @contextlib.contextmanager
+    def spying(*args, **kwargs):
+        with real_call(*args, **kwargs) as (answer, reader):
+            answers.append(answer)
+            yield answer, reader
+
+    link.call = spying
+    matrix, words = np.full((2000, 50), 2.0), [f"w{i}" for i in range(2000)]
+    assert StudentFunction(link, "first_norm")(matrix, words) == pytest.approx(np.sqrt(200))
+    assert answers[-1]["args"] == [None, None]  # nothing changed: nothing comes back
+    StudentFunction(link, "normalise")(matrix, words)
+    assert all(spec is not None for spec in answers[-1]["args"])
+    assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0) and words[0] == "changed" and words[1] == "w1"
 
 
 def test_a_hidden_test_shows_its_outcome_and_hint_but_no_input(kernel):

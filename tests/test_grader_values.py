@@ -59,6 +59,17 @@ def test_plain_values_come_back_equal_and_of_the_same_types(tmp_path):
     assert got["ints"] == [1, -2, 3] and got["text"] == "naïve" and got["none"] is None and got["flag"] is True
 
 
+def test_a_long_flat_list_crosses_as_one_json_list_and_keeps_its_type(tmp_path):
+    words = [f"w{i}" for i in range(1000)]
+    spec = Writer(str(tmp_path)).encode(words)
+    assert spec["t"] == "flat"  # one list, read without a decode per item (400,000 GloVe words)
+    assert _round_trip(tmp_path, words) == words
+    got = _round_trip(tmp_path, tuple(range(100)) + (None, True, "x"))
+    assert type(got) is tuple and got[:3] == (0, 1, 2) and got[-3:] == (None, True, "x")
+    mixed = [1.5] + list(range(100))  # a float may be nan: the general path keeps it exact
+    assert Writer(str(tmp_path)).encode(mixed)["t"] == "list" and _round_trip(tmp_path, mixed) == mixed
+
+
 def test_arrays_scalars_and_texts_keep_dtype_and_shape(tmp_path):
     arr = np.arange(12, dtype=np.float32).reshape(3, 4)
     texts = np.array(["a good film", "a bad one"], dtype=object)
@@ -140,6 +151,8 @@ def _npy(arr: np.ndarray, allow_pickle: bool = False) -> bytes:
             "History",
         ),
         ({"v": 1}, {}, "malformed"),
+        ({"t": "flat", "v": ["a", {"t": "pickle"}]}, {}, "other than strings"),
+        ({"t": "flat", "v": "abc"}, {}, "other than strings"),
     ],
 )
 def test_malformed_or_forbidden_values_are_rejected_with_a_sentence(tmp_path, spec, files, message):
@@ -160,6 +173,10 @@ def test_limits_on_size_nesting_and_count(tmp_path):
         _answer(tmp_path, {"t": "list", "v": list(range(200))}, limits=Limits(max_items=100))
     with pytest.raises(ValueRejected, match="characters"):
         _answer(tmp_path, "x" * 50, limits=Limits(max_string=10))
+    with pytest.raises(ValueRejected, match="more than 100 items"):
+        _answer(tmp_path, {"t": "flat", "v": list(range(200))}, limits=Limits(max_items=100))
+    with pytest.raises(ValueRejected, match="characters"):
+        _answer(tmp_path, {"t": "flat", "v": ["x" * 50]}, limits=Limits(max_string=10))
 
 
 def test_a_planted_link_is_not_followed(tmp_path):

@@ -97,8 +97,20 @@ def ranking_by(
     for word in exclude:
         if word in row_of:
             scores[row_of[word]] = np.inf if reverse else -np.inf
-    order = np.argsort(scores if reverse else -scores, kind="stable")[:topn]
+    keys = scores if reverse else -scores
+    order = _stable_smallest(keys, topn)
     return [words[i] for i in order]
+
+
+def _stable_smallest(keys: np.ndarray, topn: int) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")[:topn]`` without sorting all 400,000 keys."""
+    if topn <= 0 or topn >= keys.size:
+        return np.argsort(keys, kind="stable")[: max(topn, 0)]
+    kth = np.partition(keys, topn - 1)[topn - 1]
+    if np.isnan(kth):
+        return np.argsort(keys, kind="stable")[:topn]
+    candidates = np.flatnonzero(keys <= kth)  # every tie at the boundary, in index order
+    return candidates[np.argsort(keys[candidates], kind="stable")][:topn]
 
 
 def compare_ranking(
