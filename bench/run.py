@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rnncourse import course  # noqa: E402
+from rnncourse._imdb_cache import cache_dir  # noqa: E402
 from rnncourse.config import child_env  # noqa: E402
 
 TARGETS = {  # lesson -> (full seconds, fast seconds)
@@ -38,7 +39,18 @@ TARGETS = {  # lesson -> (full seconds, fast seconds)
 MEMORY_TARGET_GB = 2.5
 GRADING_TARGET_S = 30.0  # per full-course submission at JOBS=2
 SANDBOX_TARGET_RATIO = 1.10  # grading with the sandbox costs at most 10% more wall time
-SECTIONS = ("lessons", "data", "grading", "engine", "variants", "tuning", "language_model", "final", "ablation")
+SECTIONS = (
+    "lessons",
+    "data",
+    "grading",
+    "harness",
+    "engine",
+    "variants",
+    "tuning",
+    "language_model",
+    "final",
+    "ablation",
+)
 
 RUN_NOTEBOOK = r"""
 import json, os, resource, sys, time
@@ -275,18 +287,19 @@ HARNESS_TARGET_RATIO = 1.10  # issue #22: tests in the harness may cost at most 
 def harness_ratio(comparison: dict) -> dict:
     """``grading.harness_ratio`` from an engine comparison against a commit that ran tests in the kernel.
 
-    Meaningful when ``--compare-with`` names a commit from before the harness (d59122d, the last
-    one that ran test cells in the student's kernel); the note says so.
+    The section ``harness`` compares against this checkout with its test cells run in the kernel
+    (:func:`copy_with_tests_in_kernel`): the same lessons and checks, so only the harness differs.
     """
     median = comparison["ratio"]["median"]
     return {
         "in_kernel_commit": comparison["old_commit"],
         "ratio": comparison["ratio"],
+        "pairs": comparison["pairs"],  # seconds per submission, harness then in the kernel, and their ratio
         "target_ratio": HARNESS_TARGET_RATIO,
         "meets_target": median <= HARNESS_TARGET_RATIO,
         "same_scores": all(pair["same_scores"] for pair in comparison["pairs"]),
         "note": "grading wall time with test cells in the harness / with them in the student's kernel "
-        "(the grader at in_kernel_commit), JOBS=2, same submissions, runs alternated in one bench run",
+        "(in_kernel_commit), JOBS=2, same submissions, runs alternated in one bench run",
     }
 
 
@@ -319,13 +332,44 @@ def pass_pythonpath_on(checkout: Path) -> list[str]:
     return changed
 
 
+IN_KERNEL = "this checkout, test cells in the kernel"  # what the section "harness" compares against
+_HARNESS_STEP = (
+    "    config.Autograde.autograde_preprocessors = [harness if step is Execute else step for step in steps]\n"
+)
+
+
+def copy_with_tests_in_kernel(target: Path) -> None:
+    """This checkout's tracked files, with the worker's harness step removed: test cells run in the kernel.
+
+    The grader as it was before issue #22, with today's lessons and checks, so that the comparison
+    measures the harness and nothing else. Only ``make bench`` (section ``harness``) runs this copy.
+    """
+    files = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], check=True, capture_output=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    worker = target / "rnncourse" / "grader" / "worker.py"
+    text = worker.read_text(encoding="utf-8")
+    if _HARNESS_STEP not in text:
+        raise RuntimeError("rnncourse/grader/worker.py no longer installs the harness as bench expects; update bench")
+    worker.write_text(text.replace(_HARNESS_STEP, ""), encoding="utf-8")
+
+
 def bench_compare_engines(commit: str, lessons: list[str], students: int, pairs: int) -> dict:
-    """Seconds per submission at JOBS=2: this checkout against the grader of ``commit``, alternated in one run."""
+    """Seconds per submission at JOBS=2: this checkout against the grader of ``commit``, alternated in one run.
+
+    ``commit`` may be :data:`IN_KERNEL`: this checkout with its test cells run in the kernel.
+    """
     old = Path(tempfile.mkdtemp(prefix="rnncourse-old-")) / "checkout"
-    subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), commit], check=True, capture_output=True
-    )
-    pass_pythonpath_on(old)
+    if commit == IN_KERNEL:
+        copy_with_tests_in_kernel(old)
+    else:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), commit], check=True, capture_output=True
+        )
+        pass_pythonpath_on(old)
     script = (
         "import json, sys, time\n"
         "from pathlib import Path\n"
@@ -341,8 +385,10 @@ def bench_compare_engines(commit: str, lessons: list[str], students: int, pairs:
             subs = Path(tmp) / "subs"
             _write_reference_submissions(subs, students, lessons)
 
+            data_dir = str(cache_dir())  # one prepared-data cache for both: neither run times building it
+
             def run(checkout: Path, name: str) -> dict:
-                env = {**os.environ, "PYTHONPATH": str(checkout)}
+                env = {**os.environ, "PYTHONPATH": str(checkout), "RNNCOURSE_DATA_DIR": data_dir}
                 proc = subprocess.run(
                     [sys.executable, "-c", script, str(subs), str(Path(tmp) / name)],
                     capture_output=True,
@@ -368,7 +414,10 @@ def bench_compare_engines(commit: str, lessons: list[str], students: int, pairs:
                     }
                 )
     finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], capture_output=True)
+        if commit == IN_KERNEL:
+            shutil.rmtree(old.parent, ignore_errors=True)
+        else:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], capture_output=True)
     ratios = [r["ratio"] for r in results]
     return {
         "old_commit": commit,
@@ -696,8 +745,10 @@ def main() -> int:
         results["engine_overhead"] = bench_engine_overhead((1000,) if args.quick else (1000, 10000))
     if args.compare_with:
         results["engine_comparison"] = bench_compare_engines(args.compare_with, lessons, students=3, pairs=2)
-        if "grading" in sections:
-            results["grading"]["harness_ratio"] = harness_ratio(results["engine_comparison"])
+    if not args.quick and "harness" in sections:
+        # What the trusted harness costs: the same checkout with test cells in the kernel, alternated (#22)
+        comparison = bench_compare_engines(IN_KERNEL, lessons, students=3, pairs=2)
+        results.setdefault("grading", {})["harness_ratio"] = harness_ratio(comparison)
     if not args.quick and "variants" in sections:
         results["lesson04_variants"] = {"date": results["machine"].get("date"), **bench_variants()}
     if not args.quick and "tuning" in sections:

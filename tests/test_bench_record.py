@@ -109,3 +109,19 @@ def test_an_older_grader_is_made_to_pass_pythonpath_on(tmp_path):
     assert '"PYTHONPATH", "TF_NUM' in (tmp_path / "rnncourse/grader/sandbox.py").read_text(encoding="utf-8")
     assert pass_pythonpath_on(tmp_path) == []  # already passed on: nothing to change
     assert pass_pythonpath_on(ROOT) == []  # today's grader passes it on itself
+
+
+def test_the_in_kernel_copy_differs_from_this_checkout_only_in_the_harness_step(tmp_path):
+    """The harness's cost is measured against this very code with test cells in the kernel, nothing else."""
+    from bench.run import _HARNESS_STEP, ROOT, copy_with_tests_in_kernel
+
+    copy_with_tests_in_kernel(tmp_path)
+    worker = (tmp_path / "rnncourse" / "grader" / "worker.py").read_text(encoding="utf-8")
+    original = (ROOT / "rnncourse" / "grader" / "worker.py").read_text(encoding="utf-8")
+    assert _HARNESS_STEP in original and worker == original.replace(_HARNESS_STEP, "")
+    for name in (
+        "rnncourse/grader/harness.py",
+        "rnncourse/checks/__init__.py",
+        "solutions/04_sentiment/04_sentiment.ipynb",
+    ):
+        assert (tmp_path / name).read_bytes() == (ROOT / name).read_bytes()

@@ -31,6 +31,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -433,6 +434,7 @@ def harness_execute_class() -> Any:
 
         def preprocess_cell(self, cell: Any, resources: Any, index: int) -> Any:
             if not is_test_cell(cell):
+                start_warm_up()  # the kernel is up: import the checks' modules while it runs the student's cells
                 if self._kernel_link is not None and self._kernel_link.gone:
                     cell.outputs = [from_dict(_error_output("DeadKernelError", "not run: " + self._kernel_link.gone))]
                     return cell, resources
@@ -471,6 +473,7 @@ def harness_execute_class() -> Any:
                 link.gone = reason + "; it could not be restarted with the notebook's cells"
 
         def _trusted(self) -> dict[str, Any]:
+            finish_warm_up()
             key = id(self.source_notebook)
             if getattr(self, "_trusted_key", None) != key:
                 self._trusted_key = key
@@ -513,6 +516,33 @@ def harness_execute_class() -> Any:
                     return
 
     return HarnessExecute
+
+
+_warm_up: threading.Thread | None = None
+
+
+def start_warm_up() -> None:
+    """Import Keras and the checks in a thread, once per process (4-5 s the first test no longer waits for).
+
+    Started at the first student cell of the worker's first notebook: the kernel is up and runs
+    the student's cells while this process only waits for its replies, so the import uses time
+    that was idle. The first test cell waits for it (:func:`finish_warm_up`).
+    """
+    global _warm_up
+    if _warm_up is None:
+
+        def work() -> None:
+            with contextlib.suppress(Exception):  # the first test imports again, and reports a failure
+                importlib.import_module("keras")
+                importlib.import_module("rnncourse.checks")
+
+        _warm_up = threading.Thread(target=work, name="harness-warm-up", daemon=True)
+        _warm_up.start()
+
+
+def finish_warm_up() -> None:
+    if _warm_up is not None:
+        _warm_up.join()
 
 
 def _forget_previous_notebook() -> None:
