@@ -70,6 +70,42 @@ def test_a_long_flat_list_crosses_as_one_json_list_and_keeps_its_type(tmp_path):
     assert Writer(str(tmp_path)).encode(mixed)["t"] == "list" and _round_trip(tmp_path, mixed) == mixed
 
 
+def test_large_read_only_values_go_to_a_kernel_once_and_come_out_as_fresh_copies(tmp_path):
+    from rnncourse.grader.values import KEEP_MIN_ITEMS
+
+    matrix = np.arange(400_000, dtype=np.float32).reshape(8000, 50)
+    matrix.setflags(write=False)
+    words = [f"w{i}" for i in range(KEEP_MIN_ITEMS)]
+    sent: dict = {}  # the harness's record of what this kernel holds
+    kernel_kept: dict = {}  # the kernel's
+
+    def call(folder, *values):
+        folder.mkdir()
+        specs = [Writer(str(folder), kept=sent).encode(v) for v in values]
+        (folder / ANSWER).write_text(json.dumps({"v": specs}), encoding="utf-8")
+        with Reader(str(folder), open_files=True, kept=kernel_kept) as reader:
+            return specs, [reader.decode(spec) for spec in reader.message()["v"]]
+
+    specs, (got_matrix, got_words) = call(tmp_path / "one", matrix, list(words))
+    assert specs[0]["t"] == "array" and specs[1]["t"] == "flat" and len(kernel_kept) == 2
+    got_matrix *= 0  # the student's function changes its copy in place
+    got_words[0] = "changed"
+    specs, (again_matrix, again_words) = call(tmp_path / "two", matrix, list(words))
+    assert [s["t"] for s in specs] == ["kept", "kept"] and not list((tmp_path / "two").glob("*.npy"))
+    assert np.array_equal(again_matrix, matrix) and again_matrix.flags.writeable and again_words == words
+    other = words[:-1] + ["different"]  # same length, other items: sent again
+    specs, (got_other,) = call(tmp_path / "three", other)
+    assert specs[0]["t"] == "flat" and got_other == other
+    writable = np.zeros((1000, 1000))  # may change between calls: always sent
+    assert call(tmp_path / "four", writable)[0][0]["t"] == "array"
+    kernel_kept.clear()  # a restarted kernel, or a student's code that emptied the store
+    with pytest.raises(ValueRejected, match="no longer in the kernel"):
+        call(tmp_path / "five", matrix)
+    (tmp_path / "six").mkdir()
+    with pytest.raises(ValueRejected, match="may not cross"):  # the harness never accepts the tag
+        _answer(tmp_path / "six", {"t": "kept", "k": "0123456789abcdef"})
+
+
 def test_arrays_scalars_and_texts_keep_dtype_and_shape(tmp_path):
     arr = np.arange(12, dtype=np.float32).reshape(3, 4)
     texts = np.array(["a good film", "a bad one"], dtype=object)

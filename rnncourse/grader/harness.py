@@ -84,6 +84,7 @@ class KernelLink:
         self.run, self.scratch, self.timeout, self.limits = run, scratch, timeout, limits
         self.gone = ""  # why the kernel cannot be reached any more ("" while it can)
         self.calls, self.kernel_seconds = 0, 0.0  # requests sent, and the time spent waiting on the kernel
+        self.kept: dict[Any, tuple[Any, str]] = {}  # large values this kernel holds (values.Writer)
 
     def _new_folder(self) -> tuple[str, int]:
         name = "call-" + secrets.token_hex(8)
@@ -121,7 +122,7 @@ class KernelLink:
         folder, folder_fd = self._new_folder()
         try:
             with tempfile.TemporaryDirectory(prefix="rnncourse-call-") as private:
-                writer = Writer(private, prefix="a")
+                writer = Writer(private, prefix="a", kept=self.kept)
                 request = {
                     "op": op,
                     "name": name,
@@ -467,6 +468,7 @@ def harness_execute_class() -> Any:
                 run_sync(self.km.restart_kernel)(now=True)
                 run_sync(self.kc.wait_for_ready)(timeout=60)
                 link.gone = ""
+                link.kept.clear()  # a new interpreter holds none of the values sent before
                 for source in self._student_sources:
                     link.run(source, self.timeout)
             except Exception:  # noqa: BLE001  (any failure here: the kernel stays gone)

@@ -18,6 +18,8 @@ from typing import Any
 from ..checks._errors import student_location
 from .values import REQUEST, Reader, Writer, write_message
 
+_KEPT: dict[str, Any] = {}  # large values the harness sent once in this kernel (values.Writer)
+
 
 def _namespace() -> dict[str, Any]:
     main = sys.modules.get("__main__")
@@ -94,7 +96,7 @@ def serve(folder: str) -> None:
     writer = Writer(folder, prefix="r")
     sink = io.StringIO()
     try:
-        with Reader(folder, open_files=True) as reader:
+        with Reader(folder, open_files=True, kept=_KEPT) as reader:
             request = reader.message(REQUEST)
             args = [reader.decode(a) for a in request.get("args", [])]
             kwargs = {k: reader.decode(v) for k, v in dict(request.get("kwargs", {})).items()}

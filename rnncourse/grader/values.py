@@ -26,6 +26,7 @@ import json
 import math
 import os
 import re
+import secrets
 import stat
 import tempfile
 import zipfile
@@ -75,11 +76,32 @@ def opaque(type_name: str) -> Opaque:
 
 
 # ------------------------------------------------------------------ writing
-class Writer:
-    """Encodes values into a folder: the description is JSON, arrays and models are files."""
+KEEP_MIN_BYTES = 1 << 20  # a read-only array this large is sent to a kernel once per notebook
+KEEP_MIN_ITEMS = 10_000  # and so is a flat list this long (GloVe's 400,000 words)
+_TOKEN = re.compile(r"^[0-9a-f]{16}$")
 
-    def __init__(self, folder: str, prefix: str = "v") -> None:
-        self.folder, self.prefix, self.count = folder, prefix, 0
+
+class Writer:
+    """Encodes values into a folder: the description is JSON, arrays and models are files.
+
+    ``kept`` (the harness's, one per kernel) remembers the large values this kernel already
+    holds: a read-only array (the same object) or a long flat list (the same items) goes once,
+    and later calls name it by a token. The kernel hands out a fresh copy each time, so what a
+    student's function does to its argument never reaches the next call.
+    """
+
+    def __init__(self, folder: str, prefix: str = "v", kept: dict[Any, tuple[Any, str]] | None = None) -> None:
+        self.folder, self.prefix, self.count, self.kept = folder, prefix, 0, kept
+
+    def _keep(self, key: Any, value: Any, same: Any) -> tuple[str, bool]:
+        """``(token, already_sent)`` for a value the kernel may keep."""
+        assert self.kept is not None
+        known = self.kept.get(key)
+        if known is not None and (known[0] is value or same(known[0])):
+            return known[1], True
+        token = secrets.token_hex(8)
+        self.kept[key] = (value, token)
+        return token, False
 
     def _file(self, suffix: str) -> tuple[str, str]:
         self.count += 1
@@ -99,7 +121,14 @@ class Writer:
         if type(value) in (list, tuple):
             if len(value) > 64 and all(type(v) in _FLAT for v in value):
                 # 400,000 GloVe words in one list: one JSON list, read back without a call per item
-                return {"t": "flat", "tuple": type(value) is tuple, "v": list(value)}
+                spec: dict[str, Any] = {"t": "flat", "tuple": type(value) is tuple}
+                if self.kept is not None and len(value) >= KEEP_MIN_ITEMS:
+                    items = tuple(value)
+                    token, sent = self._keep(("flat", len(items), hash(items)), items, items.__eq__)
+                    if sent:
+                        return {**spec, "t": "kept", "k": token}
+                    spec["keep"] = token
+                return {**spec, "v": list(value)}
             return {"t": type(value).__name__, "v": [self.encode(v, same=same, depth=depth + 1) for v in value]}
         if type(value) is dict:
             keys = [self.encode(k, depth=depth + 1) for k in value]
@@ -127,9 +156,20 @@ class Writer:
                 return {"t": "opaque", "type": f"{type(value).__name__}_of_{np.asarray(arr).dtype.kind}"}
             if np.asarray(arr).nbytes > DEFAULT_LIMITS.max_file_bytes:
                 return {"t": "opaque", "type": "array_too_large_to_grade"}
+            keep = None
+            if (
+                self.kept is not None
+                and type(arr) is np.ndarray
+                and not arr.flags.writeable
+                and arr.nbytes >= KEEP_MIN_BYTES
+            ):  # read-only: the same object still holds the same numbers
+                keep, sent = self._keep(("array", id(arr)), arr, lambda known: False)
+                if sent:
+                    return {"t": "kept", "k": keep}
             name, path = self._file(".npy")
             np.save(path, np.asarray(arr), allow_pickle=False)
-            return {"t": "scalar" if isinstance(arr, np.generic) else "array", "f": name}
+            kind = "scalar" if isinstance(arr, np.generic) else "array"
+            return {"t": kind, "f": name, "keep": keep} if keep else {"t": kind, "f": name}
         if isinstance(value, io.TextIOWrapper) and value.readable() and not value.closed:
             # An open text file a check passes (lesson 03's GloVe lines): its content from here on.
             position = value.tell()
@@ -179,8 +219,16 @@ class Reader:
     before numpy or Keras sees them.
     """
 
-    def __init__(self, folder: str, limits: Limits = DEFAULT_LIMITS, *, open_files: bool = False) -> None:
+    def __init__(
+        self,
+        folder: str,
+        limits: Limits = DEFAULT_LIMITS,
+        *,
+        open_files: bool = False,
+        kept: dict[str, Any] | None = None,
+    ) -> None:
         self.limits, self.open_files = limits, open_files  # open_files: the kernel's side only
+        self.kept = kept  # the kernel's side only: values the harness sent once (see Writer)
         self.folder = folder
         self.items = 0
         self.total_bytes = 0
@@ -263,13 +311,15 @@ class Reader:
                 out[key] = self.decode(v, args=args, depth=depth + 1)
             return out
         if tag == "flat":
-            return self._flat(spec)
+            return self._remember(spec, self._flat(spec))
+        if tag == "kept":
+            return self._recall(spec)
         if tag == "float":
             if spec.get("v") not in ("nan", "inf", "-inf"):
                 raise ValueRejected("a special float is not nan, inf or -inf")
             return float(spec["v"])
         if tag in ("array", "scalar"):
-            return self._array(spec, scalar=tag == "scalar")
+            return self._remember(spec, self._array(spec, scalar=tag == "scalar"))
         if tag == "texts":
             return self._texts(spec)
         if tag == "textfile" and self.open_files:
@@ -311,6 +361,34 @@ class Reader:
         if type(arr) is not np.ndarray or arr.dtype.kind not in ARRAY_KINDS or arr.dtype.fields:
             raise ValueRejected(f"arrays of dtype {arr.dtype} may not cross")
         return arr[()] if scalar and arr.ndim == 0 else arr
+
+    def _remember(self, spec: dict[str, Any], value: Any) -> Any:
+        """Keep a value the harness marked (the kernel's side); hand out a copy."""
+        token = spec.get("keep")
+        if self.kept is None or token is None:
+            return value
+        if type(token) is not str or not _TOKEN.match(token):
+            raise ValueRejected("a value's token is malformed")
+        import numpy as np
+
+        if type(value) is np.ndarray:
+            value.setflags(write=False)
+            self.kept[token] = value
+            return value.copy()
+        self.kept[token] = tuple(value)
+        return value
+
+    def _recall(self, spec: dict[str, Any]) -> Any:
+        """A value the harness sent earlier in this notebook, as a fresh copy."""
+        token = spec.get("k")
+        if self.kept is None:
+            raise ValueRejected("values of kind 'kept' may not cross")
+        if type(token) is not str or token not in self.kept:
+            raise ValueRejected("a value the grader sent earlier is no longer in the kernel")
+        value = self.kept[token]
+        if type(value) is tuple:
+            return value if spec.get("tuple") is True else list(value)
+        return value.copy()
 
     def _flat(self, spec: dict[str, Any]) -> Any:
         """A list or tuple of strings, ints, bools and Nones, checked in one pass."""
