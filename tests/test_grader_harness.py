@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from rnncourse import checks
+from rnncourse.checks._core import CheckFailure
 from rnncourse.grader.harness import KernelGone, KernelLink, StudentFunction, lesson_imports, run_test
 
 pytestmark = pytest.mark.slow
@@ -160,6 +161,32 @@ def test_a_function_that_changes_its_answer_is_graded_call_by_call(kernel):
     matrix, vector = np.eye(3), np.ones(3)
     assert np.allclose(fn(matrix, vector), np.ones(3) / np.sqrt(3))
     assert np.array_equal(fn(matrix, vector), np.zeros(3))
+
+
+def test_calls_a_check_knows_in_advance_go_in_one_request_with_each_outcome_kept(kernel):
+    from rnncourse.checks._core import call_each, call_student
+
+    kernel.student(
+        "answers = []\n"
+        "def best(history):\n"
+        "    answers.append(1)\n"
+        "    if len(answers) == 3:\n        raise ValueError('third call')\n"
+        "    history['seen'] = True\n"
+        "    return len(answers) if len(answers) != 2 else 'two'\n"
+    )
+    link = kernel.link()
+    fn = StudentFunction(link, "best")
+    given = [{"loss": [1.0]} for _ in range(4)]
+    before = link.calls
+    answering = call_each(fn, [((g,), {}) for g in given])
+    assert link.calls == before + 1  # four calls, one request
+    assert call_student(answering, given[0], name="best") == 1 and given[0]["seen"] is True
+    assert answering(given[1]) == "two"  # each call's own answer, in order
+    with pytest.raises(CheckFailure, match="best raised ValueError: third call"):
+        call_student(answering, given[2], name="best")
+    assert answering({"other": 1}) == 5 and link.calls == before + 2  # not prepared: a call of its own
+    assert answering(given[3]) == 4  # the prepared one is still answered from the batch
+    assert call_each(lambda h: 0, [((1,), {})])(1) == 0  # in JupyterLab: the function itself
 
 
 def test_changes_to_arguments_come_back_and_a_returned_argument_is_the_same_object(kernel):

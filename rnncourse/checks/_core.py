@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import numbers
+import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -112,6 +113,50 @@ def call_student(fn: Any, *args: Any, name: str, **kwargs: Any) -> Any:
         )
     # Raised outside the `except` blocks, so the student sees one message, not a chained traceback.
     fail(problem[0], hint=problem[1])
+
+
+def call_each(fn: Any, calls: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> Any:
+    """``fn``, for a check that knows all its calls to ``fn`` before it makes the first.
+
+    At grading, ``fn`` is the harness's proxy for the student's function, and each call is a
+    request to the student's kernel (about 8 ms). Here all ``calls`` go in one request, run in
+    order as they would have been, and the function returned answers each of them, given the
+    same argument objects in the same order, from what came back (or raises what the call raised).
+    Any other call goes to ``fn``. The time limit per call applies to the request as a whole, so
+    only quick functions' calls are prepared. In JupyterLab ``fn`` is the student's own function:
+    returned as is.
+    """
+    harness = sys.modules.get("rnncourse.grader.harness")
+    if harness is None or not isinstance(fn, harness.StudentFunction) or not calls:
+        return fn
+    try:
+        outcomes = fn.each(calls)
+    except Exception as exc:  # noqa: BLE001  (the kernel died or overran, or no such function: the first call raises it)
+        outcomes = [(False, exc)]
+    return _Replay(fn, list(zip(calls, outcomes)))
+
+
+class _Replay:
+    """Answers prepared calls, in order, from their outcomes (see :func:`call_each`)."""
+
+    def __init__(self, fn: Any, prepared: list[Any]) -> None:
+        self._fn, self._prepared = fn, prepared
+        self.__name__ = getattr(fn, "__name__", "function")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._prepared:
+            (want_args, want_kwargs), (ok, value) = self._prepared[0]
+            if (
+                len(want_args) == len(args)
+                and all(a is b for a, b in zip(want_args, args))
+                and want_kwargs.keys() == kwargs.keys()
+                and all(want_kwargs[k] is kwargs[k] for k in kwargs)
+            ):
+                self._prepared.pop(0)
+                if ok:
+                    return value
+                raise value
+        return self._fn(*args, **kwargs)
 
 
 def as_array(value: Any, *, name: str, dtype: type = np.float64) -> np.ndarray:

@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ..checks._core import CheckFailure
 from ..notebook import cell_source, ipython_to_python, nbgrader_metadata
@@ -112,9 +112,11 @@ class KernelLink:
         args: tuple[Any, ...] = (),
         kwargs: dict[str, Any] | None = None,
         seed: int | None = None,
+        calls: list[tuple[tuple[Any, ...], dict[str, Any]]] | None = None,
     ) -> Iterator[tuple[dict[str, Any], Reader]]:
         """Send one request; yield the kernel's answer and a :class:`Reader` for its values.
 
+        ``calls`` (with ``op="call_each"``): several calls' arguments, run in order in one request.
         The call's folder is removed when the block ends.
         """
         if self.gone:
@@ -130,6 +132,14 @@ class KernelLink:
                     "kwargs": {k: writer.encode(v) for k, v in (kwargs or {}).items()},
                     "seed": seed,
                 }
+                if calls is not None:
+                    request["calls"] = [
+                        {
+                            "args": [writer.encode(a) for a in a_s],
+                            "kwargs": {k: writer.encode(v) for k, v in k_s.items()},
+                        }
+                        for a_s, k_s in calls
+                    ]
                 with open(os.path.join(private, REQUEST), "w", encoding="utf-8") as handle:
                     handle.write(json.dumps(request))  # not json.dump: see values.write_message
                 self._publish(private, folder_fd)
@@ -152,7 +162,7 @@ class KernelLink:
 
 
 # ------------------------------------------------------------------ the student's names
-def _raise_student_error(name: str, error: Any) -> None:
+def _raise_student_error(name: str, error: Any) -> NoReturn:
     """Re-raise the student's exception here, by name and message only (no object crosses)."""
     if not isinstance(error, dict):
         raise _check_failure(f"{name}'s answer could not be read.")
@@ -219,21 +229,47 @@ class StudentFunction:
         return KernelGlobals(self._link)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        import numpy as np
+        with self._failures():
+            with self._link.call("call", self._name, args, kwargs, _check_seed()) as (answer, reader):
+                return self._read(answer, reader, args)
 
-        state: Any = np.random.get_state()
-        keys, position = state[1], state[2]
-        seed = int(keys[int(position) % 624]) % (2**31)  # follows the check's seeding, consumes nothing
-        try:
-            with self._link.call("call", self._name, args, kwargs, seed) as (answer, reader):
-                if answer.get("ok") is not True:
+    def each(self, calls: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> list[tuple[bool, Any]]:
+        """Several calls in one request, run in order in the kernel (see ``checks._core.call_each``).
+
+        Returns ``(True, value)`` or ``(False, exception)`` per call, the exception being what
+        calling this proxy would have raised. A kernel that dies or overruns fails the whole batch.
+        """
+        with self._failures():
+            with self._link.call("call_each", self._name, seed=_check_seed(), calls=calls) as (answer, reader):
+                results = answer.get("results")
+                if answer.get("ok") is not True or not isinstance(results, list) or len(results) != len(calls):
                     _raise_student_error(self._name, answer.get("error"))
-                value = reader.decode(answer.get("value"), args=list(args))
-                after = answer.get("args")
-                if isinstance(after, list) and len(after) == len(args):
-                    for original, spec in zip(args, after):
-                        if spec is not None and _takes_changes(original):
-                            _copy_back(original, reader.decode(spec))
+                outcomes: list[tuple[bool, Any]] = []
+                for result, (args, _) in zip(results, calls):
+                    try:
+                        with self._failures():
+                            outcomes.append((True, self._read(result, reader, args)))
+                    except Exception as exc:  # noqa: BLE001  (this call's error, raised when the check gets to it)
+                        outcomes.append((False, exc))
+                return outcomes
+
+    def _read(self, answer: Any, reader: Reader, args: tuple[Any, ...]) -> Any:
+        """The value of one call's answer; changes to the arguments are copied back."""
+        if not isinstance(answer, dict) or answer.get("ok") is not True:
+            _raise_student_error(self._name, answer.get("error") if isinstance(answer, dict) else None)
+        value = reader.decode(answer.get("value"), args=list(args))
+        after = answer.get("args")
+        if isinstance(after, list) and len(after) == len(args):
+            for original, spec in zip(args, after):
+                if spec is not None and _takes_changes(original):
+                    _copy_back(original, reader.decode(spec))
+        return value
+
+    @contextlib.contextmanager
+    def _failures(self) -> Iterator[None]:
+        """What went wrong in a call, as the check's failure."""
+        try:
+            yield
         except ValueRejected as exc:
             raise _check_failure(
                 f"{self._name}'s answer could not be graded: {exc}.",
@@ -243,7 +279,15 @@ class StudentFunction:
             raise CallFailed(f"{self._name} was called, but {exc}.", "kernel") from None
         except CallTimedOut as exc:
             raise CallFailed(f"{self._name} {exc}.", "timeout") from None
-        return value
+
+
+def _check_seed() -> int:
+    """A seed that follows the check's seeding of numpy, and consumes nothing of it."""
+    import numpy as np
+
+    state: Any = np.random.get_state()
+    keys, position = state[1], state[2]
+    return int(keys[int(position) % 624]) % (2**31)
 
 
 class KernelGlobals(dict[str, Any]):

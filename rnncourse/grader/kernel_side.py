@@ -92,17 +92,24 @@ def _unchanged_test(value: Any) -> Any:
 
 
 def serve(folder: str) -> None:
-    """Answer the request in ``folder`` (``op`` is ``"lookup"`` or ``"call"``); print nothing."""
+    """Answer the request in ``folder`` (``op``: ``"lookup"``, ``"call"`` or ``"call_each"``); print nothing."""
     writer = Writer(folder, prefix="r")
-    sink = io.StringIO()
     try:
         with Reader(folder, open_files=True, kept=_KEPT) as reader:
             request = reader.message(REQUEST)
-            args = [reader.decode(a) for a in request.get("args", [])]
-            kwargs = {k: reader.decode(v) for k, v in dict(request.get("kwargs", {})).items()}
+            op = request.get("op")
+            batch = request.get("calls") if op == "call_each" else [request]
+            calls = [
+                (
+                    [reader.decode(a) for a in call.get("args", [])],
+                    {k: reader.decode(v) for k, v in dict(call.get("kwargs", {})).items()},
+                )
+                for call in (batch if isinstance(batch, list) else [])
+                if isinstance(call, dict)
+            ]
         name = str(request.get("name", ""))
         namespace = _namespace()
-        if request.get("op") == "lookup":
+        if op == "lookup":
             if name not in namespace:
                 write_message(folder, {"ok": True, "kind": "missing"})
             elif callable(namespace[name]) and not isinstance(namespace[name], type):
@@ -113,27 +120,33 @@ def serve(folder: str) -> None:
         if name not in namespace:
             write_message(folder, _error(NameError(f"name '{name}' is not defined")))
             return
-        _seed(request.get("seed"))
-        unchanged = [_unchanged_test(a) if _mutable(a) else None for a in args]
-        try:
-            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                value = namespace[name](*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001  (the student's error is the answer)
-            write_message(folder, _error(exc))
-            return
-        same = {id(a): i for i, a in enumerate(args)}
-        write_message(
-            folder,
-            {
-                "ok": True,
-                "value": writer.encode(value, same=same),
-                # What the call left in its arguments: the harness copies changes back (a list the
-                # function appended to, a model it compiled and trained).
-                "args": [
-                    writer.encode(a) if _mutable(a) and (test is None or not test()) else None
-                    for a, test in zip(args, unchanged)
-                ],
-            },
-        )
+        answers = [_call(namespace[name], args, kwargs, request.get("seed"), writer) for args, kwargs in calls]
+        if op == "call_each":  # several calls in one request, in order: one answer each
+            write_message(folder, {"ok": True, "results": answers})
+        else:
+            write_message(folder, answers[0] if answers else _error(ValueError("the request held no call")))
     except Exception as exc:  # noqa: BLE001  (encoding failed: say so rather than leave no answer)
         write_message(folder, _error(exc))
+
+
+def _call(fn: Any, args: list[Any], kwargs: dict[str, Any], seed: Any, writer: Writer) -> dict[str, Any]:
+    """One call of the student's function: its answer, or its error, as a message."""
+    _seed(seed)
+    unchanged = [_unchanged_test(a) if _mutable(a) else None for a in args]
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            value = fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001  (the student's error is the answer)
+        return _error(exc)
+    same = {id(a): i for i, a in enumerate(args)}
+    return {
+        "ok": True,
+        "value": writer.encode(value, same=same),
+        # What the call left in its arguments: the harness copies changes back (a list the
+        # function appended to, a model it compiled and trained).
+        "args": [
+            writer.encode(a) if _mutable(a) and (test is None or not test()) else None
+            for a, test in zip(args, unchanged)
+        ],
+    }

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import as_int, call_student, fail, hidden_seed, report_pass
+from .._core import as_int, call_each, call_student, fail, hidden_seed, report_pass
 from ._common import and_list, history_from
 
 NAME = "best_epoch"
@@ -41,10 +41,13 @@ def check_best_epoch(best_epoch: Callable[..., Any], *, seed: int = 0, visible: 
     __tracebackhide__ = True
     seed = hidden_seed(seed, "best_epoch", visible=visible)  # the course secret, at grading
     name = "best_epoch"
-    for history in _best_epoch_cases(seed):
+    cases = list(_best_epoch_cases(seed))
+    given = [{k: list(v) for k, v in history.items()} for history in cases]
+    answering = call_each(best_epoch, [((g,), {}) for g in given])  # at grading: one request for all
+    for history, argument in zip(cases, given):
         val = np.asarray(history["val_loss"])
         want = int(np.argmin(val)) + 1
-        got = as_int(call_student(best_epoch, {k: list(v) for k, v in history.items()}, name=name), name=name)
+        got = as_int(call_student(answering, argument, name=name), name=name)
         if got == want:
             continue
         shown = ", ".join(f"{v:.3f}" for v in val)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._core import CheckFailure, call_student, fail, report_pass
+from .._core import CheckFailure, call_each, call_student, fail, report_pass
 from ._common import and_list, history_from
 
 NAME = "diagnose"
@@ -407,10 +407,9 @@ def _what_changed(given: Mapping[Any, Any], curve: _Curve) -> str:
     return ""
 
 
-def _ask_diagnosis(diagnose: Callable[..., Any], curve: _Curve, name: str) -> str:
-    """Call the student's ``diagnose`` on a copy of ``curve``; its answer, lower-case, or fail."""
+def _ask_diagnosis(diagnose: Callable[..., Any], curve: _Curve, name: str, given: Any) -> str:
+    """Call the student's ``diagnose`` on ``given``, a copy of ``curve``; its answer, lower-case, or fail."""
     __tracebackhide__ = True
-    given = _in_form(curve.history, curve.form)
     problem: tuple[str, str] | None = None
     try:
         raw = call_student(diagnose, given, name=name)
@@ -512,6 +511,8 @@ def check_diagnose(diagnose: Callable[..., Any], *, visible: bool = True) -> Non
     __tracebackhide__ = True
     name = "diagnose"
     curves = _visible_curves() if visible else _hidden_curves()
-    answers = [_ask_diagnosis(diagnose, curve, name) for curve in curves]
+    given = [_in_form(curve.history, curve.form) for curve in curves]
+    answering = call_each(diagnose, [((g,), {}) for g in given])  # at grading: one request for all curves
+    answers = [_ask_diagnosis(answering, curve, name, g) for curve, g in zip(curves, given)]
     _explain_diagnoses(curves, answers, name)
     report_pass(name, visible=visible, detail=f"{len(curves)} learning curves")
