@@ -1,6 +1,8 @@
-"""rnncourse.models: lesson 04's model builders and helpers, on tiny inputs.
+"""rnncourse.models: lesson 04's data shaping, model builders and training helpers, on tiny inputs.
 
-make bench's variants (bench/variants.py) are tested in tests/test_bench_variants.py.
+The sections follow the package's modules (shaping, builders, training); the first test checks
+that the package re-exports each module's names. make bench's variants (bench/variants.py) are
+tested in tests/test_bench_variants.py.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import numpy as np
 import pytest
 
 from rnncourse import models
+from rnncourse.models import builders, shaping, training
 
 L = keras.layers
 
@@ -26,7 +29,19 @@ def _matrix(num_words=30, dim=4, seed=0):
     return np.random.default_rng(seed).normal(size=(num_words, dim)).astype(np.float32)
 
 
-# ---------------------------------------------------------------- inputs
+# ---------------------------------------------------------------- the package
+def test_the_package_re_exports_each_module_s_names_and_each_name_lives_in_one_module():
+    modules = (shaping, builders, training)
+    names = [name for module in modules for name in module.__all__]
+    assert len(names) == len(set(names)), "a public name is in two modules' __all__"
+    assert sorted(models.__all__) == sorted(names)
+    for module in modules:
+        for name in module.__all__:
+            assert getattr(models, name) is getattr(module, name)
+            assert getattr(module, name).__module__ == module.__name__, f"{name} is defined elsewhere"
+
+
+# ---------------------------------------------------------------- shaping (rnncourse.models.shaping)
 def test_raw_index_feature_is_the_index_as_a_float():
     x = np.array([[0, 2, 19999]], dtype=np.int32)
     out = models.raw_index_feature(x)
@@ -66,7 +81,19 @@ def test_balanced_split_is_disjoint_balanced_and_ordered():
         models.balanced_split(labels, 16, 8)
 
 
-# ---------------------------------------------------------------- builders
+def test_adapt_in_batches_learns_what_adapt_on_the_whole_array_learns():
+    texts = ["a good film", "a bad film", "good good fun", "bad boring bad", "fun film", "a a a", "boring"]
+    for options in ({"output_mode": "int"}, {"output_mode": "tf_idf", "ngrams": 2}):
+        whole = L.TextVectorization(max_tokens=12, **options)
+        whole.adapt(np.array(texts, dtype=object))
+        batched = L.TextVectorization(max_tokens=12, **options)
+        assert models.adapt_in_batches(batched, texts, batch_size=2) is batched  # four batches, the last of one
+        assert batched.get_vocabulary() == whole.get_vocabulary()
+        probe = np.array(["good fun film", "a boring bad film"], dtype=object)
+        np.testing.assert_allclose(np.asarray(batched(probe)), np.asarray(whole(probe)), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- builders (rnncourse.models.builders)
 def test_baseline_reads_raw_indices():
     model = models.build_baseline_rnn()
     assert _kinds(model) == ["SimpleRNN", "Dense"]
@@ -162,18 +189,6 @@ def test_example_model_matches_the_slide():
     assert not frozen.layers[0].trainable and frozen.layers[3].units == 64  # the slide's 64 by default
 
 
-def test_adapt_in_batches_learns_what_adapt_on_the_whole_array_learns():
-    texts = ["a good film", "a bad film", "good good fun", "bad boring bad", "fun film", "a a a", "boring"]
-    for options in ({"output_mode": "int"}, {"output_mode": "tf_idf", "ngrams": 2}):
-        whole = L.TextVectorization(max_tokens=12, **options)
-        whole.adapt(np.array(texts, dtype=object))
-        batched = L.TextVectorization(max_tokens=12, **options)
-        assert models.adapt_in_batches(batched, texts, batch_size=2) is batched  # four batches, the last of one
-        assert batched.get_vocabulary() == whole.get_vocabulary()
-        probe = np.array(["good fun film", "a boring bad film"], dtype=object)
-        np.testing.assert_allclose(np.asarray(batched(probe)), np.asarray(whole(probe)), rtol=1e-6)
-
-
 def test_ngram_baseline_reads_raw_text_and_ignores_order():
     texts = np.array(["a good film", "a bad film", "good good fun", "bad boring bad"], dtype=object)
     model = models.build_ngram_baseline(texts, max_tokens=50, dropout_rate=0.5)
@@ -188,7 +203,34 @@ def test_ngram_baseline_reads_raw_text_and_ignores_order():
     np.testing.assert_allclose(swapped[0], swapped[1])  # but not the order of the phrases
 
 
-# ---------------------------------------------------------------- training helpers
+def test_final_rnn_pools_both_directions_over_time():
+    matrix = _matrix()
+    model = models.build_final_rnn(matrix, filters=6, kernel_size=3, pool_size=2, num_units=5)
+    kinds = _kinds(model)
+    assert kinds == [
+        "InputLayer",
+        "Embedding",
+        "Conv1D",
+        "MaxPooling1D",
+        "Bidirectional",
+        "GlobalMaxPooling1D",
+        "GlobalAveragePooling1D",
+        "Concatenate",
+        "Dense",
+    ]
+    embedding = model.get_layer(index=1)
+    assert embedding.trainable
+    np.testing.assert_allclose(embedding.get_weights()[0], matrix)
+    bidirectional = next(layer for layer in model.layers if isinstance(layer, L.Bidirectional))
+    assert isinstance(bidirectional.forward_layer, L.GRU) and bidirectional.forward_layer.return_sequences
+    assert bidirectional.forward_layer.units == 5
+    concatenated = model.get_layer(index=7)
+    assert concatenated.output.shape[-1] == 4 * 5  # (max, mean) x (forward, backward) x units
+    assert model.layers[-1].activation.__name__ == "sigmoid"
+    assert model(_tokens(steps=20)).shape == (3, 1)
+
+
+# ---------------------------------------------------------------- training (rnncourse.models.training)
 def test_compile_and_fit_and_evaluate_on_a_tiny_task():
     keras.utils.set_random_seed(0)
     x = _tokens(batch=32, steps=6, seed=1)
@@ -282,33 +324,6 @@ def test_steepest_ignores_the_dip_on_the_way_to_divergence():
     result = models.RangeTestResult(np.geomspace(1e-5, 1, len(losses)), losses, diverged=True)
     # Over all steps the steepest slope would be step 6's (0.60 after 0.80); before the minimum it is step 3's.
     assert result.steepest(beta=0.0) == pytest.approx(result.learning_rates[3])
-
-
-def test_final_rnn_pools_both_directions_over_time():
-    matrix = _matrix()
-    model = models.build_final_rnn(matrix, filters=6, kernel_size=3, pool_size=2, num_units=5)
-    kinds = _kinds(model)
-    assert kinds == [
-        "InputLayer",
-        "Embedding",
-        "Conv1D",
-        "MaxPooling1D",
-        "Bidirectional",
-        "GlobalMaxPooling1D",
-        "GlobalAveragePooling1D",
-        "Concatenate",
-        "Dense",
-    ]
-    embedding = model.get_layer(index=1)
-    assert embedding.trainable
-    np.testing.assert_allclose(embedding.get_weights()[0], matrix)
-    bidirectional = next(layer for layer in model.layers if isinstance(layer, L.Bidirectional))
-    assert isinstance(bidirectional.forward_layer, L.GRU) and bidirectional.forward_layer.return_sequences
-    assert bidirectional.forward_layer.units == 5
-    concatenated = model.get_layer(index=7)
-    assert concatenated.output.shape[-1] == 4 * 5  # (max, mean) x (forward, backward) x units
-    assert model.layers[-1].activation.__name__ == "sigmoid"
-    assert model(_tokens(steps=20)).shape == (3, 1)
 
 
 def test_epoch_progress_prints_a_line_per_epoch(capsys):
