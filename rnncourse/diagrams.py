@@ -170,11 +170,18 @@ def draw_unrolled_rnn(
     :math:`x_1 \dots x_T` enter from below along arrows labelled :math:`W_x`; the states
     :math:`a_0 \to a_1 \to \dots \to a_T` pass from left to right along arrows labelled with the
     one shared :math:`W_a`; the outputs :math:`\hat y_t` (every step, or only the last) leave at
-    the top. With ``show_backward`` the loss :math:`L` is drawn above the outputs and the path of
-    its gradient in backpropagation through time is drawn dashed: from :math:`L` into each state
-    that has an output (labelled :math:`\partial L / \partial a_t`) and back from step to step,
-    each dashed arrow labelled with its Jacobian :math:`\partial a_t / \partial a_{t-1}`, down
-    to :math:`a_0`.
+    the top. With ``show_backward`` the loss :math:`L = \sum_t \ell_t` (or :math:`L = \ell_T`
+    with one output) is drawn above the outputs and the path of its gradient in backpropagation
+    through time is drawn dashed. As in d2l's BPTT section, two gradients are kept apart: the
+    *direct* term :math:`\partial \ell_t / \partial a_t`, which enters each state that has an
+    output straight from its own loss term (the dashed arrow from :math:`L`, labelled so, gid
+    ``"gradient"``), and the *total* gradient
+    :math:`\partial L / \partial a_t = \partial \ell_t / \partial a_t +
+    (\partial a_{t+1} / \partial a_t)^\top \partial L / \partial a_{t+1}`, which is what
+    reaches :math:`a_t` once the step after it has sent its share back (labelled under every
+    cell, gid ``"total"``; the title states the recursion). The dashed arrows from step to step,
+    each labelled with its Jacobian :math:`\partial a_t / \partial a_{t-1}`, carry the total
+    gradient back, down to :math:`a_0`.
 
     Parameters
     ----------
@@ -256,16 +263,33 @@ def draw_unrolled_rnn(
         loss_right = centre(steps) + 0.4
         loss_h = 0.36
         _box(ax, ((loss_left + loss_right) / 2, y_loss), (loss_right - loss_left, loss_h), "loss", "white")
-        _text(ax, (loss_left + loss_right) / 2, y_loss, "$L$", "loss")
+        terms = [f"\\ell_{{{t}}}" for t in with_output]
+        terms = terms if len(terms) <= 2 else [terms[0], r"\dots", terms[-1]]
+        loss = f"$L = {' + '.join(terms)}$"
+        _text(ax, (loss_left + loss_right) / 2, y_loss, loss, "loss")
         for t in with_output:
             x = centre(t)
             _line(ax, [(x, y_output + 0.17), (x, y_loss - loss_h / 2)], "loss")
             down = [(x + 0.22, y_loss - loss_h / 2), (x + 0.22, y_cell + cell_h / 2)]
             _line(ax, down, "backward", color=_BACKWARD, dashed=True)
-            label = rf"$\partial L / \partial a_{{{t}}}$"
+            label = rf"$\partial \ell_{{{t}}} / \partial a_{{{t}}}$"  # the direct term only
             y_label = (y_cell + cell_h / 2 + y_output) / 2 - 0.05
             _text(ax, x + 0.28, y_label, label, "gradient", ha="left", fontsize=9, color=_BACKWARD)
-        # ... and flows back from a_t to a_{t-1} through the Jacobian of every step, down to a_0.
+        # ... the total gradient of each state (direct term + what the next step sends back) ...
+        for t in range(1, steps + 1):
+            total = rf"$\partial L / \partial a_{{{t}}}$"
+            _text(
+                ax,
+                centre(t) - 0.07,
+                y_cell - cell_h / 2 - 0.04,
+                total,
+                "total",
+                ha="right",
+                va="top",
+                fontsize=9,
+                color=_BACKWARD,
+            )
+        # ... flows back from a_t to a_{t-1} through the Jacobian of every step, down to a_0.
         for t in range(steps, 0, -1):
             end = x_first + 0.05 if t == 1 else centre(t - 1) + half
             _line(ax, [(centre(t) - half, y_back), (end, y_back)], "backward", color=_BACKWARD, dashed=True)
@@ -275,7 +299,11 @@ def draw_unrolled_rnn(
 
     title = r"A SimpleRNN unrolled in time: $a_t = \tanh(W_a\, a_{t-1} + W_x\, x_t + b)$, $a_0 = 0$"
     if show_backward:
-        title += "\ndashed: the gradient of the loss $L$, back through time"
+        title += (
+            "\ndashed: the gradient of $L$, back through time; "
+            r"$\partial L/\partial a_t = \partial \ell_t/\partial a_t$"
+            r" + $(\partial a_{t+1}/\partial a_t)^{\top}\, \partial L/\partial a_{t+1}$"
+        )
     return _finish_diagram(ax, (0.0, width), (-0.05, height), title)
 
 
@@ -671,3 +699,511 @@ def draw_tbptt_windows(
     pieces = f"{windows} window{'s' if windows > 1 else ''} of {size} token{'s' if size > 1 else ''}"
     title = f"Stateful TBPTT: the stream cut into {rows} row{'s' if rows > 1 else ''} (batch_size), each into {pieces}"
     return _finish_diagram(ax, (0.0, right), (bottom, y_stream + token_h / 2 + 0.15), title)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes through a model: return_sequences for stacking (lesson 02), the conv front end that
+# shortens the sequence and the final model's bidirectional GRU pooled over time (lesson 04).
+# Every shape label is computed from the arguments, with Keras's rules; the tests compare them
+# with the shapes Keras itself gives the same layers.
+# ---------------------------------------------------------------------------------------------
+
+_SEQUENCE_FILL = "#dbe9f6"  # a sequence (batch, steps, features)
+_VECTOR_FILL = "#fde3c8"  # one vector per review (batch, features)
+_BACKWARD_FILL = "#d5efd7"  # the backward GRU
+_SHAPE_COLOR = "#1f4e79"  # the shape labels
+
+
+def shape_label(*dims: int | str) -> str:
+    """``"(batch, 300, 50)"`` for ``shape_label("batch", 300, 50)``: a tensor's shape as Keras prints it."""
+    return "(" + ", ".join(str(d) for d in dims) + ")"
+
+
+def conv_pool_steps(num_steps: int, kernel_size: int, pool_size: int, padding: str = "valid") -> tuple[int, int]:
+    """The steps after ``Conv1D(kernel_size, padding=padding)`` and after ``MaxPooling1D(pool_size)``.
+
+    ``"valid"`` (Keras's default) keeps only the windows that fit inside the sequence:
+    ``num_steps - kernel_size + 1`` steps; ``"same"`` pads so that there are ``num_steps``. The
+    pooling (strides = ``pool_size``, padding ``"valid"``) keeps ``steps // pool_size``.
+
+    Raises
+    ------
+    ValueError
+        If ``padding`` is neither ``"valid"`` nor ``"same"``, or a stage would have no step left.
+    TypeError
+        If a size is not an int.
+    """
+    steps = _positive_int(num_steps, "num_steps", 10**9)
+    kernel = _positive_int(kernel_size, "kernel_size", 10**9)
+    pool = _positive_int(pool_size, "pool_size", 10**9)
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding must be 'valid' or 'same'; got {padding!r}")
+    conv = steps - kernel + 1 if padding == "valid" else steps
+    if conv < 1:
+        raise ValueError(f"a 'valid' Conv1D with kernel_size={kernel} needs at least {kernel} steps; got {steps}")
+    if conv // pool < 1:
+        raise ValueError(f"MaxPooling1D({pool}) needs at least {pool} steps; the Conv1D leaves {conv}")
+    return conv, conv // pool
+
+
+def _shown_steps(value: Any) -> int:
+    """``shown_steps`` as an int between 2 and 6, or a clear error."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"shown_steps must be an int; got {type(value).__name__}")
+    if not 2 <= int(value) <= 6:
+        raise ValueError(f"shown_steps must be between 2 and 6; got {int(value)}")
+    return int(value)
+
+
+def _step_columns(num_steps: int, shown: int) -> list[int | None]:
+    """The steps drawn as columns: all of them, or the first ``shown - 1``, an ellipsis (None) and the last."""
+    if num_steps <= shown:
+        return list(range(1, num_steps + 1))
+    return [*range(1, shown), None, num_steps]
+
+
+def draw_conv_pooling(
+    num_steps: int,
+    embedding_dim: int,
+    filters: int,
+    kernel_size: int,
+    pool_size: int,
+    num_units: int,
+    *,
+    padding: Literal["valid", "same"] = "valid",
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Lesson 04's conv + LSTM model (``models.build_conv_lstm``): how Conv1D and MaxPooling1D shorten the sequence.
+
+    One row per stage, top to bottom: the word indices, the embedding, ``Conv1D(filters,
+    kernel_size, padding=padding)``, ``MaxPooling1D(pool_size)``, ``LSTM(num_units)`` (its last
+    state only) and ``Dense(1, sigmoid)``. A sequence is a bar whose length is proportional to its
+    number of steps (to scale: the stages that shorten the time axis give shorter bars), a vector a
+    small box; beside each, its shape ``(batch, steps, channels)`` as Keras computes it
+    (:func:`conv_pool_steps`). Between the rows, a note says what the layer does to the steps,
+    with the numbers (``"296 // 4 = 74 steps"``).
+
+    Every artist carries a gid: ``"stage-<name>"`` for a bar or box, ``"layer-<name>"`` for the
+    layer's name, ``"shape-<name>"`` for its shape, ``"note-<name>"`` for the note under it, with
+    ``<name>`` one of ``input, embedding, conv, pool, lstm, dense``; arrows are ``"flow"``.
+
+    Parameters
+    ----------
+    num_steps : int
+        Tokens per review (``maxlen``).
+    embedding_dim, filters, kernel_size, pool_size, num_units : int
+        The embedding's width and the arguments of the layers, as passed to ``build_conv_lstm``.
+    padding : {"valid", "same"}, default "valid"
+        The Conv1D's padding (the lesson's model uses Keras's default, ``"valid"``).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure of about 10 x 5 inches by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes, with its axis turned off.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`conv_pool_steps`, or if a size is not a positive int or ``ax`` not an Axes.
+    """
+    conv_steps, pooled_steps = conv_pool_steps(num_steps, kernel_size, pool_size, padding)
+    steps = int(num_steps)
+    width_dim = _positive_int(embedding_dim, "embedding_dim", 10**9)
+    channels = _positive_int(filters, "filters", 10**9)
+    units = _positive_int(num_units, "num_units", 10**9)
+    kernel, pool = int(kernel_size), int(pool_size)
+
+    x_bar, bar_width, bar_h, pitch = 3.0, 5.0, 0.3, 0.78  # bars start at x_bar; num_steps fills bar_width
+    per_step = bar_width / steps
+    x_shape = x_bar + bar_width + 0.25
+    ax = _new_or_given_axes(ax, (10.0, 5.4), "draw_conv_pooling")
+
+    dropped = kernel - 1 if padding == "valid" else 0
+    stages: list[tuple[str, str, int | None, str, str]] = [  # name, layer, steps (None: a vector), shape, note
+        ("input", "word indices", steps, shape_label("batch", steps), "one index per token"),
+        ("embedding", f"Embedding (width {width_dim})", steps, shape_label("batch", steps, width_dim), ""),
+        (
+            "conv",
+            f"Conv1D({channels}, {kernel}, '{padding}')",
+            conv_steps,
+            shape_label("batch", conv_steps, channels),
+            f"each step reads {kernel} neighbouring steps; '{padding}': {steps} \N{MINUS SIGN} {dropped} = "
+            f"{conv_steps} steps" + (" (the windows that fit)" if padding == "valid" else " (zeros padded)"),
+        ),
+        (
+            "pool",
+            f"MaxPooling1D({pool})",
+            pooled_steps,
+            shape_label("batch", pooled_steps, channels),
+            f"the max of every {pool} steps: {conv_steps} // {pool} = {pooled_steps} steps",
+        ),
+        (
+            "lstm",
+            f"LSTM({units})",
+            None,
+            shape_label("batch", units),
+            f"reads {pooled_steps} steps instead of {steps}; returns its last state only",
+        ),
+        ("dense", "Dense(1, sigmoid)", None, shape_label("batch", 1), "P(positive) per review"),
+    ]
+    bottom = 0.0
+    for row, (name, layer, length, shape, note) in enumerate(stages):
+        y = -row * pitch
+        if length is None:
+            _box(ax, (x_bar + 0.3, y), (0.6, bar_h), f"stage-{name}", _VECTOR_FILL, rounding=0.04)
+        else:
+            fill = "white" if name == "input" else _SEQUENCE_FILL
+            offset = (kernel - 1) / 2 * per_step if name in ("conv", "pool") and padding == "valid" else 0.0
+            size = (length * per_step, bar_h)
+            _box(ax, (x_bar + offset + size[0] / 2, y), size, f"stage-{name}", fill, rounding=0.04)
+        _text(ax, x_bar - 0.3, y, layer, f"layer-{name}", ha="right", fontsize=10)
+        _text(ax, x_shape, y, shape, f"shape-{name}", ha="left", fontsize=10, color=_SHAPE_COLOR)
+        if row > 0:
+            _line(ax, [(x_bar - 0.15, y + pitch - bar_h / 2), (x_bar - 0.15, y + bar_h / 2)], "flow")
+        if note:
+            _text(ax, x_bar, y - bar_h / 2 - 0.06, note, f"note-{name}", ha="left", va="top", fontsize=8, color="0.35")
+        bottom = y - pitch / 2 - 0.15
+    title = (
+        "The conv + LSTM model: Conv1D and MaxPooling1D shorten the sequence the LSTM reads\n"
+        "(bars to scale: length = number of steps)"
+    )
+    return _finish_diagram(ax, (0.0, 10.0), (bottom, bar_h / 2 + 0.1), title)
+
+
+def draw_bidirectional_pooling(
+    num_steps: int,
+    input_features: int,
+    num_units: int,
+    *,
+    pooling: Sequence[str] = ("max", "mean"),
+    shown_steps: int = 4,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Lesson 04's final model (``models.build_final_rnn``) after its conv front end: a BiGRU pooled over time.
+
+    Bottom to top: the inputs :math:`x_1 \dots x_T` (the output of the conv front end, shape
+    ``(batch, T, input_features)``); the forward GRU, whose state :math:`\overrightarrow{h}_t`
+    passes from left to right; the backward GRU, :math:`\overleftarrow{h}_t` from right to left;
+    their states concatenated at every step, :math:`[\overrightarrow{h}_t; \overleftarrow{h}_t]`,
+    shape ``(batch, T, 2 num_units)`` (``Bidirectional(GRU(num_units, return_sequences=True))``);
+    the global pooling over the time axis (``GlobalMaxPooling1D``, ``GlobalAveragePooling1D``),
+    each ``(batch, 2 num_units)``; their ``Concatenate`` (with two poolings) and ``Dense(1,
+    sigmoid)``. With more than ``shown_steps`` steps the first ``shown_steps - 1`` and the last
+    are drawn, with an ellipsis between them.
+
+    Gids: ``"input"``, ``"forward"``, ``"backward"`` and ``"concat"`` (a box or label per drawn
+    step), ``"forward-state"`` and ``"backward-state"`` (the arrows between steps), ``"pool-max"``,
+    ``"pool-mean"``, ``"concatenate"``, ``"dense"`` (boxes and their labels), ``"shape-<stage>"``
+    (the shape of stage ``input, forward, backward, concat, pool-max, pool-mean, concatenate,
+    dense``), ``"flow"`` for the other arrows, ``"ellipsis"``.
+
+    Parameters
+    ----------
+    num_steps : int
+        Steps the GRUs read (for lesson 04: what :func:`conv_pool_steps` leaves of the review).
+    input_features : int
+        Features per step (the Conv1D's filters).
+    num_units : int
+        Each GRU's state size.
+    pooling : sequence of {"max", "mean"}, default ("max", "mean")
+        The global poolings, in the order they are concatenated.
+    shown_steps : int, default 4
+        How many step columns to draw, between 2 and 6.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure of about 10 x 6.5 inches by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes, with its axis turned off.
+
+    Raises
+    ------
+    ValueError
+        If ``pooling`` is empty, repeats a name or names another one, or ``shown_steps`` is out of range.
+    TypeError
+        If a size is not an int or ``ax`` not an Axes.
+    """
+    steps = _positive_int(num_steps, "num_steps", 10**9)
+    features = _positive_int(input_features, "input_features", 10**9)
+    units = _positive_int(num_units, "num_units", 10**9)
+    shown = _shown_steps(shown_steps)
+    poolings = list(pooling)
+    if not poolings or len(set(poolings)) != len(poolings) or not set(poolings) <= {"max", "mean"}:
+        raise ValueError(f"pooling must name 'max', 'mean' or both, once each; got {pooling!r}")
+
+    columns = _step_columns(steps, shown)
+    pitch, cell_w, cell_h = 1.35, 0.8, 0.42
+    x_first = 3.2
+    xs = [x_first + i * pitch for i in range(len(columns))]
+    x_mid = (xs[0] + xs[-1]) / 2
+    y_in, y_fwd, y_bwd, y_cat, y_bus, y_pool, y_join, y_dense = 0.0, 0.85, 1.75, 2.65, 3.25, 3.8, 4.65, 5.45
+    x_shape = 0.2
+    ax = _new_or_given_axes(ax, (10.0, 6.6), "draw_bidirectional_pooling")
+
+    def ellipsis(x: float, y: float) -> None:
+        _text(ax, x, y, "\N{MIDLINE HORIZONTAL ELLIPSIS}", "ellipsis", fontsize=16)
+
+    for x, t in zip(xs, columns):
+        if t is None:
+            for y in (y_in, y_fwd, y_bwd, y_cat):
+                ellipsis(x, y)
+            continue
+        _text(ax, x, y_in, f"$x_{{{t}}}$", "input")
+        _box(ax, (x, y_fwd), (cell_w, cell_h), "forward", _SEQUENCE_FILL)
+        _text(ax, x, y_fwd, r"GRU $\rightarrow$", "forward", fontsize=9)
+        _box(ax, (x, y_bwd), (cell_w, cell_h), "backward", _BACKWARD_FILL)
+        _text(ax, x, y_bwd, r"GRU $\leftarrow$", "backward", fontsize=9)
+        # the concatenated state: forward half, backward half
+        _box(ax, (x - cell_w / 4, y_cat), (cell_w / 2, cell_h), "concat", _SEQUENCE_FILL, rounding=0.03)
+        _box(ax, (x + cell_w / 4, y_cat), (cell_w / 2, cell_h), "concat", _BACKWARD_FILL, rounding=0.03)
+        _text(ax, x - cell_w / 4, y_cat, rf"$\overrightarrow{{h}}_{{{t}}}$", "concat", fontsize=10)
+        _text(ax, x + cell_w / 4, y_cat, rf"$\overleftarrow{{h}}_{{{t}}}$", "concat", fontsize=10)
+        # x_t goes to both GRUs: up into the forward cell, and round its right side into the backward one.
+        y_low, y_high = y_fwd + cell_h / 2 + 0.17, y_fwd + cell_h / 2 + 0.31  # between the two GRU rows
+        _line(ax, [(x, y_in + 0.17), (x, y_fwd - cell_h / 2)], "flow")
+        right = x + cell_w / 2 + 0.12
+        branch = [
+            (x, y_in + 0.32),
+            (right, y_in + 0.32),
+            (right, y_low),
+            (x + 0.2, y_low),
+            (x + 0.2, y_bwd - cell_h / 2),
+        ]
+        _line(ax, branch, "flow", halo=True, linewidth=1.0)
+        _dot(ax, (x, y_in + 0.32))
+        # each GRU's state at step t goes up into its half of the concatenation (the forward one round the left)
+        left = x - cell_w / 2 - 0.12
+        y_gap = (y_bwd + cell_h / 2 + y_cat - cell_h / 2) / 2
+        route = [(x - 0.25, y_fwd + cell_h / 2), (x - 0.25, y_high), (left, y_high), (left, y_gap)]
+        route += [(x - cell_w / 4, y_gap), (x - cell_w / 4, y_cat - cell_h / 2)]
+        _line(ax, route, "flow", halo=True, linewidth=1.0, color="C0")
+        _line(
+            ax,
+            [(x + cell_w / 4, y_bwd + cell_h / 2), (x + cell_w / 4, y_cat - cell_h / 2)],
+            "flow",
+            linewidth=1.0,
+            color="C2",
+        )
+        # every step's concatenated state goes up to the bus the poolings read
+        _line(ax, [(x, y_cat + cell_h / 2), (x, y_bus)], "flow", head=False, linewidth=1.0)
+        _dot(ax, (x, y_bus))
+    # The states along time: forward left to right, backward right to left.
+    for i in range(len(columns) - 1):
+        a, b = xs[i], xs[i + 1]
+        left_edge = a + (0.15 if columns[i] is None else cell_w / 2)
+        right_edge = b - (0.15 if columns[i + 1] is None else cell_w / 2)
+        _line(ax, [(left_edge, y_fwd), (right_edge, y_fwd)], "forward-state", color="C0", linewidth=1.8)
+        _line(ax, [(right_edge, y_bwd), (left_edge, y_bwd)], "backward-state", color="C2", linewidth=1.8)
+    _line(ax, [(xs[0], y_bus), (xs[-1], y_bus)], "flow", head=False, linewidth=1.0)
+
+    # Global pooling over time, the concatenation, the output.
+    pool_w, pool_h = 2.3, 0.45
+    names = {"max": "GlobalMaxPooling1D", "mean": "GlobalAveragePooling1D"}
+    pool_xs = [x_mid] if len(poolings) == 1 else [x_mid - 1.5, x_mid + 1.5]
+    for x, kind in zip(pool_xs, poolings):
+        _box(ax, (x, y_pool), (pool_w, pool_h), f"pool-{kind}", _VECTOR_FILL)
+        _text(ax, x, y_pool, names[kind], f"pool-{kind}", fontsize=9)
+        _line(ax, [(x, y_bus), (x, y_pool - pool_h / 2)], "flow")
+        _dot(ax, (x, y_bus))
+    top = y_pool + pool_h / 2
+    if len(poolings) == 2:
+        _box(ax, (x_mid, y_join), (1.6, pool_h), "concatenate", _VECTOR_FILL)
+        _text(ax, x_mid, y_join, "Concatenate", "concatenate", fontsize=9)
+        for x in pool_xs:
+            _line(ax, [(x, top), (x, y_join), (x_mid + (0.8 if x > x_mid else -0.8), y_join)], "flow")
+        top = y_join + pool_h / 2
+    _box(ax, (x_mid, y_dense), (1.6, pool_h), "dense", "white")
+    _text(ax, x_mid, y_dense, "Dense(1, sigmoid)", "dense", fontsize=9)
+    _line(ax, [(x_mid, top), (x_mid, y_dense - pool_h / 2)], "flow")
+
+    # The shapes, on the left of each row.
+    def shape(y: float, stage: str, label: str, what: str) -> None:
+        _text(ax, x_shape, y, f"{what}\n{label}", f"shape-{stage}", ha="left", fontsize=9, color=_SHAPE_COLOR)
+
+    shape(y_in, "input", shape_label("batch", steps, features), f"{steps} steps in")
+    shape(y_fwd, "forward", shape_label("batch", steps, units), f"forward GRU({units})")
+    shape(y_bwd, "backward", shape_label("batch", steps, units), f"backward GRU({units})")
+    shape(y_cat, "concat", shape_label("batch", steps, 2 * units), "concatenated, every step")
+    pooled = 2 * units
+    for x, kind in zip(pool_xs, poolings):  # beside its box: the left one on its left, the right one on its right
+        on_right = len(poolings) == 2 and x > x_mid
+        x_label = x + pool_w / 2 + 0.1 if on_right else x - pool_w / 2 - 0.1
+        label = f"{kind} over the {steps} steps\n{shape_label('batch', pooled)}"
+        _text(
+            ax,
+            x_label,
+            y_pool,
+            label,
+            f"shape-pool-{kind}",
+            ha="left" if on_right else "right",
+            fontsize=9,
+            color=_SHAPE_COLOR,
+        )
+    if len(poolings) == 2:
+        shape(y_join, "concatenate", shape_label("batch", 2 * pooled), "max and mean side by side")
+    shape(y_dense, "dense", shape_label("batch", 1), "P(positive)")
+    title = (
+        f"Bidirectional(GRU({units}, return_sequences=True)) pooled over time:\n"
+        "every step's state counts, not only the last"
+    )
+    return _finish_diagram(ax, (0.0, max(xs[-1] + 1.0, x_mid + 4.1)), (-0.35, y_dense + 0.4), title)
+
+
+def draw_return_sequences(
+    layers: Sequence[tuple[str, int, bool]],
+    *,
+    num_steps: int,
+    input_features: int,
+    dense_units: int = 1,
+    dense_activation: str = "sigmoid",
+    shown_steps: int = 4,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Stacked recurrent layers unrolled in time, with the shape each one hands to the next (lesson 02).
+
+    ``layers`` lists the recurrent layers bottom to top as ``(kind, units, return_sequences)``, e.g.
+    ``[("GRU", 128, True), ("LSTM", 64, False)]``; a ``Dense(dense_units, dense_activation)`` is on
+    top. Each recurrent layer is a row of cells, one per drawn step, its state passing from left to
+    right. A layer with ``return_sequences=True`` hands its state at **every** step up to the next
+    layer: one arrow per step, shape ``(batch, T, units)``. With ``return_sequences=False`` only
+    the **last** step's state goes up, shape ``(batch, units)``. (A last layer that returns its
+    sequence gives the Dense layer every step: ``(batch, T, dense_units)``.) With more than
+    ``shown_steps`` steps the first ``shown_steps - 1`` and the last are drawn, with an ellipsis.
+
+    Gids: ``"input"`` (the :math:`x_t` labels), ``"layer-<i>"`` (the cells of recurrent layer i
+    and its name), ``"state-<i>"`` (its arrows along time), ``"up-<i>"`` (the arrows from layer i
+    to what is above it, i = 0 for the inputs), ``"shape-<i>"`` (the shape on those arrows:
+    ``"shape-0"`` the input's, ``"shape-<i>"`` layer i's output), ``"dense"`` and ``"shape-dense"``,
+    ``"ellipsis"``.
+
+    Parameters
+    ----------
+    layers : sequence of (str, int, bool)
+        Kind (``"SimpleRNN"``, ``"GRU"`` or ``"LSTM"``), units and ``return_sequences`` of each
+        recurrent layer, bottom first; at most 4. Every layer but the last must return sequences
+        (a recurrent layer reads a sequence).
+    num_steps : int
+        T, the sequence length.
+    input_features : int
+        Features per step of the input.
+    dense_units : int, default 1
+    dense_activation : str, default "sigmoid"
+    shown_steps : int, default 4
+        How many step columns to draw, between 2 and 6.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure by default (about 10 inches wide).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes, with its axis turned off.
+
+    Raises
+    ------
+    ValueError
+        If ``layers`` is empty or longer than 4, a kind is unknown, a layer below another does not
+        return sequences, or ``shown_steps`` is out of range.
+    TypeError
+        If a size is not an int, a ``return_sequences`` not a bool, or ``ax`` not an Axes.
+    """
+    stack = list(layers)
+    if not 1 <= len(stack) <= 4:
+        raise ValueError(f"layers must hold between 1 and 4 recurrent layers; got {len(stack)}")
+    specs: list[tuple[str, int, bool]] = []
+    for index, spec in enumerate(stack):
+        kind, units, return_sequences = spec
+        if kind not in ("SimpleRNN", "GRU", "LSTM"):
+            raise ValueError(f"layer {index}: kind must be 'SimpleRNN', 'GRU' or 'LSTM'; got {kind!r}")
+        if not isinstance(return_sequences, bool):
+            raise TypeError(f"layer {index}: return_sequences must be True or False; got {return_sequences!r}")
+        if index < len(stack) - 1 and not return_sequences:
+            raise ValueError(
+                f"layer {index} ({kind}) feeds another recurrent layer, so it needs return_sequences=True: "
+                "a recurrent layer reads a sequence (batch, T, features)"
+            )
+        specs.append((kind, _positive_int(units, f"layer {index} units", 10**9), return_sequences))
+    steps = _positive_int(num_steps, "num_steps", 10**9)
+    features = _positive_int(input_features, "input_features", 10**9)
+    dense = _positive_int(dense_units, "dense_units", 10**9)
+    shown = _shown_steps(shown_steps)
+
+    columns = _step_columns(steps, shown)
+    pitch, cell_w, cell_h, row_pitch = 1.35, 0.8, 0.42, 1.15
+    x_first, x_shape = 3.6, 0.2
+    xs = [x_first + i * pitch for i in range(len(columns))]
+    x_last = xs[-1]
+    y_in = 0.0
+    rows = [0.9 + i * row_pitch for i in range(len(specs))]
+    y_dense = rows[-1] + row_pitch
+    ax = _new_or_given_axes(ax, (10.0, 1.6 + row_pitch * (len(specs) + 1)), "draw_return_sequences")
+
+    def up_arrow(x: float, y_from: float, y_to: float, gid: str) -> None:
+        _line(ax, [(x, y_from), (x, y_to)], gid)
+
+    # Inputs: every step goes up into the first layer.
+    for x, t in zip(xs, columns):
+        if t is None:
+            _text(ax, x, y_in, "\N{MIDLINE HORIZONTAL ELLIPSIS}", "ellipsis", fontsize=16)
+        else:
+            _text(ax, x, y_in, f"$x_{{{t}}}$", "input")
+            up_arrow(x, y_in + 0.17, rows[0] - cell_h / 2, "up-0")
+    _text(
+        ax,
+        x_shape,
+        (y_in + rows[0]) / 2,
+        f"input\n{shape_label('batch', steps, features)}",
+        "shape-0",
+        ha="left",
+        fontsize=9,
+        color=_SHAPE_COLOR,
+    )
+
+    for index, ((kind, units, return_sequences), y) in enumerate(zip(specs, rows), start=1):
+        for x, t in zip(xs, columns):
+            if t is None:
+                _text(ax, x, y, "\N{MIDLINE HORIZONTAL ELLIPSIS}", "ellipsis", fontsize=16)
+                continue
+            _box(ax, (x, y), (cell_w, cell_h), f"layer-{index}", _SEQUENCE_FILL)
+            _text(ax, x, y, kind, f"layer-{index}", fontsize=9)
+        for i in range(len(columns) - 1):
+            a = xs[i] + (0.15 if columns[i] is None else cell_w / 2)
+            b = xs[i + 1] - (0.15 if columns[i + 1] is None else cell_w / 2)
+            _line(ax, [(a, y), (b, y)], f"state-{index}", color="C0")
+        name = f"{kind}({units},\nreturn_sequences={return_sequences})"
+        _text(ax, xs[0] - cell_w / 2 - 0.12, y, name, f"layer-{index}", ha="right", fontsize=8, color="0.25")
+        y_next = rows[index] - cell_h / 2 if index < len(specs) else y_dense - cell_h / 2
+        if return_sequences:
+            for x, t in zip(xs, columns):
+                if t is not None:
+                    up_arrow(x, y + cell_h / 2, y_next, f"up-{index}")
+            shape = shape_label("batch", steps, units)
+            what = f"every step: {steps} states"
+        else:
+            up_arrow(x_last, y + cell_h / 2, y_next, f"up-{index}")
+            shape = shape_label("batch", units)
+            what = "the last state only"
+        _text(
+            ax,
+            x_shape,
+            y + row_pitch / 2,
+            f"{what}\n{shape}",
+            f"shape-{index}",
+            ha="left",
+            fontsize=9,
+            color=_SHAPE_COLOR,
+        )
+
+    last_sequences = specs[-1][2]
+    dense_left = xs[0] - cell_w / 2 if last_sequences else x_last - 1.0
+    dense_right = x_last + cell_w / 2 if last_sequences else x_last + 1.0
+    _box(ax, ((dense_left + dense_right) / 2, y_dense), (dense_right - dense_left, cell_h), "dense", _VECTOR_FILL)
+    _text(ax, (dense_left + dense_right) / 2, y_dense, f"Dense({dense}, {dense_activation})", "dense", fontsize=9)
+    dense_shape = shape_label("batch", steps, dense) if last_sequences else shape_label("batch", dense)
+    _text(
+        ax, x_shape, y_dense + 0.45, f"output\n{dense_shape}", "shape-dense", ha="left", fontsize=9, color=_SHAPE_COLOR
+    )
+    title = "Stacking recurrent layers: return_sequences=True hands the next layer every step"
+    return _finish_diagram(ax, (0.0, x_last + 1.2), (-0.35, y_dense + 0.8), title)

@@ -131,15 +131,103 @@ def pca_project(vectors: Any, num_components: int = 2) -> np.ndarray:
     return centred @ directions.T
 
 
+def _text_extents(texts: Sequence[Any], renderer: Any) -> np.ndarray:
+    """The display-space boxes (x0, y0, x1, y1) of the texts alone (an annotation's arrow left out)."""
+    from matplotlib.text import Text
+
+    return np.array([Text.get_window_extent(text, renderer).extents for text in texts], dtype=np.float64)
+
+
+def spread_labels(
+    texts: Sequence[Any],
+    *,
+    markers: Any = None,
+    marker_radius: float = 4.0,
+    padding: float = 2.0,
+    max_rounds: int = 300,
+) -> np.ndarray:
+    """Nudge overlapping annotations apart, deterministically; return their offsets in points.
+
+    ``texts`` are annotations placed with ``textcoords="offset points"`` on one figure. Each round
+    finds every pair whose boxes (grown by ``padding`` pixels) overlap and pushes the two apart
+    along the axis where they overlap less, each by half the overlap (ties and equal positions
+    broken by their order in ``texts``), until no pair overlaps or ``max_rounds`` have run. The
+    points the labels annotate do not move. ``markers`` (data coordinates, shape ``(n, 2)``), if
+    given, are squares of half-width ``marker_radius`` pixels that a label is pushed off (alone:
+    a marker does not move); label pairs come first, so two labels never end up overlapping to
+    clear a marker.
+
+    The boxes are measured in the figure's current layout; a label placement survives changes of
+    the figure's size only approximately.
+    """
+    if not texts:
+        return np.zeros((0, 2))
+    figure = texts[0].figure
+    figure.draw_without_rendering()  # applies the autoscaled limits, so positions are final
+    renderer = figure.canvas.get_renderer()
+    to_points = 72.0 / figure.dpi
+    offsets = np.array([text.xyann for text in texts], dtype=np.float64)
+    obstacles = np.zeros((0, 4))
+    if markers is not None:
+        centres = texts[0].axes.transData.transform(np.asarray(markers, dtype=np.float64).reshape(-1, 2))
+        obstacles = np.hstack([centres - marker_radius, centres + marker_radius])
+    for round_index in range(max_rounds):
+        boxes = _text_extents(texts, renderer)
+        boxes[:, :2] -= padding
+        boxes[:, 2:] += padding
+        moves = np.zeros_like(offsets)
+        if round_index < max_rounds // 2:  # the markers only in the first half: labels apart is what counts
+            for i, j in np.argwhere(
+                (
+                    np.minimum(boxes[:, None, 2], obstacles[None, :, 2])
+                    > np.maximum(boxes[:, None, 0], obstacles[None, :, 0])
+                )
+                & (
+                    np.minimum(boxes[:, None, 3], obstacles[None, :, 3])
+                    > np.maximum(boxes[:, None, 1], obstacles[None, :, 1])
+                )
+            ):
+                overlap_x = min(boxes[i, 2], obstacles[j, 2]) - max(boxes[i, 0], obstacles[j, 0])
+                overlap_y = min(boxes[i, 3], obstacles[j, 3]) - max(boxes[i, 1], obstacles[j, 1])
+                axis = 1 if overlap_y <= overlap_x else 0
+                sign = (
+                    1.0 if boxes[i, axis] + boxes[i, axis + 2] >= obstacles[j, axis] + obstacles[j, axis + 2] else -1.0
+                )
+                moves[i, axis] += sign * ((overlap_y if axis else overlap_x) + 0.5)
+        for i in range(len(texts)):
+            for j in range(i + 1, len(texts)):
+                overlap_x = min(boxes[i, 2], boxes[j, 2]) - max(boxes[i, 0], boxes[j, 0])
+                overlap_y = min(boxes[i, 3], boxes[j, 3]) - max(boxes[i, 1], boxes[j, 1])
+                if overlap_x <= 0 or overlap_y <= 0:
+                    continue
+                centre_i, centre_j = boxes[i, :2] + boxes[i, 2:], boxes[j, :2] + boxes[j, 2:]
+                axis = 1 if overlap_y <= overlap_x else 0  # the cheaper direction, vertical on a tie
+                step = (overlap_y if axis else overlap_x) / 2 + 0.5
+                sign = 1.0 if centre_j[axis] >= centre_i[axis] else -1.0  # j above (or right of) i moves up
+                moves[j, axis] += sign * step
+                moves[i, axis] -= sign * step
+        if not moves.any():
+            break
+        offsets += moves * to_points
+        for text, offset in zip(texts, offsets):
+            text.xyann = tuple(offset)
+    return offsets
+
+
 def plot_words_2d(
     words: Sequence[str],
     vectors: Any,
     groups: Sequence[str] | None = None,
     *,
     title: str = "Word vectors, first two principal components",
+    spread: bool = True,
     ax: Any = None,
 ) -> Any:
     """Scatter plot of word vectors projected to 2-D with :func:`pca_project`, each point labelled.
+
+    Each label starts 4 points right of and 3 points above its point; with ``spread`` (the default)
+    :func:`spread_labels` then nudges the labels apart until no two overlap, and a label that had
+    to move more than 8 points from its start gets a thin line to its point.
 
     Parameters
     ----------
@@ -151,13 +239,15 @@ def plot_words_2d(
         A group name per word; each group gets its own colour and a legend entry.
     title : str
         The plot's title.
+    spread : bool, default True
+        Nudge overlapping labels apart.
     ax : matplotlib Axes, optional
         Where to draw; a new figure by default.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The Axes, so a lesson can add to it.
+        The Axes, so a lesson can add to it; ``ax.texts`` are the labels, in the order of ``words``.
     """
     import matplotlib.pyplot as plt
 
@@ -169,17 +259,38 @@ def plot_words_2d(
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 5.5))
     labels = list(groups) if groups is not None else [""] * len(words)
-    for index, group in enumerate(dict.fromkeys(labels)):
+    colours = {group: f"C{index}" for index, group in enumerate(dict.fromkeys(labels))}
+    for group, colour in colours.items():
         rows = [i for i, g in enumerate(labels) if g == group]
-        ax.scatter(coords[rows, 0], coords[rows, 1], color=f"C{index}", label=group or None, s=30)
-        for i in rows:
-            ax.annotate(words[i], coords[i], textcoords="offset points", xytext=(4, 3), fontsize=9, color=f"C{index}")
+        ax.scatter(coords[rows, 0], coords[rows, 1], color=colour, label=group or None, s=30)
+    start = (4.0, 3.0)
+    annotations = [
+        ax.annotate(word, coords[i], textcoords="offset points", xytext=start, fontsize=9, color=colours[labels[i]])
+        for i, word in enumerate(words)
+    ]
     ax.set_xlabel("principal component 1")
     ax.set_ylabel("principal component 2")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     if groups is not None:
         ax.legend(loc="best", fontsize=9)
+    if spread:
+        offsets = spread_labels(annotations, markers=coords)
+        for annotation in annotations:  # drawn again, in the same order, at their new places
+            annotation.remove()
+        for i, offset in enumerate(offsets):
+            arrow = None
+            if np.hypot(*(offset - start)) > 8:  # far from its point: a leader line says whose label it is
+                arrow = {"arrowstyle": "-", "color": colours[labels[i]], "linewidth": 0.6, "shrinkA": 0, "shrinkB": 3}
+            ax.annotate(
+                words[i],
+                coords[i],
+                textcoords="offset points",
+                xytext=tuple(offset),
+                fontsize=9,
+                color=colours[labels[i]],
+                arrowprops=arrow,
+            )
     return ax
 
 

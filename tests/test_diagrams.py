@@ -24,7 +24,16 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: 
 from matplotlib.path import Path  # noqa: E402
 
 from rnncourse.checks.l05_language_model.make_windows import reference as make_windows  # noqa: E402
-from rnncourse.diagrams import draw_gru_cell, draw_lstm_cell, draw_tbptt_windows, draw_unrolled_rnn  # noqa: E402
+from rnncourse.diagrams import (  # noqa: E402
+    conv_pool_steps,
+    draw_bidirectional_pooling,
+    draw_conv_pooling,
+    draw_gru_cell,
+    draw_lstm_cell,
+    draw_return_sequences,
+    draw_tbptt_windows,
+    draw_unrolled_rnn,
+)
 
 TOLERANCE = 0.05  # inches: an arrowhead's tip stops a little short of its end point (more so on thick lines)
 SIGMA, TANH = r"$\sigma$", r"$\tanh$"
@@ -182,15 +191,45 @@ def test_unrolled_rnn_backward_path_is_dashed_and_labelled_with_the_jacobians():
         assert dashed == arrows(ax, "backward")
         assert len(dashed) == 3 + len(with_output)  # a_3 -> a_2 -> a_1 -> a_0, and L into each output's state
         jacobians = {rf"$\dfrac{{\partial a_{{{t}}}}}{{\partial a_{{{t - 1}}}}}$" for t in (1, 2, 3)}
-        from_loss = {rf"$\partial L / \partial a_{{{t}}}$" for t in with_output}
-        assert set(texts(ax, "gradient")) == jacobians | from_loss
-        assert texts(ax, "loss") == ["$L$"]
+        direct = {rf"$\partial \ell_{{{t}}} / \partial a_{{{t}}}$" for t in with_output}
+        assert set(texts(ax, "gradient")) == jacobians | direct
+        assert texts(ax, "loss") == (
+            ["$L = \\ell_{1} + \\dots + \\ell_{3}$"] if outputs == "all" else ["$L = \\ell_{3}$"]
+        )
         # The forward picture is unchanged underneath.
         assert sorted(texts(ax, "state")) == sorted(texts(plain, "state"))
         # Backward arrows point backward: right to left, or down from the loss.
         for arrow in dashed:
             (x0, y0), (x1, y1) = polyline(arrow)[0], polyline(arrow)[-1]
             assert x1 < x0 or (x1 == pytest.approx(x0) and y1 < y0)
+
+
+def test_unrolled_rnn_separates_the_direct_term_from_the_total_gradient():
+    """d2l's BPTT: dl_t/da_t enters from the loss; dL/da_t (direct + from step t+1) is what a_t passes back."""
+    for outputs, with_output in [("all", [1, 2, 3, 4]), ("last", [4])]:
+        ax = draw_unrolled_rnn(4, outputs=outputs, show_backward=True)
+        cells = sorted(patches(ax, "cell", FancyBboxPatch), key=lambda box: box.get_x())
+        # The arrows from the loss carry the direct term of the state they enter, and only that.
+        direct = {text.get_text(): text.get_position() for text in ax.texts if text.get_gid() == "gradient"}
+        from_loss = [a for a in arrows(ax, "backward") if polyline(a)[0][1] > box_edges(cells[0])[3]]
+        assert len(from_loss) == len(with_output)
+        for arrow in from_loss:
+            (t,) = [i + 1 for i, cell in enumerate(cells) if on_box_edge(polyline(arrow)[-1], cell)]
+            label = rf"$\partial \ell_{{{t}}} / \partial a_{{{t}}}$"
+            assert np.hypot(*(np.asarray(direct[label]) - polyline(arrow).mean(axis=0))) < 0.5
+            assert label.replace(r"\ell", "L") not in direct  # not the total gradient
+        # Every state, with an output or not, has a total gradient: its label sits at its cell.
+        totals = [text for text in ax.texts if text.get_gid() == "total"]
+        assert sorted(t.get_text() for t in totals) == sorted(rnn_labels(r"\partial L / \partial a", range(1, 5)))
+        for t, cell in enumerate(cells, start=1):
+            (label,) = [text for text in totals if text.get_text() == rf"$\partial L / \partial a_{{{t}}}$"]
+            left, right, bottom, _ = box_edges(cell)
+            x, y = label.get_position()
+            assert left - 0.1 <= x <= right and bottom - 0.3 < y <= bottom
+        title = ax.get_title()
+        assert r"$\partial L/\partial a_t = \partial \ell_t/\partial a_t$" in title
+        assert r"$(\partial a_{t+1}/\partial a_t)^{\top}\, \partial L/\partial a_{t+1}$" in title
+    assert texts(draw_unrolled_rnn(3), "total") == []
 
 
 def test_unrolled_rnn_draws_on_a_given_axes():
@@ -521,3 +560,305 @@ def test_tbptt_rejects_invalid_arguments(kwargs, error, message):
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         draw_tbptt_windows(**kwargs)
     assert plt.get_fignums() == []  # nothing half-drawn is left behind
+
+
+# --- shapes through a model: draw_conv_pooling, draw_bidirectional_pooling, draw_return_sequences --------
+# The shape labels are compared with the shapes Keras gives the same layers on a batch of 2.
+
+BATCH = 2
+
+
+def shape_in(label):
+    """The ``(batch, ...)`` part of a shape label, as a tuple of ints (``"batch"`` -> BATCH)."""
+    (found,) = re.findall(r"\(batch(?:, \d+)*\)", label)
+    return tuple(BATCH if part == "batch" else int(part) for part in found.strip("()").split(", "))
+
+
+def shapes_of(ax, prefix):
+    return {
+        gid[len(prefix) :]: shape_in(text)
+        for gid, text in ((t.get_gid(), t.get_text()) for t in ax.texts)
+        if gid and gid.startswith(prefix)
+    }
+
+
+def keras_output_shapes(model, inputs):
+    """Each layer's output shape (InputLayer left out), from one call on ``inputs``."""
+    import keras
+
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    probe = keras.Model(model.inputs, [layer.output for layer in layers])
+    return {layer.name: tuple(np.asarray(out).shape) for layer, out in zip(layers, probe([inputs]))}, layers
+
+
+CONV_CASES = [  # num_steps, embedding_dim, filters, kernel_size, pool_size, num_units
+    (300, 50, 64, 5, 4, 64),  # lesson 04's strong model, full mode
+    (80, 50, 64, 5, 4, 32),  # fast mode
+    (23, 3, 6, 5, 3, 4),  # the hidden test's sizes
+    (9, 2, 3, 2, 8, 5),  # the pooling leaves a single step
+]
+
+
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_conv_pooling_shapes_are_the_shapes_keras_gives_build_conv_lstm(case):
+    from rnncourse.models import build_conv_lstm
+
+    num_steps, embedding_dim, filters, kernel_size, pool_size, num_units = case
+    model = build_conv_lstm(np.zeros((30, embedding_dim), "float32"), filters, kernel_size, pool_size, num_units)
+    shapes, layers = keras_output_shapes(model, np.zeros((BATCH, num_steps), "int32"))
+    by_kind = {type(layer).__name__: shapes[layer.name] for layer in layers}
+    ax = draw_conv_pooling(num_steps, embedding_dim, filters, kernel_size, pool_size, num_units)
+    drawn = shapes_of(ax, "shape-")
+    assert drawn == {
+        "input": (BATCH, num_steps),
+        "embedding": by_kind["Embedding"],
+        "conv": by_kind["Conv1D"],
+        "pool": by_kind["MaxPooling1D"],
+        "lstm": by_kind["LSTM"],
+        "dense": by_kind["Dense"],
+    }
+    assert conv_pool_steps(num_steps, kernel_size, pool_size) == (by_kind["Conv1D"][1], by_kind["MaxPooling1D"][1])
+    assert texts(ax, "layer-conv") == [f"Conv1D({filters}, {kernel_size}, 'valid')"]
+    assert texts(ax, "layer-pool") == [f"MaxPooling1D({pool_size})"]
+
+
+def test_conv_pooling_with_same_padding_keeps_the_length_as_keras_does():
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            keras.layers.Embedding(30, 8),
+            keras.layers.Conv1D(16, 7, padding="same"),
+            keras.layers.MaxPooling1D(3),
+            keras.layers.LSTM(5),
+            keras.layers.Dense(1),
+        ]
+    )
+    shapes, layers = keras_output_shapes(model, np.zeros((BATCH, 40), "int32"))
+    drawn = shapes_of(draw_conv_pooling(40, 8, 16, 7, 3, 5, padding="same"), "shape-")
+    assert [drawn[name] for name in ("embedding", "conv", "pool", "lstm", "dense")] == list(shapes.values())
+    assert drawn["conv"] == (BATCH, 40, 16) and drawn["pool"] == (BATCH, 13, 16)
+
+
+@pytest.mark.parametrize(
+    ("padding", "case"), [("valid", CONV_CASES[0]), ("valid", CONV_CASES[2]), ("same", CONV_CASES[1])]
+)
+def test_conv_pooling_bars_are_to_scale_and_notes_give_the_arithmetic(padding, case):
+    num_steps, embedding_dim, filters, kernel_size, pool_size, num_units = case
+    ax = draw_conv_pooling(num_steps, embedding_dim, filters, kernel_size, pool_size, num_units, padding=padding)
+    conv_steps, pooled = conv_pool_steps(num_steps, kernel_size, pool_size, padding)
+    width = {
+        name: boxes_by_prefix(ax, f"stage-{name}")[f"stage-{name}"].get_width()
+        for name in ("input", "embedding", "conv", "pool")
+    }
+    assert width["input"] == pytest.approx(width["embedding"])
+    assert width["conv"] / width["embedding"] == pytest.approx(conv_steps / num_steps)
+    assert width["pool"] / width["embedding"] == pytest.approx(pooled / num_steps)
+    assert width["pool"] < width["conv"] <= width["embedding"]
+    # Top to bottom in the model's order, an arrow between each two stages.
+    ys = [
+        boxes_by_prefix(ax, f"stage-{n}")[f"stage-{n}"].get_y()
+        for n in ("input", "embedding", "conv", "pool", "lstm", "dense")
+    ]
+    assert ys == sorted(ys, reverse=True)
+    assert len(arrows(ax, "flow")) == 5
+    (conv_note,) = texts(ax, "note-conv")
+    assert (
+        f"{num_steps} \N{MINUS SIGN} {kernel_size - 1 if padding == 'valid' else 0} = {conv_steps} steps" in conv_note
+    )
+    assert texts(ax, "note-pool") == [
+        f"the max of every {pool_size} steps: {conv_steps} // {pool_size} = {pooled} steps"
+    ]
+    assert f"reads {pooled} steps instead of {num_steps}" in texts(ax, "note-lstm")[0]
+    assert not ax.axison
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "message"),
+    [
+        ((4, 5, 6, 5, 2, 3), {}, ValueError, "a 'valid' Conv1D with kernel_size=5 needs at least 5 steps; got 4"),
+        ((10, 5, 6, 5, 7, 3), {}, ValueError, "MaxPooling1D(7) needs at least 7 steps; the Conv1D leaves 6"),
+        ((10, 5, 6, 3, 2, 3), {"padding": "causal"}, ValueError, "padding must be 'valid' or 'same'; got 'causal'"),
+        ((10.0, 5, 6, 3, 2, 3), {}, TypeError, "num_steps must be an int; got float"),
+        ((10, 5, 0, 3, 2, 3), {}, ValueError, "filters must be between 1 and 1000000000; got 0"),
+        ((10, 5, 6, 3, 2, 3), {"ax": 1}, TypeError, "draw_conv_pooling: ax must be a matplotlib Axes or None; got int"),
+    ],
+)
+def test_conv_pooling_rejects_invalid_arguments(args, kwargs, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        draw_conv_pooling(*args, **kwargs)
+
+
+FINAL_CASES = [  # final_maxlen, embedding_dim, final_filters, kernel_size, final_pool_size, final_units
+    (400, 50, 32, 5, 8, 32),  # lesson 04's final model, full mode
+    (100, 50, 32, 5, 8, 32),  # fast mode
+    (12, 4, 3, 3, 5, 2),  # the GRUs read two steps
+]
+
+
+@pytest.mark.parametrize("case", FINAL_CASES)
+@pytest.mark.parametrize("pooling", [("max", "mean"), ("max",), ("mean",)])
+def test_bidirectional_pooling_shapes_are_the_shapes_keras_gives_build_final_rnn(case, pooling):
+    from rnncourse.models import build_final_rnn
+
+    maxlen, embedding_dim, filters, kernel_size, pool_size, units = case
+    model = build_final_rnn(np.zeros((30, embedding_dim), "float32"), filters, kernel_size, pool_size, units)
+    shapes, layers = keras_output_shapes(model, np.zeros((BATCH, maxlen), "int32"))
+    by_kind = {type(layer).__name__: shapes[layer.name] for layer in layers}
+    steps = conv_pool_steps(maxlen, kernel_size, pool_size)[1]
+    assert by_kind["MaxPooling1D"] == (BATCH, steps, filters)
+    ax = draw_bidirectional_pooling(steps, filters, units, pooling=pooling)
+    drawn = shapes_of(ax, "shape-")
+    expected = {
+        "input": by_kind["MaxPooling1D"],
+        "forward": by_kind["Bidirectional"][:2] + (by_kind["Bidirectional"][2] // 2,),
+        "backward": by_kind["Bidirectional"][:2] + (by_kind["Bidirectional"][2] // 2,),
+        "concat": by_kind["Bidirectional"],
+        "dense": by_kind["Dense"],
+    }
+    expected |= {
+        f"pool-{kind}": by_kind[{"max": "GlobalMaxPooling1D", "mean": "GlobalAveragePooling1D"}[kind]]
+        for kind in pooling
+    }
+    if len(pooling) == 2:
+        expected["concatenate"] = by_kind["Concatenate"]
+    assert drawn == expected
+    assert [len(texts(ax, f"pool-{kind}")) for kind in ("max", "mean")] == [int(k in pooling) for k in ("max", "mean")]
+    assert len(texts(ax, "concatenate")) == (len(pooling) == 2)
+
+
+@pytest.mark.parametrize(
+    ("num_steps", "shown", "labels"),
+    [(49, 4, [1, 2, 3, 49]), (3, 4, [1, 2, 3]), (4, 4, [1, 2, 3, 4]), (12, 6, [1, 2, 3, 4, 5, 12])],
+)
+def test_bidirectional_pooling_runs_forward_and_backward_over_the_drawn_steps(num_steps, shown, labels):
+    ax = draw_bidirectional_pooling(num_steps, 8, 4, shown_steps=shown)
+    assert texts(ax, "input") == [f"$x_{{{t}}}$" for t in labels]
+    assert (texts(ax, "ellipsis") != []) == (num_steps > shown)
+    forward, backward = patches(ax, "forward", FancyBboxPatch), patches(ax, "backward", FancyBboxPatch)
+    assert len(forward) == len(backward) == len(labels)
+    assert max(b.get_y() for b in forward) < min(b.get_y() for b in backward)  # the backward row above
+    columns = len(labels) + (num_steps > shown)
+    for gid, direction in (("forward-state", 1), ("backward-state", -1)):
+        states = arrows(ax, gid)
+        assert len(states) == columns - 1
+        for arrow in states:
+            (x0, y0), (x1, y1) = polyline(arrow)[0], polyline(arrow)[-1]
+            assert direction * (x1 - x0) > 0 and y0 == pytest.approx(y1)
+    # Each drawn step: the two halves of the concatenation, labelled with that step's two states.
+    concat = texts(ax, "concat")
+    assert sorted(concat) == sorted(
+        [rf"$\overrightarrow{{h}}_{{{t}}}$" for t in labels] + [rf"$\overleftarrow{{h}}_{{{t}}}$" for t in labels]
+    )
+    assert len(patches(ax, "concat", FancyBboxPatch)) == 2 * len(labels)
+    # The pooling reads every step: each box sits above the concatenated states, fed by an arrow from below.
+    (pool,) = patches(ax, "pool-max", FancyBboxPatch)
+    assert pool.get_y() > max(b.get_y() + b.get_height() for b in patches(ax, "concat", FancyBboxPatch))
+    assert any(on_box_edge(polyline(a)[-1], pool) and polyline(a)[0][1] < pool.get_y() for a in arrows(ax, "flow"))
+    assert f"max over the {num_steps} steps" in texts(ax, "shape-pool-max")[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"pooling": ()}, ValueError, "pooling must name 'max', 'mean' or both, once each; got ()"),
+        (
+            {"pooling": ("max", "max")},
+            ValueError,
+            "pooling must name 'max', 'mean' or both, once each; got ('max', 'max')",
+        ),
+        ({"pooling": ("sum",)}, ValueError, "pooling must name 'max', 'mean' or both, once each; got ('sum',)"),
+        ({"shown_steps": 1}, ValueError, "shown_steps must be between 2 and 6; got 1"),
+        ({"shown_steps": 7}, ValueError, "shown_steps must be between 2 and 6; got 7"),
+        ({"num_units": 2.5}, TypeError, "num_units must be an int; got float"),
+    ],
+)
+def test_bidirectional_pooling_rejects_invalid_arguments(kwargs, error, message):
+    arguments = {"num_steps": 10, "input_features": 3, "num_units": 4} | kwargs
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        draw_bidirectional_pooling(**arguments)
+
+
+LESSON_02_STACK = [("GRU", 128, True), ("LSTM", 64, False)]
+STACKS = [
+    (LESSON_02_STACK, 100, 1),
+    ([("LSTM", 8, True), ("GRU", 5, True), ("SimpleRNN", 3, False)], 7, 4),
+    ([("GRU", 6, False)], 3, 2),
+    ([("LSTM", 4, True)], 5, 3),  # the last layer returns its sequence: Dense at every step
+]
+
+
+def build_stack(stack, num_steps, input_features, dense_units=1):
+    import keras
+
+    layers = [keras.Input(shape=(num_steps, input_features))]
+    layers += [getattr(keras.layers, kind)(units, return_sequences=seq) for kind, units, seq in stack]
+    return keras.Sequential([*layers, keras.layers.Dense(dense_units, activation="sigmoid")])
+
+
+@pytest.mark.parametrize(("stack", "num_steps", "features"), STACKS)
+def test_return_sequences_shapes_are_the_shapes_keras_gives_the_stack(stack, num_steps, features):
+    model = build_stack(stack, num_steps, features)
+    shapes, _ = keras_output_shapes(model, np.zeros((BATCH, num_steps, features), "float32"))
+    ax = draw_return_sequences(stack, num_steps=num_steps, input_features=features)
+    drawn = shapes_of(ax, "shape-")
+    assert drawn == {
+        "0": (BATCH, num_steps, features),
+        **{str(i): shape for i, shape in enumerate(list(shapes.values())[:-1], start=1)},
+        "dense": list(shapes.values())[-1],
+    }
+    for index, (kind, units, seq) in enumerate(stack, start=1):
+        assert texts(ax, f"layer-{index}")[-1] == f"{kind}({units},\nreturn_sequences={seq})"
+
+
+@pytest.mark.parametrize(("stack", "num_steps", "features"), STACKS)
+def test_return_sequences_hands_up_every_step_or_only_the_last(stack, num_steps, features):
+    ax = draw_return_sequences(stack, num_steps=num_steps, input_features=features)
+    drawn_steps = min(num_steps, 4)
+    assert len(texts(ax, "input")) == drawn_steps and len(arrows(ax, "up-0")) == drawn_steps
+    for index, (_, _, seq) in enumerate(stack, start=1):
+        cells = sorted(patches(ax, f"layer-{index}", FancyBboxPatch), key=lambda box: box.get_x())
+        assert len(cells) == drawn_steps
+        up = arrows(ax, f"up-{index}")
+        assert len(up) == (drawn_steps if seq else 1)
+        starts = [next(i for i, cell in enumerate(cells) if on_box_edge(polyline(a)[0], cell)) for a in up]
+        assert sorted(starts) == (list(range(drawn_steps)) if seq else [drawn_steps - 1])  # not seq: the last step
+        above = patches(ax, f"layer-{index + 1}", FancyBboxPatch) or patches(ax, "dense", FancyBboxPatch)
+        for arrow in up:
+            assert any(on_box_edge(polyline(arrow)[-1], box) for box in above)
+        assert len(arrows(ax, f"state-{index}")) == drawn_steps - 1 + (num_steps > 4)
+
+
+def test_return_sequences_for_lesson_02_says_what_each_layer_hands_on():
+    ax = draw_return_sequences(LESSON_02_STACK, num_steps=100, input_features=1)
+    assert texts(ax, "shape-1") == ["every step: 100 states\n(batch, 100, 128)"]
+    assert texts(ax, "shape-2") == ["the last state only\n(batch, 64)"]
+    assert texts(ax, "shape-dense") == ["output\n(batch, 1)"]
+    assert texts(ax, "dense") == ["Dense(1, sigmoid)"]
+    assert texts(ax, "input")[-1] == "$x_{100}$" and texts(ax, "ellipsis")
+    assert not ax.axison
+
+
+@pytest.mark.parametrize(
+    ("stack", "kwargs", "error", "message"),
+    [
+        ([], {}, ValueError, "layers must hold between 1 and 4 recurrent layers; got 0"),
+        (
+            [("GRU", 4, False), ("LSTM", 3, False)],
+            {},
+            ValueError,
+            "layer 0 (GRU) feeds another recurrent layer, so it needs return_sequences=True: "
+            "a recurrent layer reads a sequence (batch, T, features)",
+        ),
+        ([("Conv1D", 4, False)], {}, ValueError, "layer 0: kind must be 'SimpleRNN', 'GRU' or 'LSTM'; got 'Conv1D'"),
+        ([("GRU", 4, 1)], {}, TypeError, "layer 0: return_sequences must be True or False; got 1"),
+        ([("GRU", 0, False)], {}, ValueError, "layer 0 units must be between 1 and 1000000000; got 0"),
+        ([("GRU", 4, False)], {"shown_steps": 1}, ValueError, "shown_steps must be between 2 and 6; got 1"),
+        ([("GRU", 4, False)], {"num_steps": "10"}, TypeError, "num_steps must be an int; got str"),
+    ],
+)
+def test_return_sequences_rejects_invalid_arguments(stack, kwargs, error, message):
+    arguments = {"num_steps": 10, "input_features": 2} | kwargs
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        draw_return_sequences(stack, **arguments)
