@@ -16,9 +16,11 @@ course starts (kernels, nbgrader, benchmark runs).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -31,6 +33,24 @@ SECRET_ENV = "RNNCOURSE_SECRET"
 #: TensorFlow quiet: no C++ start-up log lines, no oneDNN banner (and reproducible CPU results).
 #: ``import rnncourse`` sets them unless they are set; every kernel the course starts gets them.
 QUIET_TF_ENV: Mapping[str, str] = MappingProxyType({"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"})
+
+
+@contextlib.contextmanager
+def quiet_retracing() -> Iterator[None]:
+    """Silence TensorFlow's "triggered tf.function retracing" warning for the block.
+
+    Code that builds several small models and calls ``predict`` on each, or takes a
+    ``batch_jacobian`` per model, traces a new function each time. That is expected, and the
+    warning would only confuse a student (the stacked-model check, the cell-state measurement).
+    """
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
 
 #: The matplotlib backend of a Jupyter kernel: plots become cell outputs.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -63,8 +83,21 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "speed_seq_len": 200,  # time steps of the batch used to time LSTM against GRU
             "speed_batch_size": 64,  # sequences in that batch
             "speed_repeats": 20,  # timed forward/backward passes per layer (the median is shown)
+            "path_lag": 30,  # lesson 01's memory task: steps between the bit to remember and the label
+            "path_num_train": 1600,  # training sequences of that task
+            "path_epochs": 12,  # epochs of each LSTM whose cell-state path is measured before and after
+            "path_seeds": (0, 1, 2),  # one LSTM per seed: the measurement is read over all of them
         },
-        "fast": {"seq_len": 40, "speed_seq_len": 50, "speed_batch_size": 32, "speed_repeats": 3},
+        "fast": {
+            "seq_len": 40,
+            "speed_seq_len": 50,
+            "speed_batch_size": 32,
+            "speed_repeats": 3,
+            "path_lag": 30,
+            "path_num_train": 800,
+            "path_epochs": 10,
+            "path_seeds": (1,),
+        },
     },
     "03_embeddings": {
         "full": {

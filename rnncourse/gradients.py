@@ -8,9 +8,12 @@ reference here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .config import quiet_retracing
 
 
 def input_gradient_norms(model: Any, x: Any) -> np.ndarray:
@@ -146,6 +149,58 @@ def make_long_lag_task(num_sequences: int, seq_len: int, seed: int = 0) -> tuple
     x[:, 0, 1] = 1.0
     y = (x[:, 0, 0] > 0).astype(np.int32)
     return x, y
+
+
+@dataclass(frozen=True)
+class CellStatePath:
+    """How the gradient travels back along an LSTM's cell state, from c_T to c_0 (lesson 02).
+
+    ``forget_gates`` holds every forget gate f_t, shape ``(batch, T, units)``. ``direct`` is the
+    direct path's factor, the product of the forget gates over the T steps, ``(batch, units)``:
+    the diagonal of prod_t diag(f_t). ``jacobian`` is the whole dc_T/dc_0 from
+    ``tf.GradientTape``, ``(batch, units, units)``: the direct path plus every path through
+    h_t and the gates.
+    """
+
+    forget_gates: np.ndarray
+    direct: np.ndarray
+    jacobian: np.ndarray
+
+
+def lstm_cell_state_path(layer: Any, x: Any) -> CellStatePath:
+    """Run a built ``keras.layers.LSTM`` step by step on ``x`` from a zero state and measure dc_T/dc_0.
+
+    ``x`` has shape ``(batch, T, features)``. The layer's cell is called once per step, with the
+    initial cell state watched by the tape; the forget gate of each step is computed from the
+    layer's weights (Keras's layout, blocks i, f, c, o) and the same hidden state.
+    """
+    import tensorflow as tf
+
+    cell = layer.cell
+    units = cell.units
+    inputs = tf.convert_to_tensor(np.asarray(x, dtype=np.float32))
+    if inputs.shape.rank != 3:
+        raise ValueError(f"x must have shape (batch, T, features); got {tuple(inputs.shape)}")
+    kernel, recurrent_kernel, bias = cell.kernel, cell.recurrent_kernel, cell.bias
+    batch = inputs.shape[0]
+    c_start = tf.zeros((batch, units))
+    forget = []
+    with tf.GradientTape() as tape:
+        tape.watch(c_start)
+        h, c = tf.zeros((batch, units)), c_start
+        for t in range(inputs.shape[1]):
+            x_t = inputs[:, t]
+            z = x_t @ kernel + h @ recurrent_kernel + bias
+            forget.append(cell.recurrent_activation(z[:, units : 2 * units]))
+            h, (h, c) = cell(x_t, [h, c])
+    with quiet_retracing():  # one traced Jacobian per layer measured: expected
+        jacobian = tape.batch_jacobian(c, c_start)
+    forget_gates = np.stack([np.asarray(f, dtype=np.float64) for f in forget], axis=1)
+    return CellStatePath(
+        forget_gates=forget_gates,
+        direct=forget_gates.prod(axis=1),
+        jacobian=np.asarray(jacobian, dtype=np.float64),
+    )
 
 
 def numerical_gradient(loss: Callable[[], float], array: np.ndarray, eps: float = 1e-6) -> np.ndarray:

@@ -113,6 +113,104 @@ def test_lstm_step_unimplemented_and_crashing(fails_with):
         checks.check_lstm_step(lambda x, h, c, k, r, b: (h @ k, c))
 
 
+# ---------------------------------------------------------------- lstm_step_backward
+def _lstm_backward(
+    gate_derivative=True,
+    candidate_derivative=True,
+    tanh_c_derivative=True,
+    cell_path=True,
+    forget_pairs_with="c_prev",
+    c_prev_gradient="f",
+    order=(0, 1, 2, 3),
+):
+    """A hand-written LSTM step backward, written apart from the check's reference; each flag is one mistake."""
+
+    def lstm_step_backward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias, dh_t, dc_t):
+        z = np.split(x_t @ kernel + h_prev @ recurrent_kernel + bias, 4)
+        i, f, g, o = (sigmoid(z[order[0]]), sigmoid(z[order[1]]), np.tanh(z[order[2]]), sigmoid(z[order[3]]))
+        c = f * c_prev + i * g
+        dc = dh_t * o * ((1 - np.tanh(c) ** 2) if tanh_c_derivative else 1) + (dc_t if cell_path else 0)
+        dgate = {
+            "i": dc * g,
+            "f": dc * (c_prev if forget_pairs_with == "c_prev" else c),
+            "o": dh_t * np.tanh(c),
+        }
+        if gate_derivative:
+            dgate = {"i": dgate["i"] * i * (1 - i), "f": dgate["f"] * f * (1 - f), "o": dgate["o"] * o * (1 - o)}
+        dg = dc * i * ((1 - g**2) if candidate_derivative else 1)
+        blocks = [dgate["i"], dgate["f"], dg, dgate["o"]]
+        dz = np.concatenate([blocks[order.index(k)] for k in range(4)])
+        return {
+            "kernel": np.outer(x_t, dz),
+            "recurrent_kernel": np.outer(h_prev, dz),
+            "bias": dz,
+            "h_prev": recurrent_kernel @ dz,
+            "c_prev": {"f": dc * f, "none": dc, "zero": 0 * dc}[c_prev_gradient],
+        }
+
+    return lstm_step_backward
+
+
+def lstm_step_backward_tape(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias, dh_t, dc_t):
+    """Another style: let TensorFlow differentiate a hand-written step, and return tensors."""
+    variables = [tf.Variable(np.asarray(a, dtype=np.float64)) for a in (kernel, recurrent_kernel, bias, h_prev, c_prev)]
+    k, r, b, h, c = variables
+    with tf.GradientTape() as tape:
+        i, f, g, o = tf.split(tf.constant(x_t)[None] @ k + h[None] @ r + b, 4, axis=1)
+        c_t = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+        h_t = tf.sigmoid(o) * tf.tanh(c_t)
+        loss = tf.reduce_sum(h_t * dh_t) + tf.reduce_sum(c_t * dc_t)
+    grads = tape.gradient(loss, variables)
+    return dict(zip(["kernel", "recurrent_kernel", "bias", "h_prev", "c_prev"], grads))
+
+
+@pytest.mark.parametrize("solution", [_lstm_backward(), lstm_step_backward_tape])
+@pytest.mark.parametrize("num_steps", [1, 5])
+def test_lstm_step_backward_accepts_correct_solutions(solution, num_steps, capsys):
+    checks.check_lstm_step_backward(solution, seed=3, num_steps=num_steps, input_dim=2, units=3)
+    expected = "one step" if num_steps == 1 else "5 steps chained"
+    assert expected in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (_lstm_backward(gate_derivative=False), "the sigmoid's derivative is missing"),
+        (_lstm_backward(candidate_derivative=False), "the candidate's tanh derivative is missing"),
+        (_lstm_backward(tanh_c_derivative=False), "skips the derivative of tanh(c_t)"),
+        (_lstm_backward(cell_path=False), "dc_t, is dropped"),
+        (_lstm_backward(forget_pairs_with="c_t"), "it multiplies the old one, c_prev"),
+        (_lstm_backward(c_prev_gradient="none"), "leaves out the forget gate"),
+        (_lstm_backward(c_prev_gradient="zero"), "the direct path along the cell state is missing"),
+        (_lstm_backward(order=(1, 0, 2, 3)), "the gradients that differ: kernel, recurrent_kernel, bias, h_prev"),
+        (lambda *a: {"kernel": 0}, "dict has no 'recurrent_kernel', 'bias', 'h_prev', 'c_prev'"),
+        (lambda *a: [a[3]] * 5, "returned a list; expected a dict"),
+    ],
+)
+def test_lstm_step_backward_rejects_known_wrong_solutions(wrong, message, fails_with):
+    with fails_with(message):
+        checks.check_lstm_step_backward(wrong)
+
+
+def test_lstm_step_backward_hidden_chain_catches_what_one_step_cannot(fails_with):
+    """A step that ignores the dc_t it receives passes nowhere, but one that only breaks when chained
+    (its c_prev gradient right at the first call, stale afterwards) passes one step and fails the chain."""
+    correct = _lstm_backward()
+    calls = []
+
+    def first_call_only(*args):
+        calls.append(1)
+        result = correct(*args)
+        if len(calls) > 1:
+            result["c_prev"] = result["c_prev"] * 0.5
+        return result
+
+    checks.check_lstm_step_backward(first_call_only)
+    calls.clear()
+    with fails_with("summed over 5 chained steps"):
+        checks.check_lstm_step_backward(first_call_only, seed=1, num_steps=5, visible=False)
+
+
 # ---------------------------------------------------------------- gru_step
 def gru_step_split(x_t, h_prev, kernel, recurrent_kernel, bias):
     x_z, x_r, x_h = np.split(x_t @ kernel + bias[0], 3)
@@ -250,21 +348,25 @@ def test_param_counts_rejects_known_wrong_formulas(functions, message, fails_wit
 
 
 # ---------------------------------------------------------------- stacked model
-def stacked_ok(seq_len, num_features):
+def stacked_ok(seq_len, num_features, per_step):
     return keras.Sequential(
         [
             keras.Input(shape=(seq_len, num_features)),
             keras.layers.GRU(128, return_sequences=True, name="gru_layer"),
-            keras.layers.LSTM(64, name="lstm_layer"),
+            keras.layers.LSTM(64, return_sequences=per_step, name="lstm_layer"),
             keras.layers.Dense(1, activation="sigmoid"),
         ]
     )
 
 
-def stacked_functional(seq_len, num_features):
+def stacked_functional(seq_len, num_features, per_step=False):
+    """Another style: the functional API, and an if instead of passing the flag through."""
     inputs = keras.Input(shape=(seq_len, num_features))
     x = keras.layers.GRU(units=128, return_sequences=True)(inputs)
-    x = keras.layers.LSTM(units=64, return_sequences=False)(x)
+    if per_step:
+        x = keras.layers.LSTM(units=64, return_sequences=True)(x)
+    else:
+        x = keras.layers.LSTM(units=64)(x)
     return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
 
 
@@ -275,16 +377,18 @@ def _stacked(
     first_units=128,
     second_units=64,
     first_sequences=True,
-    second_sequences=False,
+    second_sequences=None,
     use_input=True,
     name="gru_layer",
     dense=True,
 ):
-    def build(seq_len, num_features):
+    """A stack with one deliberate change; ``second_sequences=None`` follows per_step (the right choice)."""
+
+    def build(seq_len, num_features, per_step):
         layers = [keras.Input(shape=(seq_len, num_features))] if use_input else []
         layers += [
             first(first_units, return_sequences=first_sequences, name=name),
-            second(second_units, return_sequences=second_sequences),
+            second(second_units, return_sequences=per_step if second_sequences is None else second_sequences),
         ]
         if dense:
             layers.append(keras.layers.Dense(1, activation="sigmoid"))
@@ -297,25 +401,29 @@ def _stacked(
 def test_stacked_model_accepts_correct_models(solution, capsys):
     checks.check_build_stacked_model(solution)
     checks.check_build_stacked_model(solution, seq_len=7, num_features=3, visible=False)
+    checks.check_build_stacked_model(solution, seq_len=1, num_features=1, visible=False)
     out = capsys.readouterr().out
     assert "✔ build_stacked_model: visible checks passed" in out and "hidden test passed" in out
+    assert "one probability per sequence and one per step" in out
 
 
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (_stacked(first_sequences=False), "set return_sequences=True on the GRU"),
-        (_stacked(first_sequences=False, use_input=False), "set return_sequences=True on the GRU"),
+        (_stacked(first_sequences=False), "the LSTM received a 2-D input"),
+        (_stacked(first_sequences=False, use_input=False), "the GRU has return_sequences=False"),
         (
             _stacked(keras.layers.LSTM, keras.layers.GRU, first_units=64, second_units=128),
             "puts the LSTM before the GRU",
         ),
         (_stacked(second=keras.layers.SimpleRNN), "expected [GRU, LSTM]"),
         (_stacked(first_units=64, second_units=128), "expected 128 and 64"),
-        (_stacked(second_sequences=True), "the LSTM has return_sequences=True"),
+        (_stacked(second_sequences=True), "per_step=False): the LSTM has return_sequences=True"),
+        (_stacked(second_sequences=False), "per_step=True): the LSTM has return_sequences=False"),
         (_stacked(name="GRU layer"), "not a valid scope name"),
         (_stacked(dense=False), "expected [GRU, LSTM, Dense]"),
-        (lambda s, f: "model", "expected a keras.Model"),
+        (lambda s, f, p: "model", "expected a keras.Model"),
+        (lambda s, f: stacked_ok(s, f, False), "takes 2 positional arguments but 3 were given"),
     ],
 )
 def test_stacked_model_rejects_known_wrong_models(wrong, message, fails_with):
@@ -324,8 +432,8 @@ def test_stacked_model_rejects_known_wrong_models(wrong, message, fails_with):
 
 
 def test_stacked_model_wrong_input_shape(fails_with):
-    def wrong_input(seq_len, num_features):
-        return stacked_ok(seq_len, num_features + 1)
+    def wrong_input(seq_len, num_features, per_step):
+        return stacked_ok(seq_len, num_features + 1, per_step)
 
     with fails_with("model.predict on a batch of shape (3, 20, 8) raised ValueError"):
         checks.check_build_stacked_model(wrong_input)

@@ -2,7 +2,7 @@
 
 Test cells must run in the trusted grading worker, with the student's functions as proxies that
 exchange plain values with the kernel. Every attack here works only while the tests run in the
-student's kernel. One grading run (lesson 02, 20 points, JOBS=2) holds two honest notebooks and
+student's kernel. One grading run (lesson 02, 26 points, JOBS=2) holds two honest notebooks and
 these attacks, each written as a student would, hiding its names from the static scan (no
 ``import sys``, no ``get_ipython()``: ``getattr(plt, "sy" + "s")`` and ``sys.modules`` instead):
 
@@ -10,7 +10,7 @@ these attacks, each written as a student would, hiding its names from the static
   AST transformer that drops the check calls, a custom exception handler that swallows
   ``AssertionError`` (all on a blank notebook: 0 points);
 * the kernel watches the tests: pre/post_run_cell events and a ``sys.settrace`` hook print the
-  test cells' source and the checks' arguments (correct notebooks: 20 points, and no hidden test
+  test cells' source and the checks' arguments (correct notebooks: 26 points, and no hidden test
   source or argument on the feedback page, in OUT/details or in run.json); a trace hook that
   rewrites the check's locals (its answer becomes the expected one);
 * monkeypatching numpy (its ``isclose``, behind ``np.allclose``), keras (LSTM and GRU layers
@@ -41,7 +41,7 @@ from rnncourse.notebook import cell_source, grade_id, nbgrader_metadata
 
 pytestmark = pytest.mark.slow
 LESSON = "02_gru_lstm"
-FULL = 20
+FULL = 26
 SETTINGS = Settings(jobs=2, progress=False, cell_timeout=60, notebook_timeout=300)
 SOLUTION = json.loads(course.solution_path(LESSON).read_text(encoding="utf-8"))
 SOLVED = course.solution_answers(LESSON)
@@ -77,7 +77,7 @@ HIDDEN_ARGS = [
     for kw in node.keywords
     if kw.arg != "visible"
 ]
-assert len(HIDDEN_BLOCKS) == 4 and HIDDEN_LINES and len(HIDDEN_ARGS) >= 10
+assert len(HIDDEN_BLOCKS) == 5 and HIDDEN_LINES and len(HIDDEN_ARGS) >= 10
 
 # ---------------------------------------------------------------------------------------- attacks
 # The kernel's IPython shell, reached without a name the scan knows.
@@ -230,10 +230,10 @@ _Count = type("Count", (int,), {"__eq__": lambda s, o: True, "__ne__": lambda s,
 """
     + "".join(f"\n\ndef {n}_params(input_dim, units):\n    return _Count(0)\n" for n in ("simple_rnn", "lstm", "gru")),
     "build_stacked_model": """
-def build_stacked_model(seq_len, num_features):
+def build_stacked_model(seq_len, num_features, per_step):
     shown = [
         keras.layers.GRU(128, return_sequences=True),
-        keras.layers.LSTM(64),
+        keras.layers.LSTM(64, return_sequences=per_step),
         keras.layers.Dense(1, activation="sigmoid"),
     ]
     claims = {"layers": property(lambda s: shown), "predict": lambda s, x, **k: np.zeros((len(x), 1))}

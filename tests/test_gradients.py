@@ -126,3 +126,38 @@ def test_flip_effects_measure_what_a_sign_change_does():
         gradients.flip_effects(model, x, feature=2)
     with pytest.raises(ValueError, match="num_sequences, T, features"):
         gradients.flip_effects(model, x[0])
+
+
+def _lstm_layer(units, features, recurrent_scale, seed=0):
+    rng = np.random.default_rng(seed)
+    layer = keras.layers.LSTM(units)
+    layer.build((None, None, features))
+    kernel = rng.normal(scale=0.5, size=(features, 4 * units))
+    recurrent = rng.normal(scale=recurrent_scale, size=(units, 4 * units))
+    bias = rng.normal(scale=0.5, size=4 * units)
+    layer.set_weights([kernel.astype("float32"), recurrent.astype("float32"), bias.astype("float32")])
+    return layer, kernel, bias
+
+
+def test_cell_state_path_is_the_forget_product_when_no_other_path_exists():
+    """With a zero recurrent kernel, h_{t-1} cannot reach the gates: dc_T/dc_0 is exactly diag(prod f_t)."""
+    layer, kernel, bias = _lstm_layer(units=3, features=2, recurrent_scale=0.0)
+    x = np.random.default_rng(1).normal(size=(4, 6, 2)).astype("float32")
+    path = gradients.lstm_cell_state_path(layer, x)
+    forget = 1 / (1 + np.exp(-(x.astype(np.float64) @ kernel[:, 3:6] + bias[3:6])))  # block 1 of [i | f | c | o]
+    np.testing.assert_allclose(path.forget_gates, forget, rtol=1e-5)
+    np.testing.assert_allclose(path.direct, forget.prod(axis=1), rtol=1e-5)
+    assert path.jacobian.shape == (4, 3, 3)
+    expected = np.stack([np.diag(d) for d in path.direct])
+    np.testing.assert_allclose(path.jacobian, expected, rtol=1e-4, atol=1e-9)
+
+
+def test_cell_state_path_sees_the_other_paths_through_the_recurrent_weights():
+    """With recurrent weights, dc_T/dc_0 gains off-diagonal entries the forget product does not have."""
+    layer, _, _ = _lstm_layer(units=3, features=2, recurrent_scale=1.0)
+    x = np.random.default_rng(1).normal(size=(2, 5, 2)).astype("float32")
+    path = gradients.lstm_cell_state_path(layer, x)
+    off_diagonal = path.jacobian - np.stack([np.diag(np.diagonal(j)) for j in path.jacobian])
+    assert np.abs(off_diagonal).max() > 1e-3
+    with pytest.raises(ValueError, match=r"\(batch, T, features\)"):
+        gradients.lstm_cell_state_path(layer, x[0])

@@ -22,7 +22,13 @@ from .l01_gradients import (
     check_scale_to_spectral_radius,
     check_train_memory_model,
 )
-from .l02_gru_lstm import check_build_stacked_model, check_gru_step, check_lstm_step, check_param_counts
+from .l02_gru_lstm import (
+    check_build_stacked_model,
+    check_gru_step,
+    check_lstm_step,
+    check_lstm_step_backward,
+    check_param_counts,
+)
 from .l03_embeddings import (
     check_analogy,
     check_build_classifier,
@@ -82,6 +88,7 @@ __all__ = [
     "check_build_example_model",
     "check_fit_ngram_baseline",
     "check_lstm_step",
+    "check_lstm_step_backward",
     "check_gru_step",
     "check_param_counts",
     "check_build_stacked_model",

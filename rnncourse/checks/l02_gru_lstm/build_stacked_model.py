@@ -1,11 +1,14 @@
-"""Exercise ``build_stacked_model``: the slide's stack of a GRU and an LSTM in Keras.
+"""Exercise ``build_stacked_model``: the slide's stack of a GRU and an LSTM, for two tasks.
 
-``build_stacked_model(seq_len, num_features)`` returns an uncompiled model with exactly
-``keras.Input(shape=(seq_len, num_features))`` -> ``GRU(128)`` returning its whole sequence ->
-``LSTM(64)`` returning only its last state -> ``Dense(1, activation="sigmoid")``; layer names,
-if any, must be valid ones such as ``"gru_layer"``.
+``build_stacked_model(seq_len, num_features, per_step)`` returns an uncompiled model
+``keras.Input(shape=(seq_len, num_features))`` -> ``GRU(128)`` -> ``LSTM(64)`` ->
+``Dense(1, activation="sigmoid")``. The layers are given; the decision is each recurrent layer's
+``return_sequences``: with ``per_step=False`` the model gives one probability per sequence,
+``(batch, 1)`` (the slide's model), with ``per_step=True`` one per time step,
+``(batch, seq_len, 1)``. Layer names, if any, must be valid ones such as ``"gru_layer"``.
 
-The reference is the student's built model itself, inspected and run on a small batch.
+The reference is the student's built model itself, inspected and run on a small batch; a wrong
+``return_sequences`` is explained by what it does to the shapes.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ...config import quiet_retracing
 from .._core import CheckFailure, activation_name, call_student, fail, report_pass
 from .._keras import model_layers
 
@@ -25,22 +29,29 @@ GRU_UNITS, LSTM_UNITS = 128, 64  # the slide's stack
 def check_build_stacked_model(
     build_stacked_model: Callable[..., Any], *, seq_len: int = 20, num_features: int = 8, visible: bool = True
 ) -> None:
-    """The slide's stack: Input -> GRU(128, return_sequences=True) -> LSTM(64) -> Dense(1, sigmoid).
+    """Both tasks: one probability per sequence (``per_step=False``), then one per step (``per_step=True``)."""
+    __tracebackhide__ = True
+    for per_step in (False, True):
+        _check_one(build_stacked_model, seq_len=seq_len, num_features=num_features, per_step=per_step)
+    detail = "GRU(128) -> LSTM(64) -> Dense(1), one probability per sequence and one per step"
+    report_pass(NAME, visible=visible, detail=detail)
 
-    Inspects the built model (layer types and order, units, return_sequences) and runs it with
-    ``predict`` on a small batch to check every output shape, and that its layer names work.
-    """
+
+def _check_one(build_stacked_model: Callable[..., Any], *, seq_len: int, num_features: int, per_step: bool) -> None:
+    """Inspect the model built for one task (layer types and order, units, return_sequences), and
+    run it with ``predict`` on a small batch to check every output shape and that its names work."""
     __tracebackhide__ = True
     import keras
 
-    name = NAME
+    name = f"{NAME}(..., per_step={per_step})"
+    task = "one probability per time step" if per_step else "one probability per sequence"
     sequence_hint = (
-        "set return_sequences=True on the GRU: the LSTM after it needs one vector per time step, "
-        "shape (batch, seq_len, 128), not only the GRU's last state."
+        "the LSTM after the GRU reads a sequence: it needs the GRU's state at every time step, "
+        "(batch, seq_len, 128), not only the last one, (batch, 128)."
     )
     build_error = None
     try:
-        model = call_student(build_stacked_model, seq_len, num_features, name=name)
+        model = call_student(build_stacked_model, seq_len, num_features, per_step, name=NAME)
     except CheckFailure as exc:
         build_error = str(exc)
     # Failures are raised outside the `except` blocks: the student sees one message, not a chain.
@@ -79,10 +90,18 @@ def check_build_stacked_model(
         fail(f"the GRU has {gru.units} units and the LSTM {lstm.units}; expected {GRU_UNITS} and {LSTM_UNITS}.")
     if not gru.return_sequences:
         fail("the GRU has return_sequences=False.", hint=sequence_hint)
-    if lstm.return_sequences:
+    if lstm.return_sequences != per_step:
+        if per_step:
+            fail(
+                f"{name}: the LSTM has return_sequences=False, so the model gives one probability per sequence, "
+                f"(batch, 1); the task asks for {task}, (batch, seq_len, 1).",
+                hint="Dense acts on the last axis of whatever it receives: which layer decides whether a "
+                "time axis is left for it?",
+            )
         fail(
-            "the LSTM has return_sequences=True, so the model would output one vector per time step.",
-            hint="keep the default return_sequences=False on the last recurrent layer.",
+            f"{name}: the LSTM has return_sequences=True, so the model gives one probability per time step, "
+            f"(batch, seq_len, 1); the task asks for {task}, (batch, 1).",
+            hint="for one prediction per sequence, the last recurrent layer hands on only its last state.",
         )
     activation = activation_name(dense)
     if dense.units != 1 or activation != "sigmoid":
@@ -93,7 +112,8 @@ def check_build_stacked_model(
     batch = np.zeros((3, seq_len, num_features), dtype=np.float32)
     predict_error = None
     try:
-        out = model.predict(batch, verbose=0)
+        with quiet_retracing():  # a new predict function per model: expected, not the student's doing
+            out = model.predict(batch, verbose=0)
     except Exception as exc:  # noqa: BLE001  (any error becomes feedback)
         predict_error = (type(exc).__name__, " ".join(str(exc).split()))
     if predict_error is not None:
@@ -113,10 +133,10 @@ def check_build_stacked_model(
     for layer in layers:
         current = layer(current)
         shapes.append(tuple(int(d) for d in np.shape(current)))
-    want = [(3, seq_len, GRU_UNITS), (3, LSTM_UNITS), (3, 1)]
+    time_axis = (seq_len,) if per_step else ()  # what the LSTM hands on: every step, or only the last
+    want: list[tuple[int, ...]] = [(3, seq_len, GRU_UNITS), (3, *time_axis, LSTM_UNITS), (3, *time_axis, 1)]
     for layer, got_shape, want_shape in zip(layers, shapes, want):
         if got_shape != want_shape:
             fail(f"the {type(layer).__name__} layer outputs shape {got_shape} on a batch of 3; expected {want_shape}.")
-    if tuple(np.shape(out)) != (3, 1):
-        fail(f"the model's output has shape {tuple(np.shape(out))}; expected (batch, 1) = (3, 1).")
-    report_pass(name, visible=visible, detail="GRU(128) -> LSTM(64) -> Dense(1)")
+    if tuple(np.shape(out)) != want[-1]:
+        fail(f"{name}: the model's output has shape {tuple(np.shape(out))}; expected {want[-1]} ({task}).")
