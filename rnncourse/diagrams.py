@@ -2,6 +2,10 @@
 
 * :func:`draw_unrolled_rnn`: a SimpleRNN unrolled in time, with the backward (BPTT) path (lesson 01);
 * :func:`draw_lstm_cell` and :func:`draw_gru_cell`: one step of Keras's LSTM and GRU cells (lesson 02);
+* :func:`draw_return_sequences`: stacked recurrent layers and the shapes they hand on (lesson 02);
+* :func:`draw_conv_pooling` and :func:`draw_bidirectional_pooling`: lesson 04's conv + LSTM model, whose
+  Conv1D and MaxPooling1D shorten the sequence, and its final model's bidirectional GRU pooled over time,
+  each with the shapes Keras gives (:func:`conv_pool_steps`, :func:`shape_label`);
 * :func:`draw_tbptt_windows`: a token stream cut into the batches of stateful TBPTT (lesson 05).
 
 The plots of data (gradient norms, training curves, word vectors, perplexity, next-word

@@ -2,7 +2,8 @@
 
 * :func:`plot_norms_by_step`: gradient norms by time step (lessons 01 and 02);
 * :func:`plot_history`: training and validation curves, one colour per model (lesson 04);
-* :func:`pca_project` and :func:`plot_words_2d`: word vectors in two dimensions (lesson 03);
+* :func:`pca_project` and :func:`plot_words_2d`: word vectors in two dimensions, labels nudged apart
+  by :func:`spread_labels` (lesson 03);
 * :func:`plot_perplexity_by_epoch` and :func:`plot_next_word_distributions`: lesson 05.
 
 The drawn diagrams (the unrolled SimpleRNN, the LSTM and GRU cells, the TBPTT windows) are in

@@ -1,10 +1,11 @@
-"""rnncourse.diagrams: the unrolled SimpleRNN of lesson 01, the LSTM and GRU cells of lesson 02, the
-windows of stateful TBPTT of lesson 05.
+"""rnncourse.diagrams: the unrolled SimpleRNN of lesson 01, the LSTM and GRU cells and the stacked layers of
+lesson 02, the conv + LSTM and the bidirectional GRU of lesson 04, the windows of stateful TBPTT of lesson 05.
 
 The tests read what was drawn: the text labels (in the lessons' notation), the boxes, circles and
 arrows, and where each arrow starts and ends. For the two cells they rebuild the computation from
 the arrows alone, as nested expressions, and compare it with the lesson's equations. The TBPTT
-windows' token labels are compared with the reference answer of lesson 05's ``make_windows`` exercise.
+windows' token labels are compared with the reference answer of lesson 05's ``make_windows`` exercise, and
+the shapes written on the model diagrams with the shapes Keras gives the same layers.
 """
 
 from __future__ import annotations
