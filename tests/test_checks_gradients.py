@@ -455,3 +455,20 @@ def test_numerical_gradient_and_relative_error():
     assert np.array_equal(w, [[1.0, -2.0], [0.5, 3.0]])  # restored
     assert grad_tools.relative_error(w, w) == 0.0
     assert grad_tools.relative_error(w, w + 1e-3) > 1e-4
+
+
+def test_input_gradient_norms_names_the_missing_tape_watch(fails_with):
+    """Without tape.watch the gradient is None; the check says why, not only "'NoneType' object has no attribute"."""
+    import tensorflow as tf
+
+    def unwatched(model, x):
+        inputs = tf.convert_to_tensor(np.asarray(x, dtype="float32")[None])
+        with tf.GradientTape() as tape:
+            output = tf.reduce_sum(model(inputs))
+        grad = tape.gradient(output, inputs)
+        return np.linalg.norm(grad.numpy()[0], axis=-1)
+
+    with fails_with("The gradient was None: a tape only records what it watches"):
+        checks.check_input_gradient_norms(unwatched)
+    with fails_with("not implemented yet"):  # other failures keep their own message and hint
+        checks.check_input_gradient_norms(lambda model, x: (_ for _ in ()).throw(NotImplementedError()))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import as_array, call_student, expect_close, expect_shape, fail, hidden_seed, report_pass
+from .._core import CheckFailure, as_array, call_student, expect_close, expect_shape, fail, hidden_seed, report_pass
 
 NAME = "input_gradient_norms"
 
@@ -41,7 +41,22 @@ def check_input_gradient_norms(
         [keras.Input((num_steps, num_features)), keras.layers.SimpleRNN(4), keras.layers.Dense(num_outputs)]
     )
     x = np.random.default_rng(seed).normal(size=(num_steps, num_features)).astype(np.float32)
-    got = as_array(call_student(input_gradient_norms, model, x.copy(), name=name), name=name)
+    try:
+        result, failure = call_student(input_gradient_norms, model, x.copy(), name=name), None
+    except CheckFailure as exc:
+        result, failure = None, str(exc)
+    # Raised outside the `except` block, so the student sees one message, not a chain.
+    message = (failure or "").split("\nHint:")[0]
+    if "'NoneType'" in message:  # the usual cause: tape.gradient returned None for an unwatched input
+        fail(
+            f"{message}. The gradient was None: a tape only records what it watches, and the input "
+            "tensor is not a Variable, so tape.gradient had nothing to differentiate with respect to it.",
+            hint="the exercise's second bullet: tell the tape, inside the `with` block and before the model "
+            "runs, which tensor to follow.",
+        )
+    if failure is not None:
+        raise CheckFailure(failure)
+    got = as_array(result, name=name)
     expected = reference(model, x)
     if got.shape in {(1, num_steps), (num_steps, 1)}:
         fail(
