@@ -276,40 +276,101 @@ def test_clip_functions_runs_both_checks_on_the_test_cells_inputs(capsys):
 
 
 # ---------------------------------------------------------------- memory model
-def _memory_model(layer, *, return_sequences=False, activation="sigmoid"):
+def _memory_model(layer, *, return_sequences=False, activation="sigmoid", out_units=1, units=None):
     def build(seq_len, num_features, num_units):
-        kwargs = {"return_sequences": return_sequences}
         return keras.Sequential(
             [
                 keras.Input(shape=(seq_len, num_features)),
-                layer(num_units, **kwargs),
-                keras.layers.Dense(1, activation=activation),
+                layer(units or num_units, return_sequences=return_sequences),
+                keras.layers.Dense(out_units, activation=activation),
             ]
         )
 
     return build
 
 
-def test_build_memory_model(capsys):
-    checks.check_build_memory_model(_memory_model(keras.layers.LSTM))
-    checks.check_build_memory_model(
-        _memory_model(keras.layers.GRU), seq_len=12, num_features=3, num_units=5, visible=False
+def _functional_gru(seq_len, num_features, num_units):
+    """Another style: the functional API, a GRU, the sigmoid given as a function."""
+    inputs = keras.Input(shape=(seq_len, num_features))
+    state = keras.layers.GRU(num_units)(inputs)
+    return keras.Model(inputs, keras.layers.Dense(1, activation=keras.activations.sigmoid)(state))
+
+
+def _stacked_cells(seq_len, num_features, num_units):
+    """Another style: two LSTMs, the first handing on every state, the RNN wrapper round an LSTMCell."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(seq_len, num_features)),
+            keras.layers.LSTM(num_units, return_sequences=True),
+            keras.layers.RNN(keras.layers.LSTMCell(num_units)),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
     )
+
+
+def test_build_memory_model_accepts_other_styles(capsys):
+    checks.check_build_memory_model(_memory_model(keras.layers.LSTM))
+    checks.check_build_memory_model(_functional_gru, seq_len=12, num_features=3, num_units=5, visible=False)
+    checks.check_build_memory_model(_stacked_cells)
     out = capsys.readouterr().out
-    assert "visible checks passed" in out and "hidden test passed" in out
-    with pytest.raises(CheckFailure, match="needs a gated cell"):
-        checks.check_build_memory_model(_memory_model(keras.layers.SimpleRNN))
-    with pytest.raises(CheckFailure, match="return_sequences=False"):
-        checks.check_build_memory_model(_memory_model(keras.layers.LSTM, return_sequences=True))
-    with pytest.raises(CheckFailure, match="return_sequences=False"):  # the guard before training: same message
-        checks.check_build_memory_model(_memory_model(keras.layers.LSTM, return_sequences=True), quiet=True)
-    capsys.readouterr()
+    assert out.count("visible checks passed") == 2 and "hidden test passed" in out
+    assert "GRU of 5 units, one probability out" in out
     checks.check_build_memory_model(_memory_model(keras.layers.LSTM), quiet=True)
     assert capsys.readouterr().out == ""
-    with pytest.raises(CheckFailure, match="expected sigmoid"):
-        checks.check_build_memory_model(_memory_model(keras.layers.LSTM, activation="softmax"))
-    with pytest.raises(CheckFailure, match="expected a keras.Model"):
-        checks.check_build_memory_model(lambda *a: "model")
+
+
+def _last_activation(seq_len, num_features, num_units):
+    return keras.Sequential(
+        [
+            keras.Input(shape=(seq_len, num_features)),
+            keras.layers.LSTM(num_units),
+            keras.layers.Dense(1),
+            keras.layers.Activation("sigmoid"),
+        ]
+    )
+
+
+def _no_recurrence(seq_len, num_features, num_units):
+    return keras.Sequential(
+        [
+            keras.Input(shape=(seq_len, num_features)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+
+
+def _hard_coded(seq_len, num_features, num_units):
+    return _memory_model(keras.layers.LSTM)(30, 2, 16)
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (_memory_model(keras.layers.SimpleRNN), "a cell without gates: .* product of 30 Jacobians"),
+        (_memory_model(keras.layers.LSTM, return_sequences=True), "shape \\(8, 30, 1\\): one prediction per time step"),
+        (_memory_model(keras.layers.GRU, activation=None), "not a probability; without an output activation"),
+        (_memory_model(keras.layers.LSTM, activation="tanh"), "the output activation, tanh, does not map into"),
+        (_memory_model(keras.layers.LSTM, activation="relu"), "not a probability"),
+        (_memory_model(keras.layers.LSTM, activation="softmax"), "a softmax over a single unit divides it by itself"),
+        (_memory_model(keras.layers.LSTM, activation="softmax", out_units=2), "gives 2 numbers per sequence"),
+        (_memory_model(keras.layers.LSTM, units=32), "has 32 units; the exercise passes num_units = 16"),
+        (_last_activation, "ends in a Activation layer"),
+        (_no_recurrence, "without a recurrent layer \\(it has Dense, Flatten\\)"),
+        (lambda *a: "model", "expected a keras.Model"),
+    ],
+)
+def test_build_memory_model_explains_each_wrong_choice(answer, message):
+    with pytest.raises(CheckFailure, match=message):
+        checks.check_build_memory_model(answer)
+    with pytest.raises(CheckFailure, match=message.replace("30", "12").replace("16", "5")):
+        checks.check_build_memory_model(answer, seq_len=12, num_features=3, num_units=5, quiet=True)
+
+
+def test_build_memory_model_hidden_sizes_catch_hard_coded_sizes():
+    checks.check_build_memory_model(_hard_coded)  # the visible sizes: passes
+    with pytest.raises(CheckFailure, match="failed on a batch of shape \\(8, 12, 3\\)"):
+        checks.check_build_memory_model(_hard_coded, seq_len=12, num_features=3, num_units=5, visible=False)
 
 
 def _train(model, x, y, epochs, *, optimizer=None, loss="binary_crossentropy", batch_size=32, fit_epochs=None):
@@ -320,36 +381,59 @@ def _train(model, x, y, epochs, *, optimizer=None, loss="binary_crossentropy", b
     return model
 
 
-@pytest.mark.slow  # three real trainings, about 10 s
+HIDDEN_TRAINING = {"seed": 1, "seq_len": 15, "cell": "GRU", "num_units": 16, "num_train": 960}  # the hidden test's
+
+
+@pytest.mark.slow  # five real trainings, about 15 s
 def test_train_memory_model_grades_what_the_model_learned(capsys):
     checks.check_train_memory_model(_train)
-    checks.check_train_memory_model(  # another style: a loss object; the hidden test's GRU on a longer lag
-        lambda m, x, y, e: _train(m, x, y, e, loss=keras.losses.BinaryCrossentropy()),
-        seed=1,
-        seq_len=15,
-        cell="GRU",
+    checks.check_train_memory_model(  # another style: a loss object, another learning rate, no clipping
+        lambda m, x, y, e: _train(
+            m, x, y, e, optimizer=keras.optimizers.Adam(0.005), loss=keras.losses.BinaryCrossentropy()
+        ),
         visible=False,
+        **HIDDEN_TRAINING,
+    )
+    checks.check_train_memory_model(  # another clipping, a larger rate and smaller batches
+        lambda m, x, y, e: _train(m, x, y, e, optimizer=keras.optimizers.Adam(0.02, global_clipnorm=1.0), batch_size=16)
     )
     out = capsys.readouterr().out
-    assert "visible checks passed" in out and "hidden test passed" in out
+    assert out.count("visible checks passed") == 2 and "hidden test passed" in out
+    assert "Adam, learning rate 0.005, no clipping, batches of 32 (240 updates in all)" in out
     rng = np.random.default_rng(0)
     with pytest.raises(CheckFailure, match="on the check's own test set"):  # trained on shuffled labels
         checks.check_train_memory_model(lambda m, x, y, e: _train(m, x, rng.permutation(y), e))
+    with pytest.raises(
+        CheckFailure, match="Your settings: Adam, learning rate 0.01, clipnorm 1, batches of 640 \\(8 updates"
+    ):
+        checks.check_train_memory_model(lambda m, x, y, e: _train(m, x, y, e, batch_size=640))
+
+
+@pytest.mark.slow  # one real training, about 3 s
+def test_train_memory_model_names_a_learning_rate_too_small_for_the_budget():
+    with pytest.raises(CheckFailure, match="Your settings: Adam, learning rate 0.001, no clipping, batches of 32"):
+        checks.check_train_memory_model(
+            lambda m, x, y, e: _train(m, x, y, e, optimizer=keras.optimizers.Adam()), **HIDDEN_TRAINING
+        )
 
 
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
         (lambda m, x, y, e: m.fit(x, y, epochs=e), "must call `compile\\(\\)`"),
-        (lambda m, x, y, e: _train(m, x, y, e, optimizer=keras.optimizers.SGD(0.01, clipnorm=1.0)), "asks for Adam"),
+        (lambda m, x, y, e: _train(m, x, y, e, loss="mse"), "'mean_squared_error'.*sigmoid'\\(z\\), which vanishes"),
+        (lambda m, x, y, e: _train(m, x, y, e, loss=keras.losses.MeanAbsoluteError()), "'mean_absolute_error'"),
+        (lambda m, x, y, e: _train(m, x, y, e, loss="categorical_crossentropy"), "one unit divided by itself is 1"),
+        (lambda m, x, y, e: _train(m, x, y, e, loss="hinge"), "labels of -1 and \\+1"),
         (
-            lambda m, x, y, e: _train(m, x, y, e, optimizer=keras.optimizers.Adam(1e-3, clipnorm=1.0)),
-            "learning rate 0.001",
+            lambda m, x, y, e: _train(m, x, y, e, loss=keras.losses.BinaryCrossentropy(from_logits=True)),
+            "from_logits=True.*second sigmoid",
         ),
-        (lambda m, x, y, e: _train(m, x, y, e, optimizer=keras.optimizers.Adam(0.01)), "clipnorm=None"),
-        (lambda m, x, y, e: _train(m, x, y, e, loss="mse"), "binary cross-entropy"),
+        (  # inf or NaN in training (here from the data: a too large step does it on other models)
+            lambda m, x, y, e: _train(m, np.where(x > 0, np.inf, x), y, e),
+            "blew up: the loss or the weights became inf or NaN",
+        ),
         (lambda m, x, y, e: _train(m, x, y, e, fit_epochs=e + 1), "trained for 2 epochs"),
-        (lambda m, x, y, e: _train(m, x, y, e, batch_size=64), "steps per epoch"),
         (lambda m, x, y, e: _train(m, x, y, e, fit_epochs=0), "weights are unchanged"),
         (lambda m, x, y, e: (_train(m, x, y, e), None)[1], "returned None"),
         (lambda m, x, y, e: _train(keras.models.clone_model(m), x, y, e), "not the model it was given"),
