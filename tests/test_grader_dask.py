@@ -24,10 +24,15 @@ from rnncourse import course
 from rnncourse.grader import Settings, grade_folder
 from rnncourse.grader.engine import MAX_ATTEMPTS
 from rnncourse.grader.journal import GradingLocked
+from rnncourse.notebook import nbgrader_metadata
 
 pytestmark = pytest.mark.slow
 LESSON = "02_gru_lstm"  # the quickest lesson to grade: these tests are about the engine, not a lesson
-FULL = 20
+FULL = sum(  # the autograded test cells' points (26 since lesson 02 gained lstm_step_backward)
+    nbgrader_metadata(cell).get("points", 0)
+    for cell in json.loads(course.solution_path(LESSON).read_text(encoding="utf-8"))["cells"]
+    if nbgrader_metadata(cell).get("grade") and not nbgrader_metadata(cell).get("solution")
+)
 SOLVED = course.solution_answers(LESSON)
 WRONG_LSTM = {**SOLVED, "lstm_step": SOLVED["lstm_step"].replace("return h_t, c_t", "return c_t, h_t")}
 WRONG = FULL - 6  # the honest score of WRONG_LSTM: lstm_step's 3 + 3 points lost
