@@ -29,7 +29,7 @@ from rnncourse.grader.core import NO_SANDBOX_NOTE
 
 pytestmark = pytest.mark.slow
 LESSON = "02_gru_lstm"  # the quickest lesson to grade: these tests are about the sandbox, not a lesson
-FULL = 20
+FULL = 26  # autograded points of lesson 02 (20 before lstm_step_backward)
 SOLVED = course.solution_answers(LESSON)
 WRONG_LSTM = {**SOLVED, "lstm_step": SOLVED["lstm_step"].replace("return h_t, c_t", "return c_t, h_t")}
 WRONG = FULL - 6  # the honest score of WRONG_LSTM: lstm_step's 3 + 3 points lost
