@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 import re
@@ -84,12 +85,12 @@ def test_embedding_lookup_accepts_correct_solutions(solution, capsys):
 @pytest.mark.parametrize(
     "wrong, message, kwargs",
     [
-        (lambda i, w: w.T[:, i], "select rows (weights[indices]), not columns", {}),
+        (lambda i, w: w.T[:, i], "an index selects a row, not a column", {}),
         (lambda i, w: w.T[i], "the transposed matrix", {"vocab_size": 6, "embedding_dim": 6}),
         (lambda i, w: w[i - 1], "shifted by one (index i read row i - 1)", {}),
         (lambda i, w: w[i + 1], "shifted by one (index i read row i + 1)", {}),
         (lambda i, w: np.eye(w.shape[0])[i], "the one-hot vectors themselves", {}),
-        (lambda i, w: w[i.ravel()], "keep the shape of indices", {}),
+        (lambda i, w: w[i.ravel()], "the result keeps the shape of indices", {}),
         (lambda i, w: w[i] * 2, "differ from the expected", {}),
     ],
 )
@@ -121,7 +122,7 @@ def test_cosine_similarities(capsys):
         (lambda m, v: m @ v / np.linalg.norm(m, axis=1), "divided by the rows' norms only"),
         (lambda m, v: 1 - cosine_ok(m, v), "cosine distances"),
         (lambda m, v: np.linalg.norm(m - v, axis=1), "Euclidean distances"),
-        (lambda m, v: cosine_ok(m, v)[:, None], "return a 1-d array"),
+        (lambda m, v: cosine_ok(m, v)[:, None], "one similarity per row, in a 1-d array"),
     ],
 )
 def test_cosine_similarities_rejects_known_wrong(wrong, message, fails_with):
@@ -207,7 +208,7 @@ def _most_similar_by(score, *, honour_exclude=True, ascending=False, as_rows=Fal
         (_most_similar_by(lambda m, v: m @ v), "the ranking by dot product"),
         (_most_similar_by(cosine_ok, ascending=True), "lowest similarity first"),
         (_most_similar_by(cosine_ok, honour_exclude=False), "one of the words to leave out"),
-        (_most_similar_by(cosine_ok, as_rows=True), "look the word up: words[row]"),
+        (_most_similar_by(cosine_ok, as_rows=True), "not with its row number"),
         (_most_similar_by(cosine_ok, sims_fn=lambda s: 1 - s), "its cosine similarity with the query is"),
         (lambda v, w, m, topn=5, exclude=(): most_similar_ok(v, w, m, topn + 1, exclude), "expected topn = 5"),
         (
@@ -422,45 +423,36 @@ def test_a_wrong_cosine_similarities_that_does_not_explain_the_answer_is_a_note(
 
 # ---------------------------------------------------------------- 4. GloVe files
 def get_glove_vectors_ok(lines):
+    rows = [line.rstrip("\n").split(" ") for line in lines]
+    dim = min(len(row) for row in rows) - 1
+    return {" ".join(row[:-dim]): np.asarray(row[-dim:], dtype="float32") for row in rows}
+
+
+def get_glove_vectors_most_common(lines):
+    """Another style: the most common field count, rsplit from the right, np.array of Python floats."""
+    lines = list(lines)
+    dim = collections.Counter(len(line.split()) for line in lines).most_common(1)[0][0] - 1
+    result = {}
+    for line in lines:
+        (*word,) = line.rstrip("\n").rsplit(" ", dim)
+        result[word[0]] = np.array([float(x) for x in word[1:]], dtype=np.float32)
+    return result
+
+
+def get_glove_vectors_median(lines):
+    """Another style: np.median of the field counts, np.fromstring on the numbers' part of each line."""
+    lines = [line.rstrip("\n") for line in lines]
+    dim = int(np.median([line.count(" ") for line in lines]))
     glove_vector_dict = {}
     for line in lines:
-        values = line.split()
-        glove_vector_dict[values[0]] = np.asarray(values[1:], dtype="float32")
-    return glove_vector_dict
-
-
-def get_glove_vectors_comprehension(lines):
-    """Another style: split on single spaces, a dict comprehension, np.array of floats."""
-    rows = (line.rstrip("\n").split(" ") for line in lines if line.strip())
-    return {row[0]: np.array([float(x) for x in row[1:]], dtype=np.float32) for row in rows}
-
-
-def get_glove_vectors_single_spaces(lines):
-    """The official format's single spaces, newline left on the last number (float32 parsing ignores it)."""
-    glove_vector_dict = {}
-    for line in lines:
-        values = line.split(" ")
-        glove_vector_dict[values[0]] = np.asarray(values[1:], dtype="float32")
-    return glove_vector_dict
-
-
-def get_glove_vectors_maxsplit(lines):
-    """Keras's example style: the word, then np.fromstring on the rest."""
-    glove_vector_dict = {}
-    for line in lines:
-        word, numbers = line.split(maxsplit=1)
-        glove_vector_dict[word] = np.fromstring(numbers, dtype="float32", sep=" ")
+        parts = line.split(" ")
+        glove_vector_dict[" ".join(parts[:-dim])] = np.fromstring(" ".join(parts[-dim:]), dtype="float32", sep=" ")
     return glove_vector_dict
 
 
 @pytest.mark.parametrize(
     "solution",
-    [
-        get_glove_vectors_ok,
-        get_glove_vectors_comprehension,
-        get_glove_vectors_single_spaces,
-        get_glove_vectors_maxsplit,
-    ],
+    [get_glove_vectors_ok, get_glove_vectors_most_common, get_glove_vectors_median],
 )
 def test_get_glove_vectors_accepts_correct_solutions(solution, capsys):
     checks.check_get_glove_vectors(solution)
@@ -469,36 +461,27 @@ def test_get_glove_vectors_accepts_correct_solutions(solution, capsys):
     assert "visible checks passed" in out and "hidden test passed" in out
 
 
-def test_the_visible_glove_file_holds_odd_real_words():
-    """The exercise text promises it: punctuation, n't, curly quotes, accents ... in the visible check."""
+def test_the_visible_glove_file_holds_odd_numeric_and_spaced_words():
+    """The exercise text promises it: punctuation, n't, curly quotes, accents, numbers, words with spaces."""
     words, vectors = glove_file_checks._glove_file_case(0, 300, synthetic=False)
-    assert len(words) == len(set(words)) == 300 and vectors.shape == (300, 50)
-    assert set(glove_file_checks._ODD_GLOVE_WORDS) <= set(words)
+    spaced = [w for w in words if " " in w]
+    assert len(words) == len(set(words)) == 303 and vectors.shape == (303, 50) and len(spaced) == 3
+    assert " " not in words[0]  # the visible file starts with a plain word; the hidden one does not
+    assert set(glove_file_checks._ODD_GLOVE_WORDS + glove_file_checks._NUMERIC_GLOVE_WORDS) <= set(words)
     all_words, matrix, row_of = packaged_glove()
-    assert all(np.array_equal(vectors[i], matrix[row_of[w]]) for i, w in enumerate(words))
-    # What makes line.split() right for GloVe 6B: no word holds whitespace of any kind.
+    assert all(np.array_equal(vectors[i], matrix[row_of[w]]) for i, w in enumerate(words) if w not in spaced)
+    assert len({v.tobytes() for v in vectors}) == len(words)  # no vector twice
+    # What makes line.split() right for GloVe 6B itself: no word holds whitespace of any kind.
     assert not [w for w in all_words if w.split() != [w]]
+    hidden, _ = glove_file_checks._glove_file_case(5, 40, synthetic=True)
+    assert " " in hidden[0] and {"1990", "3.5"} <= set(hidden)
 
 
 def _keep_words_if(keep):
     def get_glove_vectors(lines):
-        glove_vector_dict = {}
-        for line in lines:
-            values = line.split()
-            if keep(values[0]):
-                glove_vector_dict[values[0]] = np.asarray(values[1:], dtype="float32")
-        return glove_vector_dict
+        return {w: v for w, v in get_glove_vectors_ok(lines).items() if keep(w)}
 
     return get_glove_vectors
-
-
-def _regex_words(lines):
-    glove_vector_dict = {}
-    for line in lines:
-        match = re.match(r"(\w+) (.*)", line)
-        if match:
-            glove_vector_dict[match.group(1)] = np.asarray(match.group(2).split(), dtype="float32")
-    return glove_vector_dict
 
 
 @pytest.mark.parametrize(
@@ -506,7 +489,7 @@ def _regex_words(lines):
     [
         (_keep_words_if(str.isascii), "'café'"),
         (_keep_words_if(str.isalpha), "','"),
-        (_regex_words, '"n\'t"'),
+        (_keep_words_if(lambda w: re.fullmatch(r"[\w ]+", w)), '"n\'t"'),
     ],
 )
 def test_get_glove_vectors_must_keep_odd_words_in_the_visible_check(wrong, example, fails_with):
@@ -517,11 +500,59 @@ def test_get_glove_vectors_must_keep_odd_words_in_the_visible_check(wrong, examp
 
 
 def _slides_get_glove_vectors(lines):
+    """The slides' last line, after a parser that is right."""
+    glove_vector_dict = get_glove_vectors_ok(lines)  # noqa: F841  (filled, then not returned)
+    return embeddings_index  # noqa: F821  (the slides' bug, on purpose)
+
+
+def _slides_fixed(lines):
+    """The slides' parser with its return fixed: the first field is the word."""
     glove_vector_dict = {}
     for line in lines:
         values = line.split()
         glove_vector_dict[values[0]] = np.asarray(values[1:], dtype="float32")
-    return embeddings_index  # noqa: F821  (the slides' bug, on purpose)
+    return glove_vector_dict
+
+
+def _skips_lines_that_fail(lines):
+    glove_vector_dict = {}
+    for line in lines:
+        values = line.split()
+        try:
+            glove_vector_dict[values[0]] = np.asarray(values[1:], dtype="float32")
+        except ValueError:
+            continue
+    return glove_vector_dict
+
+
+def _reads_as_float(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _numbers_from_the_right(lines):
+    """Takes fields from the right while they read as numbers: a numeric word goes with them."""
+    glove_vector_dict = {}
+    for line in lines:
+        fields = line.split()
+        k = len(fields)
+        while k > 0 and _reads_as_float(fields[k - 1]):
+            k -= 1
+        glove_vector_dict[" ".join(fields[:k])] = np.asarray(fields[k:], dtype="float32")
+    return glove_vector_dict
+
+
+def _joined_without_spaces(lines):
+    return {w.replace(" ", ""): v for w, v in get_glove_vectors_ok(lines).items()}
+
+
+def _dimension_of_the_longest_line(lines):
+    rows = [line.split() for line in lines]
+    dim = max(len(row) for row in rows) - 1
+    return {" ".join(row[:-dim]): np.asarray(row[-dim:], dtype="float32") for row in rows}
 
 
 def _opens_its_argument(filename):
@@ -537,18 +568,23 @@ def _skip_header(lines):
     "wrong, message",
     [
         (_slides_get_glove_vectors, "returns the name embeddings_index, which is never defined"),
+        (_slides_fixed, "tried to read '.' as a number: it is a piece of the word '. . .', which contains spaces"),
+        (_skips_lines_that_fail, "has no entry for 3 word(s) with spaces, e.g. '. . .'"),
+        (_numbers_from_the_right, "has no entry for the word '1990': it took that word for one more number"),
+        (_joined_without_spaces, "(it has 'newyork' instead)"),
+        (_dimension_of_the_longest_line, "it counted more numbers on that line than the file has (50 per line)"),
         (_opens_its_argument, "treated its argument as a file name"),
         (_skip_header, "GloVe files have no header line"),
         (
-            lambda lines: {line.split()[0]: np.asarray(line.split()[1:], dtype="float64") for line in lines},
+            lambda lines: {w: v.astype("float64") for w, v in get_glove_vectors_ok(lines).items()},
             "has dtype float64; expected float32",
         ),
-        (lambda lines: {line.split()[0]: line.split()[1:] for line in lines}, "is a list; expected a numpy array"),
+        (lambda lines: {w: v.tolist() for w, v in get_glove_vectors_ok(lines).items()}, "is a list; expected a numpy"),
         (
-            lambda lines: {line.split()[0]: np.zeros(len(line.split()), dtype="float32") for line in lines},
+            lambda lines: {w: np.append(np.float32(0), v) for w, v in get_glove_vectors_ok(lines).items()},
             "the numbers are the fields after it",
         ),
-        (lambda lines: [line.split()[0] for line in lines], "expected a dict"),
+        (lambda lines: list(get_glove_vectors_ok(lines)), "expected a dict"),
         (
             lambda lines: {line.split(" ", 1)[0] + " ": np.zeros(50, "float32") for line in lines},
             "keeps spaces or newlines",
@@ -558,6 +594,22 @@ def _skip_header(lines):
 def test_get_glove_vectors_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
         checks.check_get_glove_vectors(wrong)
+
+
+def _dimension_of_the_first_line(lines):
+    rows = [line.split() for line in lines]
+    dim = len(rows[0]) - 1
+    return {" ".join(row[:-dim]): np.asarray(row[-dim:], dtype="float32") for row in rows}
+
+
+def test_get_glove_vectors_hidden_test_puts_a_word_with_spaces_on_the_first_line(capsys, fails_with):
+    """The prompt says any line may hold one, the first included: the visible file's first word has no space."""
+    checks.check_get_glove_vectors(_dimension_of_the_first_line)
+    assert "visible checks passed" in capsys.readouterr().out
+    with fails_with("That word is on the first line"):
+        checks.check_get_glove_vectors(
+            _dimension_of_the_first_line, seed=3, num_words=40, synthetic=True, visible=False
+        )
 
 
 def filter_glove_ok(vocabulary_dict, glove_dict, wordvec_dim=50):
@@ -665,12 +717,50 @@ def build_classifier_functional(num_words, maxlen, embedding_dim, embedding_matr
     return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
 
 
-@pytest.mark.parametrize("solution", [build_classifier_ok, build_classifier_functional])
-def test_classifier_accepts_correct_solutions(solution, capsys):
-    checks.check_build_classifier(solution)
-    checks.check_build_classifier(solution, num_words=25, maxlen=7, embedding_dim=3, num_units=5, seed=1, visible=False)
+def classifier_parameters_ok(num_words, maxlen, embedding_dim, num_units, trainable):
+    embedding = num_words * embedding_dim
+    rest = embedding_dim * num_units + num_units + num_units + 1
+    return (embedding + rest, 0) if trainable else (rest, embedding)
+
+
+def classifier_parameters_by_layer(num_words, maxlen, embedding_dim, num_units, trainable):
+    """Another style: a list of (weights, trainable) per layer, summed; a list, not a tuple."""
+    layers = [
+        (num_words * embedding_dim, trainable),  # Embedding
+        (embedding_dim * num_units + num_units, True),  # per-word Dense
+        (0, True),  # GlobalMaxPooling1D
+        (num_units * 1 + 1, True),  # output Dense
+    ]
+    return [sum(n for n, t in layers if t), sum(n for n, t in layers if not t)]
+
+
+@pytest.mark.parametrize(
+    "solution, parameters",
+    [
+        (build_classifier_ok, classifier_parameters_ok),
+        (build_classifier_functional, classifier_parameters_by_layer),
+    ],
+)
+def test_classifier_accepts_correct_solutions(solution, parameters, capsys):
+    checks.check_build_classifier(solution, parameters)
+    checks.check_build_classifier(
+        solution, parameters, num_words=31, maxlen=9, embedding_dim=5, num_units=3, seed=2, visible=False
+    )
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
+
+
+def test_classifier_prediction_reference_matches_keras():
+    """The check's arithmetic is what Keras counts, for both settings of trainable and several sizes."""
+    from rnncourse.checks.l03_embeddings import build_classifier as classifier_checks
+
+    for sizes in ((40, 12, 6, 4), (31, 9, 5, 3), (7, 1, 2, 9)):
+        for trainable in (True, False):
+            model = build_classifier_ok(*sizes[:3], None, trainable, sizes[3])
+            counted = tuple(
+                sum(int(np.prod(w.shape)) for w in ws) for ws in (model.trainable_weights, model.non_trainable_weights)
+            )
+            assert classifier_checks.expected_counts(*sizes, trainable) == counted
 
 
 def _classifier(
@@ -682,6 +772,7 @@ def _classifier(
     last="sigmoid",
     dense_after_pool=False,
     per_word_activation="relu",
+    extra_dense=False,
 ):
     def build(num_words, maxlen, embedding_dim, embedding_matrix=None, trainable=True, num_units=32):
         kwargs = {}
@@ -695,10 +786,25 @@ def _classifier(
         layers.append(keras.layers.Embedding(num_words, embedding_dim, **kwargs))
         dense = keras.layers.Dense(num_units, activation=per_word_activation)
         layers += [pooling(), dense] if dense_after_pool else [dense, pooling()]
+        if extra_dense:
+            layers.append(keras.layers.Dense(num_units, activation="relu"))
         layers.append(keras.layers.Dense(1, activation=last))
         return keras.Sequential(layers)
 
     return build
+
+
+def _lstm_classifier(num_words, maxlen, embedding_dim, embedding_matrix=None, trainable=True, num_units=32):
+    """Reads the words in order: an LSTM instead of detectors and a maximum."""
+    init = "uniform" if embedding_matrix is None else keras.initializers.Constant(embedding_matrix)
+    return keras.Sequential(
+        [
+            keras.Input(shape=(maxlen,)),
+            keras.layers.Embedding(num_words, embedding_dim, embeddings_initializer=init, trainable=trainable),
+            keras.layers.LSTM(num_units),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
 
 
 @pytest.mark.filterwarnings("ignore:Argument `input_length` is deprecated", "ignore:You are using a softmax")
@@ -707,17 +813,80 @@ def _classifier(
     [
         (_classifier(ignore_trainable=True), "built an Embedding layer with trainable=True"),
         (_classifier(ignore_matrix=True), "initial weights are not embedding_matrix"),
-        (_classifier(pooling=keras.layers.GlobalAveragePooling1D), "uses GlobalAveragePooling1D"),
-        (_classifier(input_length=True), "Keras 3 ignores Embedding(input_length=...)"),
+        (_classifier(pooling=keras.layers.GlobalAveragePooling1D), "an average over the positions does"),
+        (_classifier(pooling=keras.layers.Flatten), "changed when the words of a review were reversed"),
+        (_lstm_classifier, "changed when the words of a review were reversed"),
+        (_classifier(input_length=True), "Keras 3 ignores the Embedding's input_length"),
         (_classifier(last="softmax"), "expected sigmoid"),
         (_classifier(dense_after_pool=True), "is applied to every word before the pooling"),
         (_classifier(per_word_activation="tanh"), "activation tanh; expected relu"),
+        (_classifier(extra_dense=True), "the model described has 273 and 0"),
         (lambda *a, **k: "model", "expected a keras.Model"),
     ],
 )
 def test_classifier_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_build_classifier(wrong)
+        checks.check_build_classifier(wrong, classifier_parameters_ok)
+
+
+def _prediction(trainable_part, frozen_part=None):
+    """A wrong prediction: (trainable, non-trainable) from two formulas of (n, L, d, u)."""
+
+    def classifier_parameters(n, L, d, u, trainable):
+        if frozen_part is not None:
+            return frozen_part(n, L, d, u, trainable)
+        embedding, rest = trainable_part(n, L, d, u)
+        return (embedding + rest, 0) if trainable else (rest, embedding)
+
+    return classifier_parameters
+
+
+def _builds_a_model_to_count(n, L, d, u, trainable):
+    model = build_classifier_ok(n, L, d, None, trainable, u)
+    return (
+        sum(int(np.prod(w.shape)) for w in model.trainable_weights),
+        sum(int(np.prod(w.shape)) for w in model.non_trainable_weights),
+    )
+
+
+def _float32_arithmetic(n, L, d, u, trainable):
+    return classifier_parameters_ok(np.float32(n), L, np.float32(d), np.float32(u), trainable)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (
+            _prediction(lambda n, L, d, u: (n * d, L * (d * u + u) + u + 1)),
+            "counts the word detectors' weights once per position (maxlen times)",
+        ),
+        (
+            _prediction(lambda n, L, d, u: (n * d, d * u + u + L * u + 1)),
+            "gives the output layer one weight per position and detector",
+        ),
+        (_prediction(lambda n, L, d, u: (L * d, d * u + u + u + 1)), "counts the embedding as maxlen x embedding_dim"),
+        (_prediction(lambda n, L, d, u: (n * d, d * u + u)), "leaves out the biases"),
+        (
+            _prediction(None, lambda n, L, d, u, t: classifier_parameters_ok(n, L, d, u, True)),
+            "counts the frozen embedding as trainable",
+        ),
+        (
+            _prediction(None, lambda n, L, d, u, t: (classifier_parameters_ok(n, L, d, u, t)[0], 0)),
+            "leaves the frozen embedding out",
+        ),
+        (
+            _prediction(None, lambda n, L, d, u, t: classifier_parameters_ok(n, L, d, u, t)[::-1]),
+            "returns (non-trainable, trainable), the wrong order",
+        ),
+        (_builds_a_model_to_count, "No model that size can be built"),
+        (_float32_arithmetic, "does it use a float or a fixed-size integer that rounds?"),
+        (lambda n, L, d, u, t: n * d, "expected a tuple of two whole numbers"),
+        (lambda n, L, d, u, t: (1.5, 0), "the trainable count"),
+    ],
+)
+def test_classifier_prediction_rejects_known_wrong(wrong, message, fails_with):
+    with fails_with(message):
+        checks.check_build_classifier(build_classifier_ok, wrong)
 
 
 # ---------------------------------------------------------------- 6. the transfer gain over seeds

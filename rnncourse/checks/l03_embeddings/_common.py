@@ -56,12 +56,12 @@ def as_pairs(value: Any, *, name: str, topn: int) -> list[tuple[str, float]]:
     if value is None:
         fail(
             f"{name} returned None; expected a list of {topn} (word, similarity) pairs.",
-            hint="did you forget the `return` statement?",
+            hint="did you forget to return the list?",
         )
     if isinstance(value, np.ndarray) or not isinstance(value, (list, tuple)):
         fail(
             f"{name} returned a {type(value).__name__}; expected a list of (word, similarity) pairs.",
-            hint="return e.g. [('queen', 0.86), ('prince', 0.76), ...].",
+            hint="Exercise 3 shows the format: a list of (word, similarity) pairs, most similar first.",
         )
     if len(value) != topn:
         fail(
@@ -79,7 +79,7 @@ def as_pairs(value: Any, *, name: str, topn: int) -> list[tuple[str, float]]:
         if not isinstance(word, (str, np.str_)):
             fail(
                 f"{name}: entry {i} starts with a {type(word).__name__}; expected the word (a str).",
-                hint="look the word up: words[row], not the row number.",
+                hint="each pair starts with the word itself, looked up in words, not with its row number.",
             )
         pairs.append((str(word), as_float(sim, name=f"{name}: the similarity of entry {i}")))
     return pairs
@@ -139,8 +139,7 @@ def compare_ranking(
     if excluded and got_words != ref_words:
         fail(
             f"{name} returned {excluded[0]!r}, one of the words to leave out ({', '.join(sorted(exclude))}).",
-            hint="skip the excluded words (set their similarity to -inf before ranking, or drop them "
-            "from the ranked list).",
+            hint="leave the excluded words out before you keep the best topn, so that topn other words remain.",
         )
     if len(set(got_words)) != len(got_words):
         fail(f"{name} returned a word twice: {got_words}.", hint="each word may appear once.")

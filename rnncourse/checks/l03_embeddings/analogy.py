@@ -114,7 +114,7 @@ def check_analogy(
             fail(
                 f"{name}({a!r}, {b!r}, {c!r}) returned {a!r} first.",
                 hint="a query word is itself close to the vector a - b + c; leave the three query words out of "
-                "the answer (exclude=(a, b, c)).",
+                "the answer (most_similar has a parameter for that).",
             )
         compare_ranking(
             got,

@@ -48,14 +48,15 @@ def check_cosine_similarities(
             fail(
                 f"{name} changed the matrix it was given (in place): the caller's vectors are no longer what "
                 "they were.",
-                hint="compute the norms into a new array and divide into a new array; `matrix /= ...` "
+                hint="compute the result as a new array and leave the matrix as it was: dividing in place "
                 "overwrites the caller's GloVe vectors, and the next exercise reads them.",
             )
         n = matrix.shape[0]
         if got.shape in {(n, 1), (1, n)}:
             fail(
                 f"{name} returned shape {got.shape}; expected (n,) = ({n},).",
-                hint="return a 1-d array: one similarity per row (use .ravel() or keep the vector 1-d).",
+                hint="one similarity per row, in a 1-d array: check the shape of the vector you pass and of "
+                "the dot products you get.",
             )
         expect_shape(got, (n,), name=name, meaning="(n,)", hint="one similarity per row of the matrix.")
         expect_finite(got, name=name)
@@ -66,8 +67,8 @@ def check_cosine_similarities(
             if label is not None:
                 fail(
                     f"{name} returned {label}, not cosine similarities.",
-                    hint="cos(u, v) = (u . v) / (||u|| ||v||): divide each row's dot product by the "
-                    "row's norm and by the vector's norm.",
+                    hint="section 3's formula divides each row's dot product by two lengths: the row's and the "
+                    "vector's.",
                 )
             expect_close(
                 got,

@@ -71,7 +71,7 @@ def check_embedding_costs(
         fail(
             f"{name}: {label} = {value:,}; expected num_tokens * {per_token} * 4 = {want:,}.",
             hint=hints.get(
-                value, f"a float32 batch of shape (num_tokens, {per_token}) takes num_tokens * {per_token} * 4 bytes."
+                value, "a float32 number takes 4 bytes, and the batch holds one number per entry of its shape."
             ),
         )
     if params != want_params:

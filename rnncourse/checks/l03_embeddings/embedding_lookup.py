@@ -60,19 +60,19 @@ def check_embedding_lookup(
         if got.shape == (embedding_dim,) + indices.shape and embedding_dim != indices.shape[0]:
             fail(
                 f"{name} returned shape {got.shape}; expected {meaning} = {want_shape}.",
-                hint="each row of weights is one word's vector: weights has shape (vocab_size, "
-                "embedding_dim), so select rows (weights[indices]), not columns.",
+                hint="each row of weights is one word's vector (section 2): an index selects a row, not a column.",
             )
         if got.shape == indices.shape + (vocab_size,) and vocab_size != embedding_dim:
             fail(
                 f"{name} returned shape {got.shape}: the one-hot vectors themselves; expected {meaning} "
                 f"= {want_shape}.",
-                hint="multiply the one-hot vectors by weights: one_hot @ weights.",
+                hint="the one-hot vectors are only the first half: section 2's equation multiplies them by the "
+                "weight matrix.",
             )
         if got.shape == (indices.size, embedding_dim) and indices.ndim > 1:
             fail(
                 f"{name} returned shape {got.shape}; expected {meaning} = {want_shape}.",
-                hint="keep the shape of indices: reshape the result to indices.shape + (embedding_dim,).",
+                hint="the result keeps the shape of indices, with one more axis for the vector's entries.",
             )
         expect_shape(
             got, want_shape, name=name, meaning=meaning, hint="one vector of length embedding_dim for every index."
@@ -92,8 +92,7 @@ def check_embedding_lookup(
                 if np.allclose(got, variant, rtol=1e-5, atol=1e-6):
                     fail(
                         f"{name} matches a lookup with {label}, not keras.layers.Embedding.",
-                        hint="index i selects row i of weights (index 0 is row 0): weights[indices], or "
-                        "one_hot(indices, vocab_size) @ weights.",
+                        hint="index i selects row i of weights, index 0 row 0 (section 2's equation).",
                     )
             expect_close(
                 got,
@@ -102,6 +101,6 @@ def check_embedding_lookup(
                 rtol=1e-5,
                 atol=1e-6,
                 what="vector entries",
-                hint="index i selects row i of weights: weights[indices], or one_hot(indices, vocab_size) @ weights.",
+                hint="index i selects row i of weights (section 2's equation), for every index of the array.",
             )
     report_pass(name, visible=visible, detail="matches keras.layers.Embedding with the same weights")

@@ -97,9 +97,8 @@ def check_filter_glove(
         fail(
             f"{name} returned shape {got.shape}: one row too many; expected (largest index + 1, wordvec_dim) "
             f"= {expected.shape}.",
-            hint="the slides' len(vocabulary_dict) + 1 fits a Keras Tokenizer, whose indices start at 1. "
-            "Here index 0 (padding) is already in the vocabulary, so the largest index is "
-            "len(vocabulary_dict) - 1: use max(vocabulary_dict.values()) + 1 rows.",
+            hint="the slides' row count fits a Keras Tokenizer, whose indices start at 1. Here index 0 "
+            "(padding) is already in the vocabulary: how many rows does the largest index need?",
         )
     if got.shape == (rows - 1, dim):
         fail(
@@ -117,13 +116,13 @@ def check_filter_glove(
     if not isinstance(result, np.ndarray):
         fail(
             f"{name} returned a {type(result).__name__}; expected a numpy array of dtype float32.",
-            hint="build the matrix with np.zeros((rows, wordvec_dim), dtype='float32').",
+            hint="the exercise asks for a numpy array of float32, one row per index.",
         )
     if result.dtype != np.float32:
         fail(
             f"{name} returned dtype {result.dtype}; expected float32.",
-            hint="np.zeros((rows, wordvec_dim), dtype='float32'): np.zeros makes float64 by default, twice "
-            "the memory, and Keras computes in float32 anyway.",
+            hint="numpy's constructors make float64 unless told otherwise: twice the memory, and Keras "
+            "computes in float32 anyway. Look for their dtype argument.",
         )
     expect_finite(got, name=name)
     if not np.allclose(got, expected, rtol=1e-6, atol=1e-7):
@@ -147,14 +146,14 @@ def check_filter_glove(
             ):
                 fail(
                     f"{name} put each vector one row {'before' if step < 0 else 'after'} its word's index.",
-                    hint="the vector of the word with index i goes into row i: embedding_matrix[i] = vector.",
+                    hint="the vector of the word with index i goes into row i, the row its index names.",
                 )
         if np.allclose(got[known_rows], expected[known_rows], rtol=1e-6, atol=1e-7):
             bad = [w for w, i in vocabulary.items() if w not in glove_dict and np.any(got[i] != 0)]
             where = f"row {vocabulary[bad[0]]} ({bad[0]!r})" if bad else "an unused row"
             fail(
                 f"{name}: the rows of words that glove_dict does not have must be zero; {where} is not.",
-                hint="start from np.zeros(...) and fill only the rows of words found in glove_dict.",
+                hint="start from a matrix of zeros and fill only the rows of words found in glove_dict.",
             )
         expect_close(
             got,
@@ -163,7 +162,6 @@ def check_filter_glove(
             rtol=1e-6,
             atol=1e-7,
             what="matrix entries",
-            hint="row i must hold glove_dict[word] for the word with index i, and zeros when "
-            "glove_dict has no such word.",
+            hint="row i holds the GloVe vector of the word with index i, and zeros when glove_dict has no such word.",
         )
     report_pass(name, visible=visible, detail="matches rnncourse.glove.filter_glove")

@@ -97,7 +97,7 @@ def check_most_similar(
             what=what,
             mistakes=mistakes,
             hint="compute the cosine similarity of every row with the vector, leave out the excluded "
-            "words, and keep the topn largest, most similar first (np.argsort(-sims)).",
+            "words, and keep the topn largest, most similar first (numpy can sort indices by value).",
         )
     except AssertionError as exc:
         failure = exc

@@ -177,55 +177,56 @@ _GAIN_MISTAKES: dict[str, tuple[str, str]] = {
         "two variants' runs as independent samples. They are paired: seed s gives both the same shuffling "
         "and the same initial weights, so in the per-seed difference run[variant] - run[baseline] the noise "
         "they share cancels.",
-        "compute the gains first, gains = [run[variant] - run[baseline] for run in runs], and then the "
-        "standard error of their mean, std(gains, ddof=1) / sqrt(n).",
+        "compute the gains first, one per seed, and then the standard error of their mean (item 3 of the exercise).",
     ),
     "ddof0": (
         "The standard error uses the population standard deviation (ddof=0, which divides by n); the "
         "standard deviation estimated from n seeds divides by n - 1 (ddof=1).",
-        "np.std(gains, ddof=1) or statistics.stdev(gains): np.std and array.std() default to ddof=0.",
+        "numpy's standard deviation divides by n unless its ddof argument says otherwise; the statistics "
+        "module's sample standard deviation divides by n - 1.",
     ),
     "std": (
         "The second number is the standard deviation of the gains, not the standard error of their mean: it "
         "says how much one seed's gain scatters, not how precisely the mean over n seeds is known.",
-        "divide it by the square root of the number of seeds: std(gains, ddof=1) / sqrt(n).",
+        "a mean over n seeds is known more precisely than one seed: item 3 of the exercise says by how much.",
     ),
     "over_n": (
         "The standard error divides the standard deviation by n instead of by sqrt(n): the variance of a mean "
         "of n values is variance / n, so its standard deviation is std / sqrt(n).",
-        "std(gains, ddof=1) / np.sqrt(len(gains)).",
+        "the standard error divides the standard deviation by the square root of the number of seeds.",
     ),
     "variance": (
         "The standard error uses the variance of the gains where their standard deviation belongs: a variance "
         "is in squared units of accuracy.",
-        "std(gains, ddof=1) / sqrt(n), which is also sqrt(var(gains, ddof=1) / n).",
+        "the standard error is in the units of the gains: a standard deviation, not a variance, over the "
+        "square root of n.",
     ),
     "squared_se": (
         "The second number is the square of the standard error (the variance of the gains divided by n): "
         "its square root is missing.",
-        "sqrt(var(gains, ddof=1) / n), which is std(gains, ddof=1) / sqrt(n).",
+        "take the square root: the standard error is in the units of the gains.",
     ),
     "sign": (
         "The mean gain has the wrong sign: it is baseline minus variant. The gain of variant over baseline is "
         "run[variant] - run[baseline], positive when the variant is the better model.",
-        "gains = [run[variant] - run[baseline] for run in runs].",
+        "the gain of a seed is the variant's accuracy minus the baseline's.",
     ),
     "percent": (
         "The numbers are in percent (×100); return them as fractions, in the units of the accuracies in runs "
         "(0.70, not 70).",
-        "drop the * 100: a gain of 0.03 is 3 percentage points, and its standard error is in the same units.",
+        "a gain of 0.03 is 3 percentage points: keep the units of the accuracies, for the standard error too.",
     ),
     "swapped": (
         "The two numbers are in the wrong order.",
-        "return mean_gain, standard_error (the mean first).",
+        "the exercise asks for the mean first, then its standard error.",
     ),
     "baseline": (
         "It returned the gain over 'scratch', not over baseline={baseline!r}: the baseline argument is not used.",
-        "subtract run[baseline], not run['scratch']: 'scratch' is only the default of the baseline parameter.",
+        "use the baseline the caller passes: 'scratch' is only the default of the baseline parameter.",
     ),
     "variant": (
         "It returned the gain of {other!r}, not of variant={variant!r}: the variant argument is not used.",
-        "use run[variant], the key the caller passes.",
+        "use the variant the caller passes, not a fixed key.",
     ),
 }
 
@@ -288,9 +289,9 @@ def _fail_transfer_gain(got: tuple[float, float], case: _GainCase, *, name: str)
             note = ""
         fail(
             header + note,
-            hint="gains = [run[variant] - run[baseline] for run in runs], one per seed; return their mean and "
-            "std(gains, ddof=1) / sqrt(len(gains)), as fractions of accuracy. Use only the keys variant and "
-            "baseline: the dicts may hold others.",
+            hint="one gain per seed, the variant's accuracy minus the baseline's of the same seed; then their "
+            "mean, and the standard error of that mean as the exercise defines it, as fractions of accuracy. "
+            "Use only the keys variant and baseline: the dicts may hold others.",
         )
     names = {"variant": case.variant, "baseline": case.effective_baseline}
     messages: list[str] = []
@@ -375,9 +376,8 @@ def check_transfer_gain(transfer_gain: Callable[..., Any], *, visible: bool = Tr
         if change is not None:
             fail(
                 f"{case.call(name)} changed the runs it was given: {change}.",
-                hint="leave runs as it is (the notebook uses it again): build the gains in a new list, "
-                "gains = [run[variant] - run[baseline] for run in runs], and do not pop, sort or assign "
-                "into runs or its dicts.",
+                hint="leave runs as it is (the notebook uses it again): build the gains in a new list, and do not "
+                "pop, sort or assign into runs or its dicts.",
             )
         got = _as_gain_pair(result, name=name)
         if not _gain_right(got, reference(case.runs, case.variant, case.effective_baseline)):
