@@ -80,3 +80,14 @@ def test_every_exercise_has_its_check_module_and_its_cells_call_it(lesson):
             assert f"checks.check_{exercise}(" in cell_source(cell), (
                 f"{lesson}: test cell {grade_id(cell)!r} does not call checks.check_{exercise}("
             )
+
+
+def test_rnncourse_checks_exports_one_check_per_exercise():
+    """The flat names the notebooks call: one ``check_<grade_id>`` per exercise, and no other check."""
+    wanted = {f"check_{exercise}" for lesson in BY_EXERCISE for exercise in _exercises(lesson)}
+    exported = {name for name in checks.__all__ if name.startswith("check_")}
+    assert exported == wanted, (
+        f"rnncourse.checks exports checks of no exercise {sorted(exported - wanted)} "
+        f"and lacks {sorted(wanted - exported)}; helpers of a check stay in its module"
+    )
+    assert not {name for name in dir(checks) if name.startswith("check_")} - wanted, "imported but not in __all__"

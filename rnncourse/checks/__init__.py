@@ -12,8 +12,6 @@ Hidden test cells call the same checks with other inputs and ``visible=False``.
 from ._core import PASS_HIDDEN, PASS_VISIBLE, CheckFailure
 from .l01_gradients import (
     check_build_memory_model,
-    check_clip_by_norm,
-    check_clip_by_value,
     check_clip_functions,
     check_input_gradient_norms,
     check_jacobian_norms,
@@ -73,8 +71,6 @@ __all__ = [
     "check_jacobian_norms",
     "check_input_gradient_norms",
     "check_clip_functions",
-    "check_clip_by_norm",
-    "check_clip_by_value",
     "check_build_memory_model",
     "check_train_memory_model",
     "check_make_vectorizer",

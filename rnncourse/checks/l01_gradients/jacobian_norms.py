@@ -61,7 +61,8 @@ def check_jacobian_norms(
         if np.allclose(got, fro, rtol=1e-6):
             fail(
                 f"{name} returned Frobenius norms.",
-                hint="use the spectral norm (largest singular value): np.linalg.norm(P, 2).",
+                hint="use the spectral norm (the largest singular value), not the Frobenius norm; "
+                "numpy's norm takes an ord argument.",
             )
         if np.allclose(got, np.linalg.norm(matrix, 2) ** np.arange(1, num_steps + 1), rtol=1e-6):
             fail(
@@ -76,7 +77,7 @@ def check_jacobian_norms(
             rtol=1e-6,
             atol=1e-9,
             what="norms",
-            hint="multiply the Jacobians step by step (product = product @ W) and record "
-            "np.linalg.norm(product, 2) after each step.",
+            hint="keep a running product, multiply it by W once per step, and record its spectral norm "
+            "after each step.",
         )
     report_pass(name, visible=visible)

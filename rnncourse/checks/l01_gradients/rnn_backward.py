@@ -96,11 +96,12 @@ def tape_rnn_backward(
 _BACKWARD_MISTAKES = {
     "no_tanh_derivative": (
         "the derivative of tanh is missing: the gradient went through each step as if a_t = z_t.",
-        "multiply the gradient reaching a_t by tanh'(z_t) = 1 - a_t**2 before anything else.",
+        "the gradient reaching a_t passes through tanh' before it reaches z_t; the forward states give tanh'.",
     ),
     "no_flow_through_time": (
         "each step only used its own upstream gradient: nothing flowed back from later steps.",
-        "the gradient reaching a_t is upstream[t] plus what comes back from step t+1 (d_pre @ recurrent_kernel.T).",
+        "the gradient reaching a_t is upstream[t] plus what comes back from step t+1 through recurrent_kernel "
+        "(the total dL/da_t of the BPTT figure, not the direct term alone).",
     ),
     "last_step_only": (
         "the weight gradients hold only the first time step: they were overwritten instead of summed.",
@@ -108,11 +109,12 @@ _BACKWARD_MISTAKES = {
     ),
     "untransposed": (
         "the gradient sent back to a_{t-1} uses recurrent_kernel instead of its transpose.",
-        "a_{t-1} @ recurrent_kernel goes forward, so d_pre @ recurrent_kernel.T goes back.",
+        "a matrix that multiplies a state on the way forward is applied transposed on the way back.",
     ),
     "current_state": (
         "recurrent_kernel's gradient pairs step t with a_t; it must pair it with the previous state a_{t-1}.",
-        "z_t = x_t @ kernel + a_{t-1} @ recurrent_kernel + bias: use a_{t-1} (initial_state at the first step).",
+        "recurrent_kernel multiplies the previous state in z_t: pair it with a_{t-1} "
+        "(initial_state at the first step).",
     ),
 }
 

@@ -66,7 +66,7 @@ def check_rnn_forward(
     if got.shape == (units,):
         fail(
             f"{name} returned shape {got.shape}, only the last state; expected (T, units) = {(num_steps, units)}.",
-            hint="collect every a_t in a list and return np.stack(states).",
+            hint="return every state, one row per time step, not only the last one.",
         )
     if got.shape == (num_steps + 1, units):
         fail(
@@ -95,7 +95,7 @@ def check_rnn_forward(
             if np.allclose(got, variant, rtol=1e-4, atol=1e-5):
                 fail(
                     f"{name} matches a simple RNN {label}, not Keras's SimpleRNN.",
-                    hint="a_t = tanh(x_t @ kernel + a_{t-1} @ recurrent_kernel + bias), with a_0 = 0.",
+                    hint="follow the update equation of section 1 term by term, starting from a_0 = 0.",
                 )
         expect_close(
             got,
@@ -103,8 +103,8 @@ def check_rnn_forward(
             name=name,
             rtol=1e-4,
             atol=1e-5,
-            hint="a_t = tanh(x_t @ kernel + a_{t-1} @ recurrent_kernel + bias), with a_0 = 0; "
-            "feed each new state into the next step.",
+            hint="follow the update equation of section 1 term by term, starting from a_0 = 0, and feed each "
+            "new state into the next step.",
             what="states",
         )
     report_pass(name, visible=visible, detail=f"matches keras.layers.SimpleRNN on T={num_steps}")

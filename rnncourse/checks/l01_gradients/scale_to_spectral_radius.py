@@ -40,7 +40,7 @@ def check_scale_to_spectral_radius(
             hint = (
                 (
                     "you scaled by the largest singular value (the spectral norm); the spectral "
-                    "radius is the largest |eigenvalue|: np.max(np.abs(np.linalg.eigvals(W)))."
+                    "radius is the largest absolute value of W's eigenvalues (numpy's linalg module has them)."
                 )
                 if np.isclose(norm, target, rtol=1e-6)
                 else "divide W by its spectral radius, then multiply by rho."

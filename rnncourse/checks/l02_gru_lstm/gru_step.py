@@ -85,32 +85,30 @@ def _gru_variant(
 
 
 def _gru_mistakes() -> dict[str, tuple[Callable[..., Any], str]]:
-    formula = (
-        "z, r = sigmoid(x_t @ W + b_in + h_prev @ U + b_rec) for their blocks; "
-        "h~ = tanh(x_t @ W_h + b_in_h + r * (h_prev @ U_h + b_rec_h)); h_t = z * h_prev + (1 - z) * h~."
-    )
     mistakes: dict[str, tuple[Callable[..., Any], str]] = {
         "swaps z and 1 - z (h_t = (1 - z) * h_prev + z * h~)": (
             _gru_variant(swap_z=True),
-            "Keras keeps the old state with weight z: h_t = z * h_prev + (1 - z) * h~. (Some papers write it "
-            "the other way round; this course follows Keras.)",
+            "Keras gives the old state the weight z and the candidate the weight 1 - z (section 1's last GRU "
+            "equation). Some papers write it the other way round; this course follows Keras.",
         ),
         "applies the reset gate before the matrix product (the reset_after=False formula)": (
             _gru_variant(reset_after=False),
-            "with reset_after=True (Keras's default) the reset gate multiplies the product: "
-            "r * (h_prev @ U_h + b_rec_h), not (r * h_prev) @ U_h.",
+            "with reset_after=True (Keras's default) the reset gate scales the candidate's recurrent term after "
+            "the matrix product (bias included), not h_prev before it.",
         ),
         "applies the reset gate before the matrix product and ignores the recurrent bias": (
             _gru_variant(reset_after=False, recurrent_bias="none"),
-            "with reset_after=True the reset gate multiplies (h_prev @ U_h + b_rec_h), and bias[1] is used.",
+            "with reset_after=True the reset gate scales the candidate's whole recurrent term, after the product, "
+            "and that term includes the recurrent bias bias[1].",
         ),
         "adds the candidate's recurrent bias outside the reset gate": (
             _gru_variant(recurrent_bias="outside"),
-            "the recurrent bias of the candidate goes inside the product: r * (h_prev @ U_h + b_rec_h).",
+            "the candidate's recurrent bias is part of the recurrent term that the reset gate scales.",
         ),
         "ignores the recurrent bias bias[1]": (
             _gru_variant(recurrent_bias="none"),
-            "bias has shape (2, 3 * units): bias[0] is added to x_t @ kernel, bias[1] to h_prev @ recurrent_kernel.",
+            "bias has shape (2, 3 * units): one row for the input side, one for the recurrent side "
+            "(section 1's weight-layout table).",
         ),
         "uses tanh instead of sigmoid for the gates z and r": (
             _gru_variant(gate=np.tanh),
@@ -118,7 +116,7 @@ def _gru_mistakes() -> dict[str, tuple[Callable[..., Any], str]]:
         ),
         "leaves out the reset gate": (
             _gru_variant(reset_gate=False),
-            "the candidate uses r * (h_prev @ U_h + b_rec_h), with r the second block.",
+            "the candidate's recurrent term is scaled by the reset gate r, the second block.",
         ),
     }
     for perm in itertools.permutations(range(3)):
@@ -131,7 +129,10 @@ def _gru_mistakes() -> dict[str, tuple[Callable[..., Any], str]]:
             "block k is columns k*units:(k+1)*units.",
         )
     for mistake in list(mistakes):
-        mistakes[mistake] = (mistakes[mistake][0], mistakes[mistake][1] + " In full: " + formula)
+        mistakes[mistake] = (
+            mistakes[mistake][0],
+            mistakes[mistake][1] + " Section 1's GRU equations give the whole step.",
+        )
     return mistakes
 
 
@@ -170,7 +171,8 @@ def check_gru_step(
             (units,),
             name=name,
             meaning="(units,)",
-            hint="x_t @ kernel has 3 * units entries: split it into three blocks of units.",
+            hint="the kernel's columns hold three blocks of units side by side, one per gate "
+            "(section 1's weight-layout table).",
         )
         expect_finite(h, name=name)
         got.append(h)
@@ -187,7 +189,8 @@ def check_gru_step(
             rtol=RTOL,
             atol=ATOL,
             what="hidden-state values",
-            hint="split x_t @ kernel + bias[0] and h_prev @ recurrent_kernel + bias[1] into "
-            "[z | r | h] blocks; h~ = tanh(x_h + r * rec_h); h_t = z * h_prev + (1 - z) * h~.",
+            hint="go through section 1's GRU equations one line at a time: which block of the input and recurrent "
+            "terms feeds which gate (Keras's order is in the weight-layout table), where the reset gate acts, and "
+            "how the update gate weighs the old state against the candidate.",
         )
     report_pass(name, visible=visible, detail=f"matches keras.layers.GRU over T={num_steps}")

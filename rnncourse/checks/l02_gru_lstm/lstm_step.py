@@ -92,11 +92,10 @@ def _lstm_variant(
 
 
 def _lstm_mistakes() -> dict[str, tuple[Callable[..., Any], str]]:
-    formula = "c_t = f * c_prev + i * c~ and h_t = o * tanh(c_t), with i, f, o = sigmoid(...) and c~ = tanh(...)."
     mistakes: dict[str, tuple[Callable[..., Any], str]] = {
         "returns (c_t, h_t) instead of (h_t, c_t)": (
             _lstm_variant(swap_return=True),
-            "return the hidden state first: `return h_t, c_t`.",
+            "return the hidden state first, then the cell state.",
         ),
         "uses tanh instead of sigmoid for the gates i, f, o": (
             _lstm_variant(gate=np.tanh),
@@ -116,7 +115,7 @@ def _lstm_mistakes() -> dict[str, tuple[Callable[..., Any], str]]:
         ),
         "adds c_prev without the forget gate (c_t = c_prev + i * c~)": (
             _lstm_variant(forget_gate=False),
-            "multiply c_prev by the forget gate f, the second block.",
+            "the old cell state passes through the forget gate f, the second block.",
         ),
         "ignores the bias": (_lstm_variant(use_bias=False), "add bias to the pre-activations of all four blocks."),
     }
@@ -130,7 +129,10 @@ def _lstm_mistakes() -> dict[str, tuple[Callable[..., Any], str]]:
             "output gate; block k is columns k*units:(k+1)*units.",
         )
     for mistake in list(mistakes):
-        mistakes[mistake] = (mistakes[mistake][0], mistakes[mistake][1] + " In full: " + formula)
+        mistakes[mistake] = (
+            mistakes[mistake][0],
+            mistakes[mistake][1] + " Section 1's LSTM equations give the whole step.",
+        )
     return mistakes
 
 
@@ -167,7 +169,8 @@ def check_lstm_step(
                 (units,),
                 name=f"{name} ({label})",
                 meaning="(units,)",
-                hint="x_t @ kernel has 4 * units entries: split it into four blocks of units.",
+                hint="the kernel's columns hold four blocks of units side by side, one per gate "
+                "(section 1's weight-layout table).",
             )
             expect_finite(arr, name=f"{name} ({label})")
         got.append(np.stack([h, c]))
