@@ -50,6 +50,7 @@ SECTIONS = (
     "language_model",
     "final",
     "ablation",
+    "lag_sweep",
 )
 
 RUN_NOTEBOOK = r"""
@@ -584,6 +585,11 @@ def bench_language_model(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
     return run_bench_module("language_model", *map(str, seeds))
 
 
+def bench_lag_sweep() -> dict:
+    """Lesson 01's lag sweep, every model over several seeds (``bench/lag_sweep.py``)."""
+    return run_bench_module("lag_sweep")
+
+
 def bench_final_comparison() -> dict:
     """Lesson 04's final RNN against the bag of bigrams, chosen on validation (``bench/final_comparison.py``)."""
     return run_bench_module("final_comparison")
@@ -603,6 +609,26 @@ def print_final_comparison(results: dict) -> None:
         f"RNN median {rnn['median']:.4f} [{rnn['min']:.4f}-{rnn['max']:.4f}], bag median {bag['median']:.4f} "
         f"[{bag['min']:.4f}-{bag['max']:.4f}]; the RNN {r['rnn_minus_bag']['words']} (paired by seed)"
     )
+
+
+def print_lag_sweep(results: dict) -> None:
+    r = results.get("lesson01_lag_sweep")
+    if not r:
+        return
+    if "error" in r:
+        print(f"\nLesson 01 lag sweep: failed: {r['error'][:120]}")
+        return
+    print(
+        f"\nLesson 01 lag sweep ({r['epochs']} epochs, {r['num_train']} sequences; learned = test accuracy >= "
+        f"{r['learned_from']} over seeds {r['seeds']}):"
+    )
+    for name, per_lag in r["runs"].items():
+        cells = [
+            f"lag {lag}: {run['learned']}/{len(run['test_accuracy'])} "
+            f"({min(run['test_accuracy']):.3f}-{max(run['test_accuracy']):.3f})"
+            for lag, run in per_lag.items()
+        ]
+        print(f"  {name:<42} " + "; ".join(cells))
 
 
 def print_ablation(results: dict) -> None:
@@ -765,6 +791,8 @@ def main() -> int:
         results["lesson04_ablation"] = {"date": results["machine"].get("date"), **ablation()}
     if not args.quick and "final" in sections:
         results["lesson04_final"] = bench_final_comparison()
+    if not args.quick and "lag_sweep" in sections:
+        results["lesson01_lag_sweep"] = {"date": results["machine"].get("date"), **bench_lag_sweep()}
     measured = sorted(sections) + (["compare"] if args.compare_with else [])
     if args.lesson:
         measured = [f"lessons/{lesson}" for lesson in args.lesson]
@@ -776,6 +804,7 @@ def main() -> int:
     print_language_model(results)
     print_final_comparison(results)
     print_ablation(results)
+    print_lag_sweep(results)
     print(f"\nwrote {args.out}")
     return 0
 

@@ -130,6 +130,34 @@ def forget_bias_initializer(
     return initializer
 
 
+def lag_sweep_layers(num_units: int, *, seed: int = 0) -> dict[str, Callable[[int], Any]]:
+    """The five recurrent layers of lesson 01's lag sweep, by name: each a function of the lag.
+
+    Lesson 01's notebook trains them once (one seed) and ``make bench`` section ``lag_sweep``
+    (``bench/lag_sweep.py``) over several seeds. ``seed`` draws the chrono biases; Keras's own
+    initializers follow ``keras.utils.set_random_seed``. Each entry is a remedy of lesson 01's
+    section 5, next to the orthogonal SimpleRNN it is compared with.
+    """
+    import keras
+
+    def chrono(lag: int, *, close_input: bool) -> Any:
+        initializer = forget_bias_initializer("chrono", max_lag=lag, seed=seed, close_input=close_input)
+        return keras.layers.LSTM(num_units, unit_forget_bias=False, bias_initializer=initializer)
+
+    return {
+        "SimpleRNN, orthogonal W_a": lambda lag: keras.layers.SimpleRNN(num_units),
+        # the IRNN: ReLU state, W_a starts as the identity
+        "IRNN, ReLU and identity W_a": lambda lag: keras.layers.SimpleRNN(
+            num_units, activation="relu", recurrent_initializer="identity"
+        ),
+        "LSTM, forget bias 1 (Keras default)": lambda lag: keras.layers.LSTM(num_units),
+        # chrono's two halves apart: the forget gate starts open, the input gate is left alone ...
+        "LSTM, chrono forget bias only": lambda lag: chrono(lag, close_input=False),
+        # ... and full chrono, which also starts the input gate nearly closed
+        "LSTM, chrono (forget open, input closed)": lambda lag: chrono(lag, close_input=True),
+    }
+
+
 def make_long_lag_task(num_sequences: int, seq_len: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A memory task: the label is the *first* of ``seq_len`` random bits, read at the end.
 

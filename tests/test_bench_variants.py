@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bench import variants
-from rnncourse import config, course, models
+from rnncourse import config, course, gradients, models
 
 
 def test_benchmark_variants_rejects_unknown_names():
@@ -217,3 +217,22 @@ def test_ablation_changes_one_thing_at_a_time_and_pairs_by_seed(isolated_data_en
         assert len(changed) == 1, comparison["change"]  # one change at a time
         gaps = [100 * (after["test_accuracy"][s] - before["test_accuracy"][s]) for s in ("0", "1")]
         assert comparison["mean_points"] == pytest.approx(np.mean(gaps), abs=1e-2)
+
+
+@pytest.mark.slow
+def test_lag_sweep_records_every_model_and_seed_and_counts_the_learners():
+    from bench import lag_sweep
+
+    out = lag_sweep.main(lags=(6,), seeds=(0, 1), num_train=64, epochs=1)
+    assert list(out["runs"]) == list(gradients.lag_sweep_layers(4))  # the lesson's five models, in its order
+    for name, per_lag in out["runs"].items():
+        assert list(per_lag) == ["6"], name
+        run = per_lag["6"]
+        assert len(run["test_accuracy"]) == len(run["step0_share"]) == 2
+        assert all(0 <= a <= 1 for a in run["test_accuracy"]) and all(s >= 0 for s in run["step0_share"])
+        assert run["learned"] == sum(a >= lag_sweep.LEARNED for a in run["test_accuracy"])
+    # each run depends on its own seed only: seed 1 alone gives the models it gave after seed 0
+    # (so seed 0 of the record is the lesson's own run, whatever ran before it)
+    again = lag_sweep.main(lags=(6,), seeds=(1,), num_train=64, epochs=1)
+    for name, per_lag in again["runs"].items():
+        assert per_lag["6"]["step0_share"][0] == out["runs"][name]["6"]["step0_share"][1], name

@@ -161,3 +161,38 @@ def test_cell_state_path_sees_the_other_paths_through_the_recurrent_weights():
     assert np.abs(off_diagonal).max() > 1e-3
     with pytest.raises(ValueError, match=r"\(batch, T, features\)"):
         gradients.lstm_cell_state_path(layer, x[0])
+
+
+def _built(layer, lag):
+    layer.build((None, lag, 2))
+    return layer
+
+
+def test_lag_sweep_layers_are_the_five_remedies_of_section_5():
+    layers = gradients.lag_sweep_layers(4, seed=3)
+    built = {name: _built(make(40), 40) for name, make in layers.items()}
+    assert list(built) == [
+        "SimpleRNN, orthogonal W_a",
+        "IRNN, ReLU and identity W_a",
+        "LSTM, forget bias 1 (Keras default)",
+        "LSTM, chrono forget bias only",
+        "LSTM, chrono (forget open, input closed)",
+    ]
+    irnn = built["IRNN, ReLU and identity W_a"]
+    assert irnn.cell.activation.__name__ == "relu"
+    np.testing.assert_array_equal(np.asarray(irnn.cell.recurrent_kernel), np.eye(4))
+    default = np.asarray(built["LSTM, forget bias 1 (Keras default)"].cell.bias)
+    np.testing.assert_array_equal(default, np.r_[np.zeros(4), np.ones(4), np.zeros(8)])
+    # the two chrono LSTMs share their forget half (drawn with `seed` for the lag); only the full one
+    # closes its input gate
+    forget_only = np.asarray(built["LSTM, chrono forget bias only"].cell.bias)
+    both = np.asarray(built["LSTM, chrono (forget open, input closed)"].cell.bias)
+    np.testing.assert_allclose(forget_only[4:8], both[4:8])
+    assert np.all(forget_only[4:8] >= 0) and np.all(forget_only[4:8] <= np.log(39) + 1e-6)
+    np.testing.assert_array_equal(forget_only[:4], np.zeros(4))
+    np.testing.assert_allclose(both[:4], -both[4:8])
+    # `seed` changes the chrono draw, and the lag bounds it
+    other = _built(gradients.lag_sweep_layers(4, seed=4)["LSTM, chrono forget bias only"](40), 40)
+    assert not np.allclose(np.asarray(other.cell.bias)[4:8], forget_only[4:8])
+    short = _built(gradients.lag_sweep_layers(64, seed=3)["LSTM, chrono forget bias only"](5), 5)
+    assert np.max(np.asarray(short.cell.bias)[64:128]) <= np.log(4) + 1e-6

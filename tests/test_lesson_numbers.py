@@ -540,7 +540,7 @@ def test_settings_in_code_and_config_pass():
     ]
     assert [f.number for f in unsupported_numbers(cells, settings=[0.3])] == ["0.42"]
     assert {3e-3, 0.15, 20000.0} <= set(lesson_settings("04_sentiment"))
-    assert {100.0, 200.0} <= set(lesson_settings("01_gradients"))
+    assert {30.0, 100.0} <= set(lesson_settings("01_gradients"))
 
 
 def test_figures_are_not_printed_text():
