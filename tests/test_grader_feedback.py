@@ -179,3 +179,15 @@ def test_without_a_gradebook_pages_show_the_autograded_points(tmp_path: Path) ->
     _, parsed = _page(out, "bob")
     text = re.sub(r"\s+", " ", " ".join(parsed.text))
     assert "Final 0 of 4" in text and "not valid JSON" in text
+
+
+def test_what_the_grader_writes_never_suggests_generate_feedback_without_a_warning() -> None:
+    """nbgrader's generate_feedback copies hidden tests into its pages (nbgrader #917)."""
+    from rnncourse.grader.gradebook import FORMGRADER_CONFIG
+
+    docstring = FORMGRADER_CONFIG.split('"""')[1]
+    paragraphs = [" ".join(p.split()) for p in docstring.split("\n\n")]
+    for paragraph in paragraphs:
+        if "generate_feedback" in paragraph:
+            assert "never send" in paragraph and "make feedback" in paragraph, paragraph
+    assert "make feedback" in docstring

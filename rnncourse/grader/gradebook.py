@@ -12,8 +12,9 @@ from .jobs import Grade
 FORMGRADER_CONFIG = '''"""nbgrader configuration of this grading folder, written by the grader (rnncourse.grader).
 
 Hand-grade the free responses here:  make formgrader OUT=<this folder>  (JupyterLab's
-Formgrader tab reads this file). nbgrader commands work too, run from this folder:
-nbgrader generate_feedback <lesson_id>, nbgrader export.
+Formgrader tab reads this file). Students' feedback pages: make feedback OUT=<this folder>,
+which leaves hidden tests out. nbgrader's own generate_feedback copies them into its pages
+(docs/instructors.md): never send its output to students.
 """
 
 c = get_config()  # noqa: F821
