@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import math
+import re
+import string
 
 import keras
 import numpy as np
@@ -86,14 +90,14 @@ def _adapted_on_half(texts, num_words, maxlen):
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (_vectorizer(output_sequence_length=None), "pass output_sequence_length=maxlen"),
-        (lambda t, n, m: vectorizer_ok(t, n + 2, m), "max_tokens counts every index"),
+        (_vectorizer(output_sequence_length=None), "the output_sequence_length argument"),
+        (lambda t, n, m: vectorizer_ok(t, n + 2, m), "the vocabulary limit counts every index"),
         (_not_adapted, "it was not adapted"),
-        (_vectorizer(standardize=None), "standardize='lower_and_strip_punctuation'"),
+        (_vectorizer(standardize=None), "neither lower-cases the texts nor strips their punctuation"),
         (_adapted_on_half, "vocabulary differs from the expected one"),
         (lambda t, n, m: vectorizer_ok(t, n, m)(t), "the adapted keras.layers.TextVectorization layer itself"),
         (lambda t, n, m: {"vocabulary": []}, "expected a keras.layers.TextVectorization"),
-        (_vectorizer(output_sequence_length=None, output_mode="multi_hot"), "output_mode='int'"),
+        (_vectorizer(output_sequence_length=None, output_mode="multi_hot"), "expected ['', '[UNK]']"),
     ],
 )
 def test_vectorizer_rejects_known_wrong_solutions(wrong, message, fails_with):
@@ -113,7 +117,11 @@ HIDDEN_VECTORIZER_CALLS = [
     "wrong, message, hint",
     [
         # Lower-cases only: the problem is punctuation, not whitespace (nor max_tokens).
-        (_vectorizer(standardize="lower"), "the vectorizer keeps punctuation: it reads 'film.'", "standardize='lower'"),
+        (
+            _vectorizer(standardize="lower"),
+            "the vectorizer keeps punctuation: it reads 'film.'",
+            "does not strip punctuation",
+        ),
         (_vectorizer(standardize=tf.strings.lower), "the vectorizer keeps punctuation", "does not strip punctuation"),
         (
             _vectorizer(standardize="strip_punctuation"),
@@ -123,7 +131,7 @@ HIDDEN_VECTORIZER_CALLS = [
         (
             _vectorizer(standardize=None),
             "neither lower-cases the texts nor strips their punctuation",
-            "standardize=None turns both steps off",
+            "None turns both off",
         ),
     ],
 )
@@ -146,6 +154,68 @@ def test_vectorizer_not_implemented_gets_feedback(fails_with):
 
     with fails_with("not implemented yet"):
         checks.check_make_vectorizer(not_done)
+
+
+def choose_held_out(texts, num_words=10_000, maxlen=300, fraction=5, in_sample=False):
+    """Estimates on a fifth of the texts, with a vocabulary adapted on the rest."""
+    held_out = len(texts) // fraction
+    vocabulary = L.TextVectorization(max_tokens=num_words)
+    vocabulary.adapt(texts if in_sample else texts[held_out:])
+    indices = np.asarray(vocabulary(texts if in_sample else texts[:held_out]))
+    tokens = indices[indices > 0]
+    lengths = (indices > 0).sum(axis=1)
+    return {
+        "num_words": num_words,
+        "maxlen": maxlen,
+        "coverage": float(np.mean(tokens >= 2)),
+        "truncated": float(np.mean(lengths > maxlen)),
+    }
+
+
+def choose_by_counting(texts):
+    """Another style: the course's make_vectorizer for the vocabulary, Python counting, a half held out."""
+    half = len(texts) // 2
+    vocabulary = set(vectorizer_ok(texts[half:], 5_000, 1).get_vocabulary()[2:])
+    words = [str(text).lower().translate(str.maketrans("", "", string.punctuation)).split() for text in texts[:half]]
+    known = sum(word in vocabulary for review in words for word in review)
+    return {
+        "num_words": 5_000,
+        "maxlen": 150,
+        "coverage": known / sum(map(len, words)),
+        "truncated": sum(len(review) > 150 for review in words) / len(words),
+    }
+
+
+@pytest.mark.parametrize("choose", [choose_held_out, choose_by_counting])
+def test_choose_vectorizer_accepts_predictions_made_on_held_out_reviews(choose, capsys):
+    checks.check_make_vectorizer(vectorizer_ok, choose=choose)
+    checks.check_make_vectorizer(vectorizer_ok, choose=choose, **HIDDEN_VECTORIZER_CALLS[1], num_choice_texts=1500)
+    out = capsys.readouterr().out
+    assert out.count("choose_vectorizer num_words") == 2
+
+
+def test_choose_vectorizer_consequences_agree_with_the_lesson_vectorizer():
+    from rnncourse.checks.l04_sentiment.make_vectorizer import consequences
+
+    texts = ["a b c d", "a b", "a e"]
+    got = consequences(texts, ["a b z z z", "c"], num_words=4, maxlen=3)  # vocabulary '', [UNK], a, b
+    assert got == {"coverage": pytest.approx(2 / 6), "truncated": 0.5}
+
+
+@pytest.mark.parametrize(
+    "choose, message",
+    [
+        (lambda t: choose_held_out(t, num_words=20_000, in_sample=True), "looks measured there"),
+        (lambda t: {**choose_held_out(t), "coverage": 0.99}, "predicts a coverage of 0.990"),
+        (lambda t: {**choose_held_out(t), "truncated": 0.9}, "of the reviews are truncated"),
+        (lambda t: {**choose_held_out(t), "maxlen": 0}, "at least one token"),
+        (lambda t: (10_000, 300), "expected a dict with the keys"),
+        (lambda t: {**choose_held_out(t), "coverage": "high"}, "coverage"),
+    ],
+)
+def test_choose_vectorizer_names_the_mistake(choose, message, fails_with):
+    with fails_with(message):
+        checks.check_make_vectorizer(vectorizer_ok, choose=choose)
 
 
 # ---------------------------------------------------------------- build_lstm_classifier
@@ -194,17 +264,47 @@ def _lstm(
 @pytest.mark.parametrize("solution", [models.build_lstm_classifier, lstm_functional])
 def test_lstm_classifier_accepts_correct_solutions(solution, capsys):
     checks.check_build_lstm_classifier(solution)
-    checks.check_build_lstm_classifier(
-        solution, num_words=30, embedding_dim=5, num_units=4, layer_counts=(3,), seed=2, visible=False
-    )
+    checks.check_build_lstm_classifier(solution, **LSTM_HIDDEN)
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
+
+
+LSTM_HIDDEN = {
+    "num_words": 30,
+    "embedding_dim": 5,
+    "num_units": 4,
+    "layer_counts": (3,),
+    "lengths": (1, 40),
+    "seed": 2,
+    "visible": False,
+    "train": False,
+}
+
+
+def _lstm_first_layer_only(num_words, embedding_dim, num_units, num_layers):
+    """return_sequences on the first layer only: right for one and two layers, wrong for a middle layer."""
+    layers = [keras.Input(shape=(None,), dtype="int32"), L.Embedding(num_words, embedding_dim)]
+    layers += [L.LSTM(num_units, return_sequences=index == 0 and num_layers > 1) for index in range(num_layers)]
+    return keras.Sequential([*layers, L.Dense(1, activation="sigmoid")])
 
 
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (_lstm(return_sequences=False), "needs return_sequences=True"),
+        (_lstm_first_layer_only, "must hand on its whole sequence of states"),
+    ],
+)
+def test_lstm_classifier_hidden_test_catches_what_the_visible_one_cannot(wrong, message, capsys, fails_with):
+    checks.check_build_lstm_classifier(wrong)
+    assert "visible checks passed" in capsys.readouterr().out
+    with fails_with(message):
+        checks.check_build_lstm_classifier(wrong, **LSTM_HIDDEN)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_lstm(return_sequences=False), "must hand on its whole sequence of states"),
         (_lstm(return_sequences=True), "has return_sequences=True"),
         (_lstm(head=("softmax", 1)), "softmax over one unit always outputs exactly 1.0"),
         (_lstm(head=("softmax", 2)), "expected (batch, 1) = (16, 1)"),
@@ -755,7 +855,7 @@ def test_conv_lstm_accepts_correct_solutions(solution, capsys):
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (_conv(slide_keyword=True), "the keyword is filters="),
+        (_conv(slide_keyword=True), "the slides' keyword num_filters does not exist"),
         (_conv(order=("conv",)), "no MaxPooling1D layer"),
         (_conv(order=("pool",)), "no Conv1D layer"),
         (_conv(order=("pool", "conv")), "expected Embedding -> Conv1D -> MaxPooling1D -> LSTM -> Dense"),
@@ -763,13 +863,131 @@ def test_conv_lstm_accepts_correct_solutions(solution, capsys):
         (_conv(trainable=False), "trainable=False"),
         (_conv(padding="same"), "the pooled sequence has 8 steps"),
         (_conv(activation=None), "activation is linear; expected relu"),
-        (_conv(activation=None), "Hint: Conv1D's default is activation=None, which is linear"),
-        (_conv(activation="tanh"), "activation is tanh; expected relu.\nHint: keras.layers.Conv1D("),
+        (_conv(activation=None), "Hint: Conv1D has no activation unless you give it one, so it is linear"),
+        (_conv(activation="tanh"), "activation is tanh; expected relu.\nHint: the exercise text asks for ReLU"),
     ],
 )
 def test_conv_lstm_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
         checks.check_build_conv_lstm(wrong)
+
+
+def sizes_ok(seq_len, num_words, embedding_dim, filters, kernel_size, pool_size, num_units):
+    conv_steps = seq_len - kernel_size + 1
+    lstm = 4 * num_units * (filters + num_units + 1)
+    params = num_words * embedding_dim + filters * (kernel_size * embedding_dim + 1) + lstm + num_units + 1
+    return {"conv_steps": conv_steps, "lstm_steps": conv_steps // pool_size, "parameters": params}
+
+
+def sizes_layer_by_layer(seq_len, num_words, embedding_dim, filters, kernel_size, pool_size, num_units):
+    """Another style: a loop over the layers, numpy integers, floor division by math.floor."""
+    steps, width, total = seq_len, embedding_dim, np.int64(num_words) * embedding_dim
+    steps, total, width = steps - (kernel_size - 1), total + (kernel_size * width + 1) * filters, filters
+    conv_steps = steps
+    steps = math.floor(steps / pool_size)
+    for _gate in range(4):
+        total += num_units * width + num_units * num_units + num_units
+    total += num_units + 1
+    return {"parameters": total, "lstm_steps": np.int64(steps), "conv_steps": conv_steps}
+
+
+def sizes_by_building(seq_len, num_words, embedding_dim, filters, kernel_size, pool_size, num_units):
+    """Asks Keras instead of predicting: fails on the vocabulary no Embedding can be built for."""
+    model = models.build_conv_lstm(
+        np.zeros((num_words, embedding_dim), np.float32), filters, kernel_size, pool_size, num_units
+    )
+    return {
+        "conv_steps": seq_len - kernel_size + 1,
+        "lstm_steps": (seq_len - kernel_size + 1) // pool_size,
+        "parameters": model.count_params(),
+    }
+
+
+def _sizes_with(key, change):
+    def sizes(*args):
+        out = sizes_ok(*args)
+        out[key] = change(dict(zip(("T", "V", "d", "f", "k", "p", "u"), args)), out[key])
+        return out
+
+    return sizes
+
+
+CONV_HIDDEN = {
+    "num_words": 25,
+    "embedding_dim": 3,
+    "filters": 6,
+    "kernel_size": 5,
+    "pool_size": 3,
+    "num_units": 4,
+    "seq_len": 23,
+    "seed": 5,
+    "visible": False,
+    "train": False,
+}
+
+
+@pytest.mark.parametrize("sizes", [sizes_ok, sizes_layer_by_layer])
+def test_conv_lstm_sizes_accepts_correct_predictions(sizes, capsys):
+    checks.check_build_conv_lstm(models.build_conv_lstm, sizes=sizes, train=False)
+    checks.check_build_conv_lstm(conv_functional, sizes=sizes, **CONV_HIDDEN)
+    out = capsys.readouterr().out
+    assert "predictions match" in out and "hidden test passed" in out
+
+
+def test_conv_lstm_sizes_reference_agrees_with_keras():
+    from rnncourse.checks.l04_sentiment.build_conv_lstm import reference_sizes
+
+    for args in [
+        (16, 40, 6, 4, 3, 2, 5),
+        (23, 25, 3, 6, 5, 3, 4),
+        (97, 1_000, 50, 64, 5, 4, 32),
+        (9, 7, 2, 3, 3, 7, 2),
+    ]:
+        seq_len, num_words, dim, filters, kernel, pool, units = args
+        model = models.build_conv_lstm(np.zeros((num_words, dim), np.float32), filters, kernel, pool, units)
+        pooled = keras.Model(model.inputs[0], model.layers[2].output)(np.ones((1, seq_len), np.int32))
+        want = reference_sizes(*args)
+        assert (want["lstm_steps"], want["parameters"]) == (pooled.shape[1], model.count_params()), args
+
+
+@pytest.mark.parametrize(
+    "sizes, message",
+    [
+        (_sizes_with("conv_steps", lambda g, v: g["T"]), "one convolution output per token"),
+        (_sizes_with("conv_steps", lambda g, v: v - 1), "one too few"),
+        (_sizes_with("lstm_steps", lambda g, v: -(-(g["T"] - g["k"] + 1) // g["p"])), "rounded up"),
+        (_sizes_with("lstm_steps", lambda g, v: g["T"] // g["p"]), "seq_len pooled"),
+        (_sizes_with("parameters", lambda g, v: v - g["V"] * g["d"]), "except the embedding's"),
+        (_sizes_with("parameters", lambda g, v: v - g["f"]), "the convolution without its biases"),
+        (_sizes_with("parameters", lambda g, v: v - g["f"] * g["k"] * (g["d"] - 1)), "a filter of kernel_size weights"),
+        (
+            _sizes_with("parameters", lambda g, v: v - 4 * g["u"] * (g["f"] - g["d"])),
+            "an LSTM that reads the word vectors",
+        ),
+        (_sizes_with("parameters", lambda g, v: v - g["u"] * (g["f"] + g["u"] + 1)), "an LSTM with three blocks"),
+        (
+            _sizes_with("parameters", lambda g, v: v + g["f"] * (g["k"] * g["d"] + 1) * (g["T"] - g["k"])),
+            "weights grow with the review",
+        ),
+        (_sizes_with("parameters", lambda g, v: v + 1), "predicts parameters = "),
+        (sizes_by_building, "num_words=400,000,000,000"),
+        (lambda *args: [1, 2, 3], "expected a dict with the keys"),
+        (lambda *args: {**sizes_ok(*args), "lstm_steps": 2.5}, "lstm_steps"),
+    ],
+)
+@pytest.mark.parametrize("visible", [True, False])
+def test_conv_lstm_sizes_names_the_mistake(sizes, message, visible, fails_with):
+    kwargs = {"visible": True, "train": False} if visible else CONV_HIDDEN
+    if sizes is sizes_by_building and not visible:
+        message = "num_words=700,000,000,000"
+    with fails_with(message):
+        checks.check_build_conv_lstm(models.build_conv_lstm, sizes=sizes, **kwargs)
+
+
+def test_conv_lstm_sizes_are_compared_with_the_students_own_model(fails_with):
+    """A model with padding='same' and the matching prediction: the model fails first, on its pooled length."""
+    with fails_with("the pooled sequence has 8 steps"):
+        checks.check_build_conv_lstm(_conv(padding="same"), sizes=sizes_ok, train=False)
 
 
 # ---------------------------------------------------------------- build_example_model
@@ -828,7 +1046,7 @@ def test_example_model_accepts_correct_solutions(capsys):
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (_example(lstm_rs=False), "needs return_sequences=True"),
+        (_example(lstm_rs=False), "must hand on its whole sequence of states"),
         (_example(gru_rs=True), "the last recurrent layer (GRU) has return_sequences=True"),
         (_example(head="softmax"), "softmax over one unit always outputs exactly 1.0"),
         (_example(trainable=False), "keeps GloVe fine-tuned (trainable=True)"),
@@ -836,9 +1054,9 @@ def test_example_model_accepts_correct_solutions(capsys):
         (_example(swap_dropouts=True), "the slide's is recurrent_dropout = 0.15"),
         (_example(name="GRU layer"), "contains a space"),
         (_example(half=False), "the Dense layers have [6, 8, 8, 1] units; expected [6, 8, 4, 1]"),
-        (_example(dense1="units"), "Dense1 has wordvec_dim units"),
+        (_example(dense1="units"), "Dense1 is as wide as the word vectors"),
         (_example(linear=False), "on the slide they have none (linear)"),
-        (_example(dropout_after_dense3=True), "Dense2, then Dropout, then Dense3"),
+        (_example(dropout_after_dense3=True), "the slide has Embedding -> Dense -> Dropout"),
         (lambda m, u, d, r: models.build_conv_lstm(m, 4, 3, 2, u), "expected 2 (LSTM -> GRU)"),
     ],
 )
@@ -847,19 +1065,113 @@ def test_example_model_rejects_known_wrong_solutions(wrong, message, fails_with)
         checks.check_build_example_model(wrong)
 
 
+def example_params_ok(num_words, wordvec_dim, num_units):
+    def dense(inputs, units):
+        return inputs * units + units
+
+    return {
+        "Embedding": num_words * wordvec_dim,
+        "Dense1": dense(wordvec_dim, wordvec_dim),
+        "LSTM": 4 * dense(wordvec_dim + num_units, num_units),
+        "GRU": 3 * (dense(2 * num_units, num_units) + num_units),
+        "Dense2": dense(num_units, num_units),
+        "Dense3": dense(num_units, num_units // 2),
+        "Output": dense(num_units // 2, 1),
+    }
+
+
+def example_params_table(num_words, wordvec_dim, num_units):
+    """Another style: (inputs, units, blocks, biases) per layer, numpy integers, the keys in another order."""
+    table = {
+        "Output": (num_units // 2, 1, 1, 1),
+        "GRU": (num_units + num_units, num_units, 3, 2),
+        "LSTM": (wordvec_dim + num_units, num_units, 4, 1),
+        "Dense3": (num_units, num_units // 2, 1, 1),
+        "Dense2": (num_units, num_units, 1, 1),
+        "Dense1": (wordvec_dim, wordvec_dim, 1, 1),
+    }
+    out = {
+        name: np.int64(blocks * units * (inputs + biases)) for name, (inputs, units, blocks, biases) in table.items()
+    }
+    return {**out, "Embedding": np.int64(num_words) * wordvec_dim}
+
+
+def example_params_by_building(num_words, wordvec_dim, num_units):
+    model = models.build_example_model(np.zeros((num_words, wordvec_dim), np.float32), num_units)
+    return {layer.name: layer.count_params() for layer in model.layers if layer.weights}
+
+
+def _example_params_with(key, change):
+    def params(v, d, u):
+        out = example_params_ok(v, d, u)
+        out[key] = change(v, d, u, out[key])
+        return out
+
+    return params
+
+
+EXAMPLE_HIDDEN = {
+    "num_words": 33,
+    "embedding_dim": 5,
+    "num_units": 12,
+    "dense_dropout": 0.4,
+    "recurrent_dropout": 0.1,
+    "seed": 4,
+    "visible": False,
+    "train": False,
+}
+
+
+@pytest.mark.parametrize("params", [example_params_ok, example_params_table])
+def test_example_model_params_accepts_correct_predictions(params, capsys):
+    checks.check_build_example_model(models.build_example_model, params=params, train=False)
+    checks.check_build_example_model(models.build_example_model, params=params, **EXAMPLE_HIDDEN)
+    out = capsys.readouterr().out
+    assert out.count("predictions match") == 2 and "hidden test passed" in out
+
+
+def test_example_model_params_reference_agrees_with_keras():
+    from rnncourse.checks.l04_sentiment.build_example_model import PARAM_LAYERS, reference_params
+
+    for sizes in [(40, 6, 8), (33, 5, 12), (500, 50, 64), (7, 3, 5)]:
+        model = models.build_example_model(np.zeros(sizes[:2], np.float32), sizes[2])
+        got = {layer.name: layer.count_params() for layer in model.layers if layer.weights}
+        assert list(got) == list(PARAM_LAYERS) and got == reference_params(*sizes), sizes
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (_example_params_with("GRU", lambda v, d, u, r: 3 * u * (2 * u + 1)), "one bias vector per block"),
+        (_example_params_with("GRU", lambda v, d, u, r: 3 * u * (d + u + 2)), "a GRU that reads the word vectors"),
+        (_example_params_with("LSTM", lambda v, d, u, r: 3 * u * (d + u + 1)), "an LSTM with three blocks"),
+        (_example_params_with("Embedding", lambda v, d, u, r: 0), "a frozen embedding"),
+        (_example_params_with("Dense1", lambda v, d, u, r: v * d + d), "Dense1 as if it read the vocabulary"),
+        (_example_params_with("Dense3", lambda v, d, u, r: r + 1), "parameters for Dense3"),
+        (example_params_by_building, "No Embedding can be built for a vocabulary this large"),
+        (lambda v, d, u: {**example_params_ok(v, d, u), "Dropout": 0}, "expected a dict with the keys"),
+    ],
+)
+@pytest.mark.parametrize("visible", [True, False])
+def test_example_model_params_names_the_mistake(params, message, visible, fails_with):
+    kwargs = {"train": False} if visible else EXAMPLE_HIDDEN
+    with fails_with(message):
+        checks.check_build_example_model(models.build_example_model, params=params, **kwargs)
+
+
 def test_train_false_checks_the_architecture_only(fails_with):
     """Hidden tests pass train=False: the architecture is checked, the training steps are skipped."""
     frozen = _lstm(frozen=True)
     checks.check_build_lstm_classifier(frozen, layer_counts=(2,), visible=False, train=False)
     with fails_with("no trainable weights"):
         checks.check_build_lstm_classifier(frozen, layer_counts=(2,), visible=False)
-    with fails_with("needs return_sequences=True"):
+    with fails_with("must hand on its whole sequence of states"):
         checks.check_build_lstm_classifier(_lstm(return_sequences=False), visible=False, train=False)
     with fails_with("recurrent_dropout=0"):
         checks.check_build_dropout_classifier(_dropout(recurrent=False), visible=False, train=False)
     with fails_with("no MaxPooling1D layer"):
         checks.check_build_conv_lstm(_conv(order=("conv",)), visible=False, train=False)
-    with fails_with("needs return_sequences=True"):
+    with fails_with("must hand on its whole sequence of states"):
         checks.check_build_example_model(_example(lstm_rs=False), visible=False, train=False)
 
 
@@ -876,6 +1188,10 @@ def _ngram(
     untrained=False,
     shape=(1,),
     fit_on="train",
+    standardize="lower_and_strip_punctuation",
+    sequence_length=None,
+    learning_rate=1e-3,
+    batch_size=32,
 ):
     def fit(train, test, epochs):
         (train_texts, train_labels), (test_texts, test_labels) = train, test
@@ -884,26 +1200,49 @@ def _ngram(
             "test": (test_texts, test_labels),
             "both": (np.concatenate([train_texts, test_texts]), np.concatenate([train_labels, test_labels])),
         }[fit_on]
-        vectorizer = L.TextVectorization(max_tokens=max_tokens, ngrams=ngrams, output_mode=output_mode)
+        vectorizer = L.TextVectorization(
+            max_tokens=max_tokens,
+            ngrams=ngrams,
+            output_mode=output_mode,
+            standardize=standardize,
+            output_sequence_length=sequence_length,
+        )
         vectorizer.adapt(np.concatenate([train_texts, test_texts]) if leak else train_texts)
         layers = [keras.Input(shape=shape, dtype="string"), vectorizer]
         layers += [L.Dropout(rate)] if rate else []
         model = keras.Sequential([*layers, L.Dense(1, activation=head)])
-        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
         if not untrained:
-            model.fit(*fitted, epochs=epochs, batch_size=32, verbose=0)
+            model.fit(*fitted, epochs=epochs, batch_size=batch_size, verbose=0)
         scored = (train_texts, train_labels) if report == "train" else (test_texts, test_labels)
         return model, model.evaluate(*scored, verbose=0)[1]
 
     return fit
 
 
-@pytest.mark.slow  # two real fits on 1,500 reviews, about 15 s
+def ngram_multi_hot_functional(train, test, epochs):
+    """Other decisions, another style: presence of words, pairs and triples, no dropout, the functional API."""
+    (train_texts, train_labels), (test_texts, test_labels) = train, test
+    vectorizer = L.TextVectorization(max_tokens=10_000, ngrams=(1, 2, 3), output_mode="multi_hot")
+    models.adapt_in_batches(vectorizer, train_texts)
+    inputs = keras.Input(shape=(1,), dtype="string")
+    outputs = L.Dense(1, activation="sigmoid")(vectorizer(inputs))
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(train_texts, train_labels, epochs=epochs, batch_size=64, verbose=0)
+    probabilities = model.predict(test_texts, verbose=0).ravel()
+    return model, float(np.mean((probabilities > 0.5) == (test_labels == 1)))
+
+
+@pytest.mark.slow  # three real fits on 1,500 and 1,200 reviews, about 20 s
 def test_ngram_baseline_grades_the_returned_model(capsys):
     checks.check_fit_ngram_baseline(_ngram())
-    checks.check_fit_ngram_baseline(_ngram(shape=()), seed=1, num_train=1200, visible=False)  # another input style
+    checks.check_fit_ngram_baseline(
+        _ngram(shape=()), seed=1, num_train=1200, shout=True, visible=False
+    )  # another input style
+    checks.check_fit_ngram_baseline(ngram_multi_hot_functional, num_train=1500)  # other choices pass too
     out = capsys.readouterr().out
-    assert "visible checks passed" in out and "hidden test passed" in out
+    assert out.count("visible checks passed") == 2 and "hidden test passed" in out
 
 
 @pytest.mark.slow  # two real fits on 2,000 and 2,500 reviews
@@ -914,15 +1253,24 @@ def test_ngram_baseline_fails_a_model_fitted_on_the_test_reviews(fit_on, fails_w
         checks.check_fit_ngram_baseline(_ngram(fit_on=fit_on))
 
 
+@pytest.mark.slow  # one real fit on 1,200 reviews
+def test_ngram_baseline_hidden_test_names_a_bag_that_does_not_standardise(fails_with):
+    """The hidden test writes the test reviews in capitals; the visible one does not, so it passes there."""
+    unstandardised = _ngram(standardize=None)
+    checks.check_fit_ngram_baseline(unstandardised, num_train=1200)
+    with fails_with("reads 'GREAT!' and 'great' as different words"):
+        checks.check_fit_ngram_baseline(unstandardised, seed=1, num_train=1200, shout=True, visible=False)
+
+
 @pytest.mark.parametrize(
     ("wrong", "message"),
     [
         (_ngram(leak=True), "adapted its vectorizer on the test reviews too"),
-        (_ngram(ngrams=None), "counts single words and word pairs"),
-        (_ngram(output_mode="count", rate=0), "expected 'tf_idf'"),
-        (_ngram(max_tokens=20_000), "max_tokens is 20000"),
-        (_ngram(rate=0), "expected one Dropout(0.5)"),
-        (_ngram(head="softmax"), "expected Dense(1, activation='sigmoid')"),
+        (_ngram(ngrams=None), "the bag holds no word pairs"),
+        (_ngram(output_mode="int", sequence_length=50, rate=0), "not a bag"),
+        (_ngram(output_mode="int", sequence_length=50), "The vectorizer hands Dropout integers"),
+        (_ngram(output_mode="count"), "The vectorizer hands Dropout integers"),
+        (_ngram(head="softmax"), "expected one unit with a sigmoid"),
         (_ngram(report="train"), "but the returned model scores"),
         (_ngram(untrained=True), "expected at least 0.75"),
         (lambda train, test, epochs: _ngram()(train, test, epochs)[0], "expected a pair (model, test_accuracy)"),
@@ -931,3 +1279,57 @@ def test_ngram_baseline_fails_a_model_fitted_on_the_test_reviews(fit_on, fails_w
 def test_ngram_baseline_names_the_mistake(wrong, message, fails_with):
     with fails_with(message):
         checks.check_fit_ngram_baseline(wrong, num_train=400, num_test=200, epochs=1)
+
+
+# ---------------------------------------------------------------- hints
+CODE_IN_HINT = re.compile(r"\b(?:np|tf|keras|layers|history)(?:\.\w|\[)|\b\w+=\S|`|\w\(.*\)")
+
+
+def _hint_texts(module):
+    """The literal text of every ``hint=`` argument and ``*_HINT`` constant in a check module's source."""
+    tree = ast.parse(inspect.getsource(module))
+    texts = []
+    for node in ast.walk(tree):
+        values = []
+        if isinstance(node, ast.keyword) and node.arg == "hint":
+            values.append(node.value)
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "").endswith("HINT") for t in node.targets):
+            values.append(node.value)
+        if isinstance(node, ast.Tuple) and len(node.elts) == 3 and isinstance(node.elts[0], ast.Tuple):
+            values.append(node.elts[2])  # diagnose's (rules, sentence, hint) mistakes
+        for value in values:
+            texts.append(
+                "".join(c.value for c in ast.walk(value) if isinstance(c, ast.Constant) and isinstance(c.value, str))
+            )
+    return texts
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "_common",
+        "best_epoch",
+        "build_conv_lstm",
+        "build_dropout_classifier",
+        "build_example_model",
+        "build_lstm_classifier",
+        "diagnose",
+        "fit_ngram_baseline",
+        "make_vectorizer",
+    ],
+)
+def test_lesson_04_hints_name_the_idea_not_the_code(module):
+    """A hint names the idea and where to look (a section, an argument's name), never code to type (#24 item 5)."""
+    import importlib
+
+    texts = _hint_texts(importlib.import_module(f"rnncourse.checks.l04_sentiment.{module}"))
+    assert texts or module == "build_lstm_classifier"
+    assert [text for text in texts if CODE_IN_HINT.search(text)] == []
+
+
+def test_the_hint_scan_sees_code():
+    assert CODE_IN_HINT.search("pass max_tokens=num_words.")
+    assert CODE_IN_HINT.search("keras.layers.Conv1D(filters, kernel_size)")
+    assert CODE_IN_HINT.search("use `val_loss[-1] > 1.1 * min(val_loss)`")
+    assert CODE_IN_HINT.search("read history['val_loss']")
+    assert not CODE_IN_HINT.search("an LSTM takes two dropout arguments (section 4, Remedies).")

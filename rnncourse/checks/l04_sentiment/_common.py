@@ -38,19 +38,20 @@ def call_builder(builder: Callable[..., Any], *args: Any, name: str) -> Any:
             fail(
                 f"{name} raised a ValueError while building: a recurrent layer received a 2-D "
                 f"input (batch, units) instead of a sequence (batch, time, features).",
-                hint="every recurrent layer that feeds another recurrent layer needs "
-                "return_sequences=True; only the last one returns just its final state.",
+                hint="a recurrent layer that feeds another one must hand on its whole sequence of states "
+                "(the return_sequences argument, section 3's stacking paragraph); only the last one returns just "
+                "its final state.",
             )
         if "filters" in text and "Conv1D" in text:
             fail(
                 f"{name} raised a TypeError while building the Conv1D layer.",
-                hint="the keyword is filters= (the slides' num_filters= does not exist in "
-                "Keras): keras.layers.Conv1D(filters, kernel_size, activation='relu').",
+                hint="the slides' keyword num_filters does not exist in Keras 3: section 5 names the argument "
+                "Keras uses for the number of detectors.",
             )
         if "valid scope name" in text:
             fail(
                 f"{name} gave a layer a name Keras cannot use: {text.splitlines()[0]}",
-                hint="layer names may not contain spaces; use underscores, e.g. name='lstm_1'.",
+                hint="layer names may not contain spaces (section 6 shows what Keras 3 says about them).",
             )
         raise
 
@@ -62,14 +63,14 @@ def expect_model(model: Any, name: str) -> None:
     if not isinstance(model, keras.Model):
         fail(
             f"{name} returned a {type(model).__name__}; expected a keras.Model.",
-            hint="return keras.Sequential([...]) or a functional keras.Model.",
+            hint="return the model itself (Sequential or functional), not its output or its summary.",
         )
     bad = [layer.name for layer in model_layers(model) if " " in layer.name]
     if bad:
         fail(
             f"{name}: the layer name {bad[0]!r} contains a space. Keras 3 accepts it when the "
             f"model is built but fails as soon as it trains ('not a valid scope name').",
-            hint="use names without spaces, e.g. name='first_lstm', or leave name= out.",
+            hint="use names without spaces, or let Keras name the layers.",
         )
 
 
@@ -92,8 +93,8 @@ def run_model(model: Any, x: np.ndarray, name: str, *, training: bool = False) -
         fail(
             f"the model from {name} failed on a batch of word indices of shape {x.shape}: "
             f"{type(exc).__name__}: {exception_summary(exc)}",
-            hint="start with keras.Input(shape=(None,), dtype='int32') followed by the Embedding "
-            "layer; the input holds integer word indices, one per time step.",
+            hint="the input is a batch of integer word indices of any length, one per time step: the model's "
+            "Input must accept that (its shape and dtype), and the Embedding must come first.",
         )
     return np.asarray(out, dtype=np.float64)
 
@@ -111,23 +112,23 @@ def expect_probability_output(model: Any, x: np.ndarray, name: str) -> np.ndarra
             f"{name}: the last layer is Dense(1, activation='softmax'). A softmax over one unit "
             f"always outputs exactly 1.0, so the model predicts 'positive' for every review and "
             f"cannot learn.",
-            hint="one probability needs Dense(1, activation='sigmoid').",
+            hint="one probability of a binary label needs one unit with a sigmoid.",
         )
     if out.ndim == 3:
         fail(
             f"{name}: the model's output has shape {out.shape}, one output per time step; "
             f"expected (batch, 1) = ({batch}, 1).",
-            hint="the last recurrent layer must return only its final state: return_sequences=False (the default).",
+            hint="the last recurrent layer must return only its final state (its return_sequences argument).",
         )
     if out.shape != (batch, 1):
         fail(
             f"{name}: the model's output has shape {out.shape}; expected (batch, 1) = ({batch}, 1).",
-            hint="end with keras.layers.Dense(1, activation='sigmoid'): one probability per review.",
+            hint="end with one unit and a sigmoid: one probability per review.",
         )
     if activation != "sigmoid":
         fail(
             f"{name}: the last layer's activation is {activation or 'missing'}; expected sigmoid.",
-            hint="a binary label needs Dense(1, activation='sigmoid').",
+            hint="a binary label needs one output unit with a sigmoid, a number between 0 and 1.",
         )
     return out
 
@@ -148,7 +149,7 @@ def expect_loss_drops(
     if not variables:
         fail(
             f"{name}: the model has no trainable weights, so training cannot change it.",
-            hint="do not set trainable=False on every layer.",
+            hint="some layer must stay trainable (each layer's trainable attribute).",
         )
     bce = keras.losses.BinaryCrossentropy()
     optimizer = keras.optimizers.Adam(learning_rate)
@@ -184,7 +185,7 @@ def expect_embedding(model: Any, name: str, num_words: int, embedding_dim: int) 
         fail(
             f"{name}: the model has no Embedding layer (layers: {describe(model)}).",
             hint="without an embedding the network reads word indices as magnitudes (word 5,000 "
-            "'is bigger' than word 50); start with keras.layers.Embedding(num_words, embedding_dim).",
+            "'is bigger' than word 50); the model starts with an Embedding of num_words rows of embedding_dim.",
         )
     emb = embeddings[0]
     if model_layers(model)[0] is not emb:
@@ -209,14 +210,14 @@ def expect_pretrained_embedding(model: Any, name: str, matrix: np.ndarray, *, tr
     if weights is None or weights.shape != matrix.shape or not np.allclose(weights, matrix, atol=1e-6):
         fail(
             f"{name}: the Embedding's initial weights are not embedding_matrix.",
-            hint="initialise it with the GloVe vectors: keras.layers.Embedding(num_words, dim, "
-            "embeddings_initializer=keras.initializers.Constant(embedding_matrix)).",
+            hint="the Embedding must start from the given matrix: look up the Embedding's initializer "
+            "arguments and Keras's constant initializer (section 5 describes the GloVe start).",
         )
     if bool(emb.trainable) != trainable:
         state = "frozen (trainable=False)" if trainable is False else "fine-tuned (trainable=True)"
         fail(
             f"{name}: the Embedding has trainable={emb.trainable}; this model keeps GloVe {state}.",
-            hint="pass the function's `trainable` argument on to the Embedding layer.",
+            hint="the Embedding's trainable attribute decides whether GloVe is fine-tuned.",
         )
 
 
@@ -244,12 +245,13 @@ def expect_recurrent_stack(model: Any, name: str, kinds: Sequence[type[Any]], nu
         if not last and not layer.return_sequences:
             fail(
                 f"{name}: recurrent layer {index + 1} ({layer_kind(layer)}) returns only its last state.",
-                hint="a recurrent layer that feeds another one needs return_sequences=True.",
+                hint="a recurrent layer that feeds another one must return its whole sequence of states "
+                "(section 3, stacking).",
             )
         if last and layer.return_sequences:
             fail(
                 f"{name}: the last recurrent layer ({layer_kind(layer)}) has return_sequences=True.",
-                hint="the classifier reads only the final state: keep return_sequences=False.",
+                hint="the classifier reads only the final state of the last recurrent layer.",
             )
     return recurrent
 

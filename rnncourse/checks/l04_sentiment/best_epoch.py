@@ -56,29 +56,28 @@ def check_best_epoch(best_epoch: Callable[..., Any], *, seed: int = 0, visible: 
             fail(
                 f"{name} returned {got} for val_loss = [{shown}]: epochs {and_list(tied)} tie for "
                 f"the lowest validation loss ({val.min():.3f}); expected the first of them, epoch {want}.",
-                hint="on a tie, return the first epoch with the lowest loss, as np.argmin does (in a loop, "
-                "replace the best epoch only when the loss is strictly lower: `<`, not `<=`). Keras's "
+                hint="on a tie, return the first epoch with the lowest loss, as numpy's argmin does (in a loop, "
+                "replace the best epoch only when the loss is strictly lower). Keras's "
                 "EarlyStopping agrees: an equal loss later on is no improvement.",
             )
         if got == want - 1:
             fail(
                 f"{name} returned {got} for val_loss = [{shown}]; expected epoch {want}.",
-                hint="epochs are counted from 1: the first epoch is epoch 1, so add 1 to the "
-                "0-based index from np.argmin.",
+                hint="epochs are counted from 1: the first epoch is epoch 1, while Python's indices start at 0.",
             )
         if got == int(np.argmin(history["loss"])) + 1 or got == int(np.argmin(history["loss"])):
             fail(
                 f"{name} returned {got}, where the *training* loss is lowest; expected {want}, "
                 f"where the validation loss (val_loss = [{shown}]) is lowest.",
-                hint="use history['val_loss']: the training loss keeps falling when a model overfits.",
+                hint="read the validation loss: the training loss keeps falling when a model overfits.",
             )
         if got in (int(np.argmax(val)) + 1, int(np.argmax(val))):
             fail(
                 f"{name} returned {got}, where the validation loss is highest; expected {want}.",
-                hint="look for the minimum (np.argmin), not the maximum.",
+                hint="look for the minimum, not the maximum.",
             )
         fail(
             f"{name} returned {got} for val_loss = [{shown}]; expected epoch {want}.",
-            hint="return the 1-based epoch at which history['val_loss'] is smallest.",
+            hint="the answer is the 1-based epoch at which the validation loss is smallest.",
         )
     report_pass(name, visible=visible)

@@ -65,14 +65,15 @@ def check_build_dropout_classifier(
             )
             fail(
                 f"{name}: the LSTM has {attribute}={value:g}; expected dropout_rate = {dropout_rate:g} (it {what}).",
-                hint="keras.layers.LSTM(num_units, dropout=dropout_rate, recurrent_dropout=dropout_rate).",
+                hint="an LSTM takes two dropout arguments, one for its inputs and one for its state "
+                "(section 4, Remedies).",
             )
     body = model_layers(model)
     after = [layer for layer in body[body.index(lstm) + 1 :] if isinstance(layer, keras.layers.Dropout)]
     if not after:
         fail(
             f"{name}: there is no Dropout layer after the LSTM (layers: {describe(model)}).",
-            hint="add keras.layers.Dropout(dropout_rate) between the LSTM and the Dense layer.",
+            hint="the final state needs dropout too: a Dropout layer between the LSTM and the output.",
         )
     if not np.isclose(float(after[0].rate), dropout_rate):
         fail(f"{name}: the Dropout layer has rate={after[0].rate:g}; expected dropout_rate = {dropout_rate:g}.")
@@ -81,7 +82,8 @@ def check_build_dropout_classifier(
     if not np.allclose(first, second):
         fail(
             f"{name}: two predictions of the same batch differ although training=False.",
-            hint="use keras.layers.Dropout and the LSTM's dropout arguments: they are active only while training.",
+            hint="Keras's Dropout layers and the LSTM's dropout arguments are active only while training; "
+            "a dropout of your own must be too.",
         )
     if np.allclose(run_model(model, x, name, training=True), first, atol=1e-7):
         fail(f"{name}: with training=True the output equals the inference output: no dropout is active.")

@@ -274,7 +274,7 @@ def _val_up(loss: list[float], val: list[float]) -> bool:
     return val[-1] > 1.1 * min(val)
 
 
-_OVERFIT_HINT = "compare with the lowest value: overfitting when `val_loss[-1] > 1.1 * min(val_loss)`."
+_OVERFIT_HINT = "compare the last validation loss with the lowest one, with the exercise's margin (rule 2)."
 
 
 # The typical mistakes, each as the wrong rules that make it, the sentence that names it and a
@@ -307,20 +307,19 @@ _DIAGNOSIS_MISTAKES: tuple[tuple[tuple[_Rule, ...], str, str], ...] = (
         (_rule(_train_high, lambda loss, val: val[-1] > min(val)),),
         "It looks as if you call a curve overfitting as soon as its last validation loss is not the "
         "lowest: a rise of a few per cent is noise, which is why the rule asks for more than 10 % above the minimum.",
-        "overfitting only when `val_loss[-1] > 1.1 * min(val_loss)`; within 10 % of the minimum is a good fit.",
+        "rule 2 asks for more than 10 % above the minimum; within 10 % of it is a good fit.",
     ),
     (
         (_rule(_train_high, lambda loss, val: val[-1] > min(val) + 0.1),),
         "It looks as if you read '10 % above its minimum' as 0.1 above it: the margin is relative, "
         "so it scales with the loss (for a minimum of 0.2, 10 % above is 0.22).",
-        "multiply, don't add: `val_loss[-1] > 1.1 * min(val_loss)`.",
+        "a margin of 10 % is relative: it scales with the minimum (rule 2).",
     ),
     (
         (_rule(_train_high, _val_up, overfit_first=True),),
         "It looks as if you check for overfitting before underfitting: this model's training loss is "
         "still above 0.6, so it has learned little, whatever its validation loss does.",
-        "test underfitting first and return at once (`if history['loss'][-1] > 0.6: return 'underfitting'`); "
-        "only then look at the validation loss.",
+        "the rules are applied in order: decide underfitting first, and only then look at the validation loss.",
     ),
     (
         (
@@ -331,7 +330,7 @@ _DIAGNOSIS_MISTAKES: tuple[tuple[tuple[_Rule, ...], str, str], ...] = (
         ),
         "It looks as if you use the validation loss to decide underfitting: the rule reads the training "
         "loss alone (a model that overfits ends with a high validation loss too, yet has learned a lot).",
-        "underfitting when the training loss at the last epoch is above 0.6: `history['loss'][-1] > 0.6`.",
+        "rule 1 reads the training loss at the last epoch, and nothing else.",
     ),
     (
         (_rule(lambda loss, val: loss[-1] >= 0.6, _val_up),),
@@ -348,15 +347,14 @@ _DIAGNOSIS_MISTAKES: tuple[tuple[tuple[_Rule, ...], str, str], ...] = (
         (_rule(lambda loss, val: loss[-1] > 0.693, _val_up),),
         "It looks as if you compare the training loss with ln 2 = 0.693 instead of 0.6: a training loss "
         "between the two is underfitting too (ln 2 is what answering 0.5 everywhere scores).",
-        "underfitting when `history['loss'][-1] > 0.6`.",
+        "rule 1's threshold is the exercise's, not ln 2.",
     ),
 )
 
 
 _RULES_HINT = (
     "apply the rules in this order: 'underfitting' if the last training loss is above 0.6; otherwise "
-    "'overfitting' if the last validation loss is more than 10 % above its minimum "
-    "(`val_loss[-1] > 1.1 * min(val_loss)`); otherwise 'good fit'."
+    "'overfitting' if the last validation loss is more than 10 % above its minimum; otherwise 'good fit'."
 )
 
 
@@ -420,8 +418,8 @@ def _ask_diagnosis(diagnose: Callable[..., Any], curve: _Curve, name: str, given
         problem = (
             f"{message}{'' if message.endswith('.') else '.'} This was on {curve.label}, "
             f"whose 'loss' and 'val_loss' are {curve.form}.",
-            "the lists in `history` may also be tuples or numpy arrays: indexing (`val_loss[-1]`), "
-            "min(...) and np.asarray(...) work on all of them; list methods such as .index() do not.",
+            "the values in the history may also be tuples or numpy arrays: indexing, the built-in min and numpy's "
+            "functions work on all of them; list methods do not.",
         )
     if problem is not None:  # raised outside the except block: one message, no chained traceback
         fail(problem[0], hint=problem[1])
@@ -429,21 +427,21 @@ def _ask_diagnosis(diagnose: Callable[..., Any], curve: _Curve, name: str, given
     if changed:
         fail(
             f"{name} changed the history it was given: {changed} (on {curve.label}).",
-            hint="read the history without changing it: min(...), sorted(...) and np.asarray(...) make new "
-            "values, while .sort(), .pop(), .append(), .reverse() or assigning to history[...] change the "
-            "caller's data (in the notebook, your model's history.history).",
+            hint="read the history without changing it: functions that make new values leave it alone, while "
+            "methods that sort, pop, append or reverse in place, or assignments into it, change the caller's data "
+            "(in the notebook, the history your model's fit returned).",
         )
     if raw is None:
         fail(
             f"{name} returned None for {curve.label}; expected one of {_ALLOWED}.",
-            hint="did you forget the `return` statement?",
+            hint="did the function reach a return statement on every path?",
         )
     if not isinstance(raw, str):
         kind = type(raw).__name__
         article = "an" if kind[:1].lower() in "aeiou" else "a"
         fail(
             f"{name} returned {article} {kind} for {curve.label}; expected one of {_ALLOWED}.",
-            hint="return the answer as a string, e.g. `return 'good fit'`.",
+            hint="the answer is a string, one of the three the exercise names.",
         )
     text = str.__str__(raw)
     answer = " ".join(text.lower().split())

@@ -1,9 +1,15 @@
-"""Exercise ``make_vectorizer``: an adapted ``TextVectorization``, the notebook's exercise 1.
+"""Exercise ``make_vectorizer``: choose the settings, then build an adapted ``TextVectorization``, exercise 1.
 
-``make_vectorizer(texts, num_words, maxlen)`` returns a ``keras.layers.TextVectorization`` adapted
-on ``texts``. The reference is :func:`rnncourse.models.text_vectorizer`, adapted on the same texts:
-the check compares the vocabulary, and the output on texts the vectorizer has not seen (with
-unknown words, capitals and punctuation), and names a vectorizer that does not standardise.
+Two parts. (a) ``choose_vectorizer(texts)`` chooses ``num_words`` and ``maxlen`` for reviews like
+``texts`` and predicts their consequences on reviews it never saw: ``coverage``, the share of their
+tokens the vocabulary knows, and ``truncated``, the share of them longer than ``maxlen`` tokens.
+The values are the student's decision; the check measures the consequences on other reviews
+(:func:`consequences`) and compares. A coverage measured on the texts the vocabulary was built from
+is too high, and is named. (b) ``make_vectorizer(texts, num_words, maxlen)`` returns a
+``keras.layers.TextVectorization`` adapted on ``texts``. The reference is
+:func:`rnncourse.models.text_vectorizer`, adapted on the same texts: the check compares the
+vocabulary, and the output on texts the vectorizer has not seen (with unknown words, capitals and
+punctuation), and names a vectorizer that does not standardise.
 """
 
 from __future__ import annotations
@@ -14,11 +20,95 @@ from typing import Any
 import numpy as np
 
 from ... import models
-from .._core import as_array, call_student, fail, hidden_seed, report_pass
+from .._core import as_array, as_float, as_int, call_student, fail, hidden_seed, report_pass
 from .._errors import exception_summary
 from ._common import and_list
 
 NAME = "make_vectorizer"
+
+CHOICE_KEYS = ("num_words", "maxlen", "coverage", "truncated")
+
+# How far a prediction may be from the check's measurement on other reviews. A prediction made on a
+# held-out part of the given reviews, with a vocabulary adapted on the rest, lands within about 0.005
+# of it (fewer texts, another sample); the in-sample coverage of a large vocabulary is several points too high.
+COVERAGE_TOLERANCE = 0.015
+TRUNCATED_TOLERANCE = 0.04
+
+
+def _choice_data(seed: int, num_texts: int) -> tuple[list[str], list[str]]:
+    """``num_texts`` training reviews for the student, and as many others the check keeps."""
+    from ...data import load_imdb_reviews
+
+    texts, _ = load_imdb_reviews("train")
+    rows = np.random.default_rng(seed + 77).permutation(len(texts))
+    return [texts[i] for i in rows[:num_texts]], [texts[i] for i in rows[num_texts : 2 * num_texts]]
+
+
+def consequences(texts: Sequence[str], unseen: Sequence[str], num_words: int, maxlen: int) -> dict[str, float]:
+    """What ``num_words`` and ``maxlen`` do to ``unseen``: its share of known tokens and of truncated texts.
+
+    The vocabulary is adapted on ``texts`` (the default standardisation and split); every token of
+    ``unseen`` counts, wherever it stands.
+    """
+    import keras
+
+    vectorizer = models.adapt_in_batches(keras.layers.TextVectorization(max_tokens=num_words), list(texts))
+    indices = np.asarray(vectorizer(list(unseen)))  # padded with 0 to the longest text
+    tokens = indices[indices > 0]
+    return {
+        "coverage": float(np.mean(tokens >= 2)),  # 1 is '[UNK]'
+        "truncated": float(np.mean((indices > 0).sum(axis=1) > maxlen)),
+    }
+
+
+def _check_choice(choose: Callable[..., Any], seed: int, num_texts: int) -> str:
+    """Part (a): the student's choice, and its predicted consequences against the measured ones."""
+    __tracebackhide__ = True
+    fn_name = "choose_vectorizer"
+    given, unseen = _choice_data(seed, num_texts)
+    returned = call_student(choose, list(given), name=fn_name)
+    if not isinstance(returned, dict) or sorted(map(str, returned)) != sorted(CHOICE_KEYS):
+        keys = sorted(map(str, returned)) if isinstance(returned, dict) else None
+        fail(
+            f"{fn_name} returned {f'a dict with the keys {keys}' if keys is not None else type(returned).__name__}; "
+            f"expected a dict with the keys {list(CHOICE_KEYS)}.",
+            hint="two choices and the two consequences you predict for them.",
+        )
+    num_words = as_int(returned["num_words"], name=f"{fn_name}(...)['num_words']")
+    maxlen = as_int(returned["maxlen"], name=f"{fn_name}(...)['maxlen']")
+    if num_words < 3 or maxlen < 1:
+        fail(
+            f"{fn_name} chose num_words = {num_words} and maxlen = {maxlen}; a vocabulary needs at least one word "
+            f"besides '' and '[UNK]', and a review at least one token.",
+        )
+    predicted = {key: as_float(returned[key], name=f"{fn_name}(...)[{key!r}]") for key in ("coverage", "truncated")}
+    measured = consequences(given, unseen, num_words, maxlen)
+    chosen = f"num_words = {num_words:,}, maxlen = {maxlen}"
+    if abs(predicted["coverage"] - measured["coverage"]) > COVERAGE_TOLERANCE:
+        in_sample = consequences(given, given, num_words, maxlen)["coverage"]
+        if abs(predicted["coverage"] - in_sample) < abs(predicted["coverage"] - measured["coverage"]):
+            fail(
+                f"{fn_name} predicts a coverage of {predicted['coverage']:.3f} for {chosen}; on {num_texts:,} reviews "
+                f"it never saw, the vocabulary knows {measured['coverage']:.3f} of the tokens. Counted on the reviews "
+                f"the vocabulary was built from it is {in_sample:.3f}: your prediction looks measured there, where "
+                f"every word that made the cut is known by construction.",
+                hint="estimate on reviews the vocabulary has not seen: hold some of the given texts out, build the "
+                "vocabulary on the rest, and count on the held-out ones (never on the test set).",
+            )
+        fail(
+            f"{fn_name} predicts a coverage of {predicted['coverage']:.3f} for {chosen}; on {num_texts:,} reviews "
+            f"it never saw, the vocabulary knows {measured['coverage']:.3f} of the tokens.",
+            hint="coverage is the share of the tokens of unseen reviews that get an index of their own (not the "
+            "padding, not '[UNK]'), counted after the same standardisation and split as the vectorizer's.",
+        )
+    if abs(predicted["truncated"] - measured["truncated"]) > TRUNCATED_TOLERANCE:
+        fail(
+            f"{fn_name} predicts that {predicted['truncated']:.3f} of the reviews are truncated at {chosen}; of "
+            f"{num_texts:,} reviews it never saw, {measured['truncated']:.3f} are longer than {maxlen} tokens.",
+            hint="a review is truncated when it has more tokens than maxlen, counted after the vectorizer's "
+            "standardisation and split.",
+        )
+    return f"{chosen}: coverage {measured['coverage']:.3f}, {measured['truncated']:.0%} truncated"
 
 
 _WORDS = (
@@ -124,21 +214,21 @@ def _expect_standardized(vectorizer: Any, vocabulary: Sequence[str], name: str) 
     if cased and punctuated:
         fail(
             f"{name}: the vectorizer neither lower-cases the texts nor strips their punctuation: {seen}.",
-            hint="keep the default standardize='lower_and_strip_punctuation' (leave standardize out); "
-            "standardize=None turns both steps off.",
+            hint="the standardize argument decides both steps, and None turns both off; section 2's first "
+            "step asks for both.",
         )
     if punctuated:
         fail(
             f"{name}: the vectorizer keeps punctuation: {seen}. Words followed by '.', '!' or '?!' in "
             f"the texts become other, rarer tokens, and the word counts change.",
-            hint="it lower-cases but does not strip punctuation (as standardize='lower' does): keep the "
-            "default standardize='lower_and_strip_punctuation', which does both (leave standardize out).",
+            hint="it lower-cases but does not strip punctuation: look at what the standardize argument's "
+            "default does, both steps of section 2's tokenizer.",
         )
     fail(
         f"{name}: the vectorizer keeps upper case: {seen}. A capitalised first word of a text becomes "
         f"another token, and the word counts change.",
-        hint="it strips punctuation but does not lower-case (as standardize='strip_punctuation' does): keep "
-        "the default standardize='lower_and_strip_punctuation', which does both (leave standardize out).",
+        hint="it strips punctuation but does not lower-case: look at what the standardize argument's "
+        "default does, both steps of section 2's tokenizer.",
     )
 
 
@@ -150,12 +240,15 @@ def check_make_vectorizer(
     num_words: int = 12,
     maxlen: int = 6,
     visible: bool = True,
+    choose: Callable[..., Any] | None = None,
+    num_choice_texts: int = 2000,
 ) -> None:
     """``make_vectorizer(texts, num_words, maxlen)`` must return an adapted ``TextVectorization``.
 
     Compared with ``TextVectorization(max_tokens=num_words, output_sequence_length=maxlen)``
     adapted on the same texts: the vocabulary, and the output on unseen texts (shape, integer
-    dtype, padding and truncation at the end, index 1 for unknown words).
+    dtype, padding and truncation at the end, index 1 for unknown words). ``choose`` is the
+    student's ``choose_vectorizer``, given ``num_choice_texts`` training reviews (:func:`_check_choice`).
     """
     __tracebackhide__ = True
     seed = hidden_seed(seed, "make_vectorizer", visible=visible)  # the course secret, at grading
@@ -169,11 +262,11 @@ def check_make_vectorizer(
             fail(
                 f"{name} returned an array of shape {tuple(result.shape)}; expected the adapted "
                 f"keras.layers.TextVectorization layer itself.",
-                hint="return the layer (after vectorizer.adapt(texts)), not its output.",
+                hint="return the adapted layer itself, not its output.",
             )
         fail(
             f"{name} returned a {type(result).__name__}; expected a keras.layers.TextVectorization.",
-            hint="build keras.layers.TextVectorization(...), call .adapt(texts), return it.",
+            hint="return a TextVectorization layer, adapted on the texts (section 2).",
         )
     reference = models.text_vectorizer(texts, num_words, maxlen)
     want_vocab = [str(w) for w in reference.get_vocabulary()]
@@ -182,17 +275,18 @@ def check_make_vectorizer(
     except Exception as exc:  # noqa: BLE001
         fail(
             f"{name}: reading the vocabulary failed ({type(exc).__name__}: {exc}).",
-            hint="call vectorizer.adapt(texts) before returning it.",
+            hint="adapt the layer on the texts before returning it.",
         )
     if len(got_vocab) <= 2:
         fail(
             f"{name}: the vectorizer's vocabulary holds only {got_vocab}: it was not adapted.",
-            hint="call vectorizer.adapt(texts) to build the vocabulary from the texts.",
+            hint="adapting the layer on the texts builds its vocabulary (section 2).",
         )
     _expect_standardized(result, got_vocab, name)
     if len(got_vocab) != len(want_vocab):
         hint = (
-            "max_tokens counts every index, including 0 (padding) and 1 (out-of-vocabulary): pass max_tokens=num_words."
+            "the vocabulary limit counts every index, including 0 (padding) and 1 (out-of-vocabulary): see the "
+            "max_tokens argument's documentation."
         )
         fail(
             f"{name}: the vocabulary has {len(got_vocab)} entries; expected num_words = "
@@ -203,7 +297,7 @@ def check_make_vectorizer(
         fail(
             f"{name}: the vocabulary starts with {got_vocab[:2]}; expected ['', '[UNK]'] "
             f"(index 0 = padding, index 1 = out-of-vocabulary).",
-            hint="keep TextVectorization's defaults for the padding and OOV tokens (output_mode='int').",
+            hint="keep TextVectorization's defaults for the padding and out-of-vocabulary tokens, and integer output.",
         )
     probes = _probe_texts(seed, maxlen)
     unstandardized = keras.layers.TextVectorization(
@@ -219,7 +313,8 @@ def check_make_vectorizer(
         fail(
             f"{name}: the vocabulary holds {' and '.join(found) if found else 'the words of the raw texts'}: "
             f"the texts were not standardised.",
-            hint="keep the default standardize='lower_and_strip_punctuation' (leave standardize out).",
+            hint="standardising lower-cases and strips punctuation before the words are counted (the "
+            "standardize argument's default).",
         )
     if got_vocab != want_vocab:
         at = next(i for i, (g, w) in enumerate(zip(got_vocab, want_vocab)) if g != w)
@@ -239,14 +334,14 @@ def check_make_vectorizer(
     if arr_raw.dtype.kind not in "iu":
         fail(
             f"{name}: the vectorizer outputs dtype {arr_raw.dtype}; expected integer word indices.",
-            hint="use output_mode='int' (the default).",
+            hint="the output is one integer index per token: the output_mode argument decides it.",
         )
     got = as_array(raw, name=f"{name}(texts)", dtype=np.int64)
     want = np.asarray(reference(probes), dtype=np.int64)
     if got.ndim == 2 and got.shape[0] == len(probes) and got.shape[1] != maxlen:
         fail(
             f"{name}: the vectorizer's output has shape {got.shape}; expected (n, maxlen) = {(len(probes), maxlen)}.",
-            hint="pass output_sequence_length=maxlen so every text is padded or truncated to maxlen.",
+            hint="every text must come out padded or truncated to maxlen indices: the output_sequence_length argument.",
         )
     if got.shape != want.shape:
         fail(f"{name}: the vectorizer's output has shape {got.shape}; expected (n, maxlen) = {want.shape}.")
@@ -255,7 +350,7 @@ def check_make_vectorizer(
             fail(
                 f"{name}: upper-case words and punctuation are not standardised away "
                 f"('GREAT' and 'great' count as different words).",
-                hint="keep the default standardize='lower_and_strip_punctuation'.",
+                hint="standardising lower-cases and strips punctuation (the standardize argument's default).",
             )
         row = int(np.flatnonzero((got != want).any(axis=1))[0])
         fail(
@@ -264,4 +359,7 @@ def check_make_vectorizer(
             hint="unknown words must become 1, short texts are padded with 0 at the end, long ones "
             "keep their first maxlen tokens.",
         )
-    report_pass(name, visible=visible, detail=f"vocabulary of {len(want_vocab)}, output (n, {maxlen}) int")
+    detail = f"vocabulary of {len(want_vocab)}, output (n, {maxlen}) int"
+    if choose is not None:
+        detail += "; choose_vectorizer " + _check_choice(choose, seed, num_choice_texts)
+    report_pass(name, visible=visible, detail=detail)
