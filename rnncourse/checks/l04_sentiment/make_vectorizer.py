@@ -28,11 +28,14 @@ NAME = "make_vectorizer"
 
 CHOICE_KEYS = ("num_words", "maxlen", "coverage", "truncated")
 
-# How far a prediction may be from the check's measurement on other reviews. A prediction made on a
-# held-out part of the given reviews, with a vocabulary adapted on the rest, lands within about 0.005
-# of it (fewer texts, another sample); the in-sample coverage of a large vocabulary is several points too high.
+# How far a prediction may be from the check's measurement on other reviews. A coverage predicted on a
+# held-out fifth of the given reviews, with a vocabulary adapted on the rest, landed within 0.009 of it
+# (standard deviation 0.003 over 60 draws of 1,500 and 2,000 reviews); the in-sample coverage of a
+# large vocabulary is several points too high. The share truncated needs no held-out reviews (nothing
+# is learned): counted on all the given ones it landed within 0.032 (sd 0.013), counted on a fifth
+# within 0.068 (sd 0.028, which failed 8 of 60 draws at the former 0.04). 0.06 is 4.6 sd of the first.
 COVERAGE_TOLERANCE = 0.015
-TRUNCATED_TOLERANCE = 0.04
+TRUNCATED_TOLERANCE = 0.06
 
 
 def _choice_data(seed: int, num_texts: int) -> tuple[list[str], list[str]]:
@@ -106,7 +109,8 @@ def _check_choice(choose: Callable[..., Any], seed: int, num_texts: int) -> str:
             f"{fn_name} predicts that {predicted['truncated']:.3f} of the reviews are truncated at {chosen}; of "
             f"{num_texts:,} reviews it never saw, {measured['truncated']:.3f} are longer than {maxlen} tokens.",
             hint="a review is truncated when it has more tokens than maxlen, counted after the vectorizer's "
-            "standardisation and split.",
+            "standardisation and split. A length does not depend on the vocabulary: count it on all the given "
+            "reviews, not on a held-out few (fewer reviews, more noise).",
         )
     return f"{chosen}: coverage {measured['coverage']:.3f}, {measured['truncated']:.0%} truncated"
 
