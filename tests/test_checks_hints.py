@@ -9,11 +9,12 @@ checks' source and fails on any other name interpolated into a hint.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
-from rnncourse import checks
+from rnncourse import checks, course
 
 CHECKS_DIR = Path(checks.__file__).parent
 
@@ -94,3 +95,49 @@ def test_no_hint_in_the_checks_quotes_an_input():
 def test_the_rule_reads_hints_as_intended(code, unsafe):
     found = [name for e in _hint_expressions(ast.parse(code)) for name in _unsafe_names(e)]
     assert found == unsafe
+
+
+# Code a student could paste: a library call or indexing (np., tf., keras., layers., history[), an
+# argument set to a value (max_tokens=...), inline code in backticks, or a call (softmax(x)).
+CODE_IN_HINT = re.compile(r"\b(?:np|tf|keras|layers|history)(?:\.\w|\[)|\b\w+=\S|`|\w\(.*\)")
+LESSON_MODULES = sorted(
+    f"{path.parent.name}.{path.stem}" for path in CHECKS_DIR.glob("l[0-9]*/*.py") if path.stem != "__init__"
+)
+
+
+def _hint_texts(tree: ast.AST) -> list[str]:
+    """The literal text of every ``hint=`` argument and ``*_HINT`` constant, and of the hints in mistake tables."""
+    texts = []
+    for node in ast.walk(tree):
+        values = []
+        if isinstance(node, ast.keyword) and node.arg == "hint":
+            values.append(node.value)
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "").endswith("HINT") for t in node.targets):
+            values.append(node.value)
+        if isinstance(node, ast.Tuple) and len(node.elts) == 3 and isinstance(node.elts[0], ast.Tuple):
+            values.append(node.elts[2])  # diagnose's (rules, sentence, hint) mistakes
+        for value in values:
+            texts.append(
+                "".join(c.value for c in ast.walk(value) if isinstance(c, ast.Constant) and isinstance(c.value, str))
+            )
+    return texts
+
+
+@pytest.mark.parametrize("module", LESSON_MODULES)
+def test_hints_name_the_idea_not_the_code(module):
+    """A hint names the idea and where to look (a section, an argument's name), never code to type (#23, #24)."""
+    tree = ast.parse((CHECKS_DIR / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8"))
+    assert [text for text in _hint_texts(tree) if CODE_IN_HINT.search(text)] == []
+
+
+def test_the_hint_scan_sees_code():
+    assert {m.split(".")[0] for m in LESSON_MODULES} == {f"l{lesson}" for lesson in course.available_lessons()}
+    assert CODE_IN_HINT.search("pass max_tokens=num_words.")
+    assert CODE_IN_HINT.search("keras.layers.Conv1D(filters, kernel_size)")
+    assert CODE_IN_HINT.search("use `val_loss[-1] > 1.1 * min(val_loss)`")
+    assert CODE_IN_HINT.search("read history['val_loss']")
+    assert CODE_IN_HINT.search("collect every a_t in a list and return np.stack(states).")
+    assert CODE_IN_HINT.search("a low temperature must sharpen the distribution: softmax(logits / temperature).")
+    assert not CODE_IN_HINT.search("an LSTM takes two dropout arguments (section 4, Remedies).")
+    tree = ast.parse('fail("x", hint="return np.stack(states).")\nWRONG_HINT = "h = o * tanh(c)"')
+    assert sorted(_hint_texts(tree)) == ["h = o * tanh(c)", "return np.stack(states)."]

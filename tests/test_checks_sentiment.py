@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import ast
-import inspect
 import math
-import re
 import string
 
 import keras
@@ -1279,57 +1276,3 @@ def test_ngram_baseline_hidden_test_names_a_bag_that_does_not_standardise(fails_
 def test_ngram_baseline_names_the_mistake(wrong, message, fails_with):
     with fails_with(message):
         checks.check_fit_ngram_baseline(wrong, num_train=400, num_test=200, epochs=1)
-
-
-# ---------------------------------------------------------------- hints
-CODE_IN_HINT = re.compile(r"\b(?:np|tf|keras|layers|history)(?:\.\w|\[)|\b\w+=\S|`|\w\(.*\)")
-
-
-def _hint_texts(module):
-    """The literal text of every ``hint=`` argument and ``*_HINT`` constant in a check module's source."""
-    tree = ast.parse(inspect.getsource(module))
-    texts = []
-    for node in ast.walk(tree):
-        values = []
-        if isinstance(node, ast.keyword) and node.arg == "hint":
-            values.append(node.value)
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "").endswith("HINT") for t in node.targets):
-            values.append(node.value)
-        if isinstance(node, ast.Tuple) and len(node.elts) == 3 and isinstance(node.elts[0], ast.Tuple):
-            values.append(node.elts[2])  # diagnose's (rules, sentence, hint) mistakes
-        for value in values:
-            texts.append(
-                "".join(c.value for c in ast.walk(value) if isinstance(c, ast.Constant) and isinstance(c.value, str))
-            )
-    return texts
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "_common",
-        "best_epoch",
-        "build_conv_lstm",
-        "build_dropout_classifier",
-        "build_example_model",
-        "build_lstm_classifier",
-        "diagnose",
-        "fit_ngram_baseline",
-        "make_vectorizer",
-    ],
-)
-def test_lesson_04_hints_name_the_idea_not_the_code(module):
-    """A hint names the idea and where to look (a section, an argument's name), never code to type (#24 item 5)."""
-    import importlib
-
-    texts = _hint_texts(importlib.import_module(f"rnncourse.checks.l04_sentiment.{module}"))
-    assert texts or module == "build_lstm_classifier"
-    assert [text for text in texts if CODE_IN_HINT.search(text)] == []
-
-
-def test_the_hint_scan_sees_code():
-    assert CODE_IN_HINT.search("pass max_tokens=num_words.")
-    assert CODE_IN_HINT.search("keras.layers.Conv1D(filters, kernel_size)")
-    assert CODE_IN_HINT.search("use `val_loss[-1] > 1.1 * min(val_loss)`")
-    assert CODE_IN_HINT.search("read history['val_loss']")
-    assert not CODE_IN_HINT.search("an LSTM takes two dropout arguments (section 4, Remedies).")

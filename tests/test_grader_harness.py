@@ -248,7 +248,7 @@ def test_a_hidden_test_shows_its_outcome_and_hint_but_no_input(kernel):
     hidden = run_test(source, kernel.link(), TRUSTED, hidden=True)
     assert "1,400" in _text(visible)  # the visible form of the same failure quotes the expected value
     assert hidden[-1]["output_type"] == "error" and _text(hidden).startswith("hidden test failed")
-    assert "num_tokens * vocab_size * 4 bytes" in _text(hidden)  # the hint: the mistake, named
+    assert "a float32 number takes 4 bytes" in _text(hidden)  # the hint: the idea, without the inputs
     assert not any(s in _text(hidden) for s in ("1,400", "1400", "50", "7"))
 
 

@@ -79,7 +79,7 @@ def check_build_memory_model(
     if not isinstance(model, keras.Model):
         fail(
             f"{name} returned a {type(model).__name__}; expected a keras.Model.",
-            hint="build the layers into a keras.Sequential or a functional keras.Model and return that model.",
+            hint="return a Keras model (Sequential or functional) built from your layers.",
         )
     batch = 8
     rng = np.random.default_rng(seed)
@@ -95,7 +95,7 @@ def check_build_memory_model(
         fail(
             f"the model failed on a batch of shape ({batch}, {seq_len}, {num_features}): {problem}",
             hint="the model must accept sequences of seq_len steps with num_features features each "
-            "(the shape argument of its keras.Input).",
+            "(the shape argument of its Input).",
         )
     shape = tuple(out.shape)
     if len(shape) == 3 and shape[:2] == (batch, seq_len):
@@ -163,7 +163,7 @@ def check_build_memory_model(
         fail(
             f"the model ends in a {type(last).__name__} layer; the lesson's later cells read the logit of the last "
             "Dense layer (gradients.logit_model), so the output activation belongs to that Dense layer.",
-            hint="the activation argument of keras.layers.Dense.",
+            hint="the activation argument of the output Dense layer.",
         )
     if activation != "sigmoid":
         fail(

@@ -51,7 +51,7 @@ def check_input_gradient_norms(
         fail(
             f"{message}. The gradient was None: a tape only records what it watches, and the input "
             "tensor is not a Variable, so tape.gradient had nothing to differentiate with respect to it.",
-            hint="the exercise's second bullet: tell the tape, inside the `with` block and before the model "
+            hint="the exercise's second bullet: tell the tape, inside the with block and before the model "
             "runs, which tensor to follow.",
         )
     if failure is not None:

@@ -182,7 +182,7 @@ def check_train_memory_model(
             f"{name}: the trained {cell} scored {accuracy:.3f} on the check's own test set; expected at least "
             f"{min_accuracy}. Your settings: {settings}. A model that has not found the first bit scores about 0.5.",
             hint="each update moves a weight by about the learning rate (Adam) or the learning rate times the "
-            "gradient (SGD), and there are epochs x ceil(num_train / batch size) updates: too few or too small ones "
+            "gradient (SGD), and there are epochs times batches-per-epoch updates: too few or too small ones "
             "do not get there in these epochs. Section 4 shows what keeps a larger learning rate safe. Fit on "
             "(x, y) as given.",
         )

@@ -64,7 +64,8 @@ def _check_one(build_stacked_model: Callable[..., Any], *, seq_len: int, num_fea
         raise CheckFailure(build_error)
     if not isinstance(model, keras.Model):
         fail(
-            f"{name} returned a {type(model).__name__}; expected a keras.Model.", hint="return keras.Sequential([...])."
+            f"{name} returned a {type(model).__name__}; expected a keras.Model.",
+            hint="return the Keras model you built.",
         )
     layers = model_layers(model)
     kinds = [type(layer).__name__ for layer in layers]
@@ -73,17 +74,17 @@ def _check_one(build_stacked_model: Callable[..., Any], *, seq_len: int, num_fea
     if recurrent_kinds == ["LSTM", "GRU"]:
         fail(
             f"{name} puts the LSTM before the GRU (layers: {', '.join(kinds)}).",
-            hint="the GRU(128) reads the input sequence; the LSTM(64) reads the GRU's sequence.",
+            hint="the GRU of 128 units reads the input sequence; the LSTM of 64 units reads the GRU's sequence.",
         )
     if recurrent_kinds != ["GRU", "LSTM"]:
         fail(
             f"{name} has the recurrent layers [{', '.join(recurrent_kinds)}]; expected [GRU, LSTM].",
-            hint="exactly one keras.layers.GRU followed by one keras.layers.LSTM.",
+            hint="exactly one GRU layer followed by one LSTM layer, as the exercise lists them.",
         )
     if kinds != ["GRU", "LSTM", "Dense"]:
         fail(
             f"{name} has the layers [{', '.join(kinds)}]; expected [GRU, LSTM, Dense] after the Input.",
-            hint="keras.Input, GRU, LSTM, Dense(1, activation='sigmoid'): nothing else.",
+            hint="the exercise lists the layers: the input, the GRU, the LSTM and the output layer, nothing else.",
         )
     gru, lstm, dense = layers
     if gru.units != GRU_UNITS or lstm.units != LSTM_UNITS:
@@ -122,11 +123,11 @@ def _check_one(build_stacked_model: Callable[..., Any], *, seq_len: int, num_fea
             fail(
                 f"model.predict failed because a layer name is not a valid scope name (names: {names}).",
                 hint="Keras 3 turns layer names into TensorFlow name scopes: use letters, digits and "
-                "underscores, e.g. name='gru_layer', no spaces.",
+                "underscores (gru_layer, say), no spaces.",
             )
         fail(
             f"model.predict on a batch of shape {batch.shape} raised {predict_error[0]}.",
-            hint="start with keras.Input(shape=(seq_len, num_features)), from the function's two arguments.",
+            hint="start with an Input whose shape comes from the function's two arguments.",
         )
     shapes = []
     current = batch

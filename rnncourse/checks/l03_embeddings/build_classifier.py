@@ -229,7 +229,7 @@ def _check_one_classifier(
     elif np.all(weights == 0):
         fail(
             f"{name}({how}): the Embedding layer starts at all zeros.",
-            hint="with embedding_matrix=None the vectors start small and random: Keras's default does that.",
+            hint="without an embedding matrix the vectors start small and random: Keras's default does that.",
         )
     if bool(emb.trainable) is not trainable:
         fail(

@@ -43,7 +43,9 @@ def check_make_windows(
     for stream, batch_size, window in cases:
         result = call_student(make_windows, stream.copy(), batch_size, window, name=NAME)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
-            fail(f"{NAME} must return two arrays, (inputs, targets).", hint="return inputs, targets")
+            fail(
+                f"{NAME} must return two arrays, (inputs, targets).", hint="return the inputs first, then the targets."
+            )
         inputs = as_array(result[0], name=f"{NAME}'s inputs", dtype=np.int64)
         targets = as_array(result[1], name=f"{NAME}'s targets", dtype=np.int64)
         want_inputs, want_targets = reference(stream, batch_size, window)
@@ -51,8 +53,8 @@ def check_make_windows(
         if inputs.shape != want_inputs.shape and inputs.ndim == 3 and inputs.shape[1:] == (batch_size, window):
             fail(
                 f"{NAME} made {inputs.shape[0]} windows for {setting}; expected {want_inputs.shape[0]}.",
-                hint="each row holds (len(stream) - 1) // batch_size tokens that have a next token; "
-                "keep only whole windows of them (the last partial one is dropped).",
+                hint="split the tokens that have a next token evenly into batch_size rows, then keep only whole "
+                "windows of each row (the last partial one is dropped; section 4).",
             )
         expect_shape(inputs, want_inputs.shape, name=f"{NAME}'s inputs", meaning="(num_windows, batch_size, window)")
         expect_shape(targets, want_targets.shape, name=f"{NAME}'s targets", meaning="the inputs' shape")
@@ -61,7 +63,7 @@ def check_make_windows(
         if np.array_equal(targets, _shifted(stream, inputs, -1)):
             fail(
                 f"{NAME}'s targets are the previous tokens, not the next ones.",
-                hint="targets = the stream shifted one token to the left (stream[1:]).",
+                hint="the targets are the stream shifted one token to the left.",
             )
         if not np.array_equal(targets, _shifted(stream, inputs, +1)):
             fail(
@@ -80,7 +82,8 @@ def check_make_windows(
                 )
             fail(
                 f"{NAME}'s windows hold other tokens than expected for {setting}.",
-                hint="rows are consecutive slices of the stream, each (len(stream) - 1) // batch_size long.",
+                hint="rows are consecutive slices of the stream, of equal length, that together cover the tokens "
+                "that have a next token (section 4).",
             )
     report_pass(NAME, visible=visible, detail="windows, targets and the state's path match")
 

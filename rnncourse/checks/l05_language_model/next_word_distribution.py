@@ -49,7 +49,7 @@ def check_next_word_distribution(
         if temperature == 0 and not np.all(np.isfinite(got)):
             fail(
                 f"{NAME} returned NaN or inf for temperature 0: it divided by zero.",
-                hint="temperature 0 is greedy decoding: probability 1 on argmax(logits), 0 elsewhere.",
+                hint="temperature 0 is greedy decoding: all the probability on the most likely word.",
             )
         expect_finite(got, name=NAME, hint="subtract the largest scaled logit before exp, so nothing overflows.")
         if not np.isclose(got.sum(), 1.0, atol=1e-6):
@@ -62,7 +62,15 @@ def check_next_word_distribution(
         if temperature not in (0.0, 1.0) and np.allclose(got, reference(values * temperature, 1.0), atol=1e-9):
             fail(
                 f"{NAME} multiplied the logits by the temperature instead of dividing.",
-                hint="a low temperature must sharpen the distribution: softmax(logits / temperature).",
+                hint="a low temperature must sharpen the distribution: divide the logits by it before the softmax "
+                "(section 7).",
             )
-        expect_close(got, want, name=NAME, rtol=1e-6, atol=1e-9, hint="softmax(logits / temperature).")
+        expect_close(
+            got,
+            want,
+            name=NAME,
+            rtol=1e-6,
+            atol=1e-9,
+            hint="the softmax of the logits divided by the temperature (section 7).",
+        )
     report_pass(NAME, visible=visible, detail="temperature, stability and greedy decoding")

@@ -61,12 +61,12 @@ def check_sequence_perplexity(
         if not np.isfinite(got):
             fail(
                 f"{NAME} returned {got} for logits as large as {np.abs(logits).max():.0f}: exp overflowed.",
-                hint="compute log-softmax as (logits - max) - log(sum(exp(logits - max))).",
+                hint="compute the log-softmax stably: subtract the largest logit before exponentiating (section 2).",
             )
         if np.isclose(got, np.exp(nll.mean()), rtol=rtol):
             fail(
                 f"{NAME} counted the padding: it averaged over every position, not only where mask is 1.",
-                hint="sum the cross-entropies times the mask and divide by mask.sum().",
+                hint="average over the real tokens only: the mask says which they are.",
             )
         if np.isclose(got, np.exp(mean_nll / np.log(2.0)), rtol=rtol) or np.isclose(got, 2.0**mean_nll, rtol=rtol):
             fail(f"{NAME} mixed natural and base-2 logarithms.", hint="use natural logs and exp throughout.")
@@ -80,9 +80,10 @@ def check_sequence_perplexity(
         if total < 700 and np.isclose(got, np.exp(total), rtol=rtol) or np.isclose(got, mean_nll, rtol=rtol):
             fail(
                 f"{NAME} returned {got:.6g}, expected {want:.6g}: a sum instead of a mean, or no exp.",
-                hint="exp(mean cross-entropy per real token).",
+                hint="perplexity is the exponential of the mean cross-entropy per real token (section 2).",
             )
         fail(
-            f"{NAME} returned {got:.6g}, expected {want:.6g}.", hint="exp(mean cross-entropy per real token), in nats."
+            f"{NAME} returned {got:.6g}, expected {want:.6g}.",
+            hint="perplexity is the exponential of the mean cross-entropy per real token, in nats (section 2).",
         )
     report_pass(NAME, visible=visible, detail="padding masked, per-token mean, natural log")
