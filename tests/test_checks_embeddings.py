@@ -58,6 +58,27 @@ def test_embedding_costs_rejects_known_wrong(wrong, message, fails_with):
         checks.check_embedding_costs(wrong, num_tokens=7, vocab_size=50, embedding_dim=3)
 
 
+#: The hidden test's batch: 100 million tokens one-hot over 100,000 words, 40 TB that no computer allocates.
+UNALLOCATABLE = {"num_tokens": 100_000_000, "vocab_size": 100_000, "embedding_dim": 8}
+
+
+def costs_by_building(num_tokens, vocab_size, embedding_dim):
+    """Measures instead of predicting: np.zeros reserves no memory for the visible 2.56 GB, but 40 TB fails."""
+    one_hot = np.zeros((num_tokens, vocab_size), dtype="float32")
+    embedded = np.zeros((num_tokens, embedding_dim), dtype="float32")
+    layer = keras.layers.Embedding(vocab_size, embedding_dim)
+    layer.build((None,))
+    return one_hot.nbytes, embedded.nbytes, layer.count_params()
+
+
+def test_embedding_costs_hidden_test_asks_about_a_batch_no_computer_allocates(capsys, fails_with):
+    checks.check_embedding_costs(costs_ok, visible=False, **UNALLOCATABLE)
+    assert "hidden test passed" in capsys.readouterr().out
+    checks.check_embedding_costs(costs_by_building, num_tokens=7, vocab_size=50, embedding_dim=3)
+    with fails_with("No computer holds a batch of 100,000,000 x 100,000 numbers"):
+        checks.check_embedding_costs(costs_by_building, visible=False, **UNALLOCATABLE)
+
+
 # ---------------------------------------------------------------- 2. lookup
 def lookup_indexing(indices, weights):
     return weights[indices]
@@ -279,11 +300,17 @@ def test_analogy(capsys):
 
 
 def _analogy_with(sign_a=1, sign_b=-1, sign_c=1, exclude=True, score=cosine_ok):
+    """``exclude``: True (the three query words), False (none), "a" (only a), "first" (the top word if a query word)."""
+
     def analogy(a, b, c, words, matrix, topn=5):
         row = {w: i for i, w in enumerate(words[:100000])}
         vector = sign_a * matrix[row[a]] + sign_b * matrix[row[b]] + sign_c * matrix[row[c]]
         sims = score(matrix, vector)
-        order = [i for i in np.argsort(-sims) if not (exclude and words[i] in (a, b, c))][:topn]
+        ranked = list(np.argsort(-sims))
+        if exclude == "first":
+            ranked = ranked[1:] if words[ranked[0]] in (a, b, c) else ranked
+        left_out = {True: (a, b, c), False: (), "a": (a,), "first": ()}[exclude]
+        order = [i for i in ranked if words[i] not in left_out][:topn]
         return [(words[i], float(cosine_ok(matrix[i : i + 1], vector)[0])) for i in order]
 
     return analogy
@@ -292,7 +319,7 @@ def _analogy_with(sign_a=1, sign_b=-1, sign_c=1, exclude=True, score=cosine_ok):
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (_analogy_with(exclude=False), "returned 'king' first"),
+        (_analogy_with(exclude=False), "returned 'king', one of the three words of the question, as answer 1"),
         (_analogy_with(sign_a=-1, sign_b=1), "the first two words swapped"),
         (_analogy_with(sign_b=1, sign_c=-1), "the signs swapped"),
         (_analogy_with(score=lambda m, v: m @ v), "the ranking by dot product"),
@@ -301,6 +328,24 @@ def _analogy_with(sign_a=1, sign_b=-1, sign_c=1, exclude=True, score=cosine_ok):
 def test_analogy_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
         checks.check_analogy(wrong)
+
+
+HIDDEN_ANALOGIES = (
+    {"a": "paris", "b": "france", "c": "italy", "topn": 3, "expected_first": "rome"},
+    {"a": "walked", "b": "walk", "c": "swim", "topn": 4, "expected_first": "swam"},
+)
+
+
+@pytest.mark.parametrize("exclude", ["a", "first"])
+def test_analogy_hidden_test_catches_a_query_word_that_is_not_first(exclude, capsys, fails_with):
+    """Leaving out only a, or only a query word that comes first: king - man + woman cannot tell, the hidden
+    analogies have c second."""
+    partial = _analogy_with(exclude=exclude)
+    checks.check_analogy(partial)
+    assert "visible checks passed" in capsys.readouterr().out
+    for kwargs, word in zip(HIDDEN_ANALOGIES, ("italy", "swim")):
+        with fails_with(f"returned {word!r}, one of the three words of the question, as answer 2"):
+            checks.check_analogy(partial, visible=False, **kwargs)
 
 
 # ---------------------------------------------------------------- 3b. a wrong cosine_similarities upstream
@@ -621,21 +666,55 @@ def filter_glove_ok(vocabulary_dict, glove_dict, wordvec_dim=50):
     return matrix
 
 
-def filter_glove_len(vocabulary_dict, glove_dict, wordvec_dim=50):
-    """Another style: len(vocabulary) rows (contiguous indices), `in` tests, np.stack-free."""
-    matrix = np.zeros((len(vocabulary_dict), wordvec_dim), np.float32)
+def filter_glove_random(vocabulary_dict, glove_dict, wordvec_dim=50):
+    """The other decision: small random vectors (a fresh Embedding's range) where GloVe has none."""
+    rows = max(vocabulary_dict.values()) + 1
+    matrix = np.random.default_rng(1).uniform(-0.05, 0.05, size=(rows, wordvec_dim)).astype(np.float32)
+    matrix[0] = 0.0  # padding stays zero
     for word in vocabulary_dict:
         if word in glove_dict:
             matrix[vocabulary_dict[word], :] = np.asarray(glove_dict[word])
     return matrix
 
 
-@pytest.mark.parametrize("solution", [filter_glove_ok, filter_glove_len])
-def test_filter_glove_accepts_correct_solutions(solution, capsys):
-    checks.check_filter_glove(solution)
-    checks.check_filter_glove(solution, seed=4, synthetic=True, visible=False)
+def coverage_ok(vocabulary_dict, glove_dict):
+    real = [word for word, index in vocabulary_dict.items() if index >= 2]
+    return sum(word in glove_dict for word in real) / len(real)
+
+
+def coverage_by_sets(vocabulary_dict, glove_dict):
+    """Another style: set arithmetic, the reserved entries removed by name."""
+    real = set(vocabulary_dict) - {"[PAD]", "[UNK]"}
+    return len(real & set(glove_dict)) / len(real)
+
+
+HIDDEN_FILTER_GLOVE = ({"seed": 4, "synthetic": True, "gaps": True}, {"seed": 9, "gaps": True})
+
+
+@pytest.mark.parametrize(
+    "solution, coverage", [(filter_glove_ok, coverage_ok), (filter_glove_random, coverage_by_sets)]
+)
+def test_filter_glove_accepts_correct_solutions(solution, coverage, capsys):
+    checks.check_filter_glove(solution, coverage)
+    for kwargs in HIDDEN_FILTER_GLOVE:
+        checks.check_filter_glove(solution, coverage, visible=False, **kwargs)
     out = capsys.readouterr().out
-    assert "visible checks passed" in out and "hidden test passed" in out
+    assert "visible checks passed" in out and out.count("hidden test passed") == 2
+    assert ("rows without a GloVe vector: zeros" in out) is (solution is filter_glove_ok)
+
+
+def test_filter_glove_hidden_test_passes_the_reference_under_many_secrets(capsys):
+    """The hidden test draws its vocabulary from the course secret: the reference must pass every draw."""
+    from rnncourse.checks import _core
+
+    try:
+        for draw in range(30):
+            _core.set_course_secret(f"secret-{draw}")
+            for kwargs in HIDDEN_FILTER_GLOVE:
+                checks.check_filter_glove(filter_glove_ok, coverage_ok, visible=False, **kwargs)
+    finally:
+        _core.set_course_secret(None)
+    assert capsys.readouterr().out.count("hidden test passed") == 60
 
 
 def _filter_glove_slides(vocabulary_dict, glove_dict, wordvec_dim=50):
@@ -644,6 +723,15 @@ def _filter_glove_slides(vocabulary_dict, glove_dict, wordvec_dim=50):
         vector = glove_dict.get(word)
         if vector is not None:
             matrix[i] = vector
+    return matrix
+
+
+def _filter_glove_len(vocabulary_dict, glove_dict, wordvec_dim=50):
+    """len(vocabulary) rows: right while the indices are contiguous (the visible check), wrong with gaps."""
+    matrix = np.zeros((len(vocabulary_dict), wordvec_dim), np.float32)
+    for word in vocabulary_dict:
+        if word in glove_dict:
+            matrix[vocabulary_dict[word], :] = np.asarray(glove_dict[word])
     return matrix
 
 
@@ -659,15 +747,31 @@ def _filter_glove_shift(step):
 
 
 def _filter_glove_dictionary_order(vocabulary_dict, glove_dict, wordvec_dim=50):
-    matrix = np.zeros((len(vocabulary_dict), wordvec_dim), np.float32)
+    matrix = np.zeros((max(vocabulary_dict.values()) + 1, wordvec_dim), np.float32)
     for row, word in enumerate(vocabulary_dict):
         if word in glove_dict:
             matrix[row] = glove_dict[word]
     return matrix
 
 
-def _filter_glove_random_missing(vocabulary_dict, glove_dict, wordvec_dim=50):
+def _filter_glove_loud_random(vocabulary_dict, glove_dict, wordvec_dim=50):
+    """Random rows from a standard normal: longer than most real GloVe vectors."""
     matrix = np.random.default_rng(0).normal(size=(len(vocabulary_dict), wordvec_dim)).astype("float32")
+    for word, i in vocabulary_dict.items():
+        if word in glove_dict:
+            matrix[i] = glove_dict[word]
+    return matrix
+
+
+def _filter_glove_dropped(vocabulary_dict, glove_dict, wordvec_dim=50):
+    """The third option the prompt rules out: leave the words GloVe lacks out."""
+    kept = [w for w in sorted(vocabulary_dict, key=vocabulary_dict.get) if w in glove_dict]
+    return np.stack([glove_dict[w] for w in kept]).astype(np.float32)
+
+
+def _filter_glove_borrowed(vocabulary_dict, glove_dict, wordvec_dim=50):
+    """A missing word gets some GloVe word's vector (the first of glove_dict): it pretends to be that word."""
+    matrix = np.tile(np.asarray(next(iter(glove_dict.values())), np.float32), (max(vocabulary_dict.values()) + 1, 1))
     for word, i in vocabulary_dict.items():
         if word in glove_dict:
             matrix[i] = glove_dict[word]
@@ -681,7 +785,9 @@ def _filter_glove_random_missing(vocabulary_dict, glove_dict, wordvec_dim=50):
         (lambda v, g, d=50: filter_glove_ok(v, g, d).astype("float64"), "expected float32"),
         (_filter_glove_shift(-1), "one row before its word's index"),
         (_filter_glove_shift(+1), "one row after its word's index"),
-        (_filter_glove_random_missing, "the rows of words that glove_dict does not have must be zero"),
+        (_filter_glove_loud_random, "is not below the median length"),
+        (_filter_glove_borrowed, "holds a GloVe vector, but glove_dict has no vector"),
+        (_filter_glove_dropped, "the words GloVe lacks were left out"),
         (lambda v, g, d=50: (filter_glove_ok(v, g, d), 0.9), "expected only the embedding matrix"),
         (lambda v, g, d=50: filter_glove_ok(v, g, d).tolist(), "expected a numpy array of dtype float32"),
         (lambda v, g, d=50: filter_glove_ok(v, g, d)[:-1], "one row too few"),
@@ -690,7 +796,48 @@ def _filter_glove_random_missing(vocabulary_dict, glove_dict, wordvec_dim=50):
 )
 def test_filter_glove_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_filter_glove(wrong)
+        checks.check_filter_glove(wrong, coverage_ok)
+
+
+def test_filter_glove_hidden_test_has_indices_no_word_owns(capsys, fails_with):
+    """len(vocabulary_dict) rows passes the visible check (contiguous indices) and fails the hidden test."""
+    checks.check_filter_glove(_filter_glove_len, coverage_ok)
+    assert "visible checks passed" in capsys.readouterr().out
+    for kwargs in HIDDEN_FILTER_GLOVE:
+        with fails_with("filter_glove raised IndexError"):  # a word's index beyond the rows it made
+            checks.check_filter_glove(_filter_glove_len, coverage_ok, visible=False, **kwargs)
+
+
+def test_filter_glove_names_a_row_count_taken_from_the_number_of_words(fails_with):
+    def guarded(vocabulary_dict, glove_dict, wordvec_dim=50):
+        matrix = np.zeros((len(vocabulary_dict), wordvec_dim), np.float32)
+        for word, i in vocabulary_dict.items():
+            if word in glove_dict and i < len(matrix):
+                matrix[i] = glove_dict[word]
+        return matrix
+
+    with fails_with("one per entry of the vocabulary"):
+        checks.check_filter_glove(guarded, coverage_ok, visible=False, **HIDDEN_FILTER_GLOVE[1])
+
+
+def _real_words(vocabulary_dict):
+    return [w for w, i in vocabulary_dict.items() if i >= 2]
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda v, g: 100 * coverage_ok(v, g), "a percentage"),
+        (lambda v, g: 1 - coverage_ok(v, g), "the share of words WITHOUT a GloVe vector"),
+        (lambda v, g: sum(w in g for w in v) / len(v), "counted the reserved entries"),
+        (lambda v, g: sum(w in g for w in v) / len(g), "divided by the number of GloVe words"),
+        (lambda v, g: sum(w in g for w in _real_words(v)), "the number of words found, not a share"),
+        (lambda v, g: len(g) / len(v), "expected 0.857143: 30 of the vocabulary's 35 real words"),
+    ],
+)
+def test_glove_coverage_rejects_known_wrong(wrong, message, fails_with):
+    with fails_with(message):
+        checks.check_filter_glove(filter_glove_ok, wrong)
 
 
 # ---------------------------------------------------------------- 5. the classifier

@@ -1,7 +1,13 @@
-"""Exercise ``analogy``: the words nearest to ``a - b + c``, the three query words left out.
+"""Exercise ``analogy``: "b is to a as c is to ?", answered with the words nearest to ``a - b + c``.
 
-The reference is ``rnncourse.glove.analogy`` on the packaged GloVe vectors (king - man + woman =
-queen). When the answer is wrong, the student's ``cosine_similarities`` and ``most_similar`` run on
+How to combine the three vectors and which words may be an answer are the student's decisions; the
+check verifies their consequences. The reference is ``rnncourse.glove.analogy`` on the packaged
+GloVe vectors (king - man + woman = queen), which leaves the three query words out: each of them
+lies close to the point, and no question is answered by one of its own words. The visible analogy
+has only ``a`` among its nearest words; the hidden ones (paris - france + italy, walked - walk +
+swim) have ``c`` second, so an answer that drops only the first word, or only ``a``, fails there.
+
+When the answer is wrong, the student's ``cosine_similarities`` and ``most_similar`` run on
 the same vector, and the failure names the one that explains the answer.
 """
 
@@ -110,11 +116,15 @@ def check_analogy(
             f"{a} + {b} - {c} (the signs swapped)": by_cosine(va + vb - vc, query_words),
             "dot product (not divided by the norms)": ranking_by(m64 @ target, words, query_words, topn, row_of),
         }
-        if [w for w, _ in got][:1] == [a] and [w for w, _ in ref][:1] != [a]:
+        ref_words = [w for w, _ in ref]
+        asked = [w for w, _ in got if w in query_words and w not in ref_words]
+        if asked:
+            place = [w for w, _ in got].index(asked[0]) + 1
             fail(
-                f"{name}({a!r}, {b!r}, {c!r}) returned {a!r} first.",
-                hint="a query word is itself close to the vector a - b + c; leave the three query words out of "
-                "the answer (most_similar has a parameter for that).",
+                f"{name}({a!r}, {b!r}, {c!r}) returned {asked[0]!r}, one of the three words of the question, as "
+                f"answer {place}; expected {ref_words}.",
+                hint="a word of the question lies close to the point the three vectors give, wherever it ranks; "
+                "can it be an answer to the question? Print the nearest words with nothing left out (section 3).",
             )
         compare_ranking(
             got,
@@ -127,8 +137,8 @@ def check_analogy(
             name=name,
             what=f"{a} - {b} + {c}",
             mistakes=mistakes,
-            hint="build the vector a - b + c from the three rows of the matrix and rank all "
-            "words by cosine similarity with it, leaving out the three query words.",
+            hint="the question is answered by the point that goes from the first word as the second goes to "
+            "the third (section 1's royal example), and words are ranked by their cosine with that point.",
         )
     except AssertionError as exc:
         failure = exc

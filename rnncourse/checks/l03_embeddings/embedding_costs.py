@@ -2,8 +2,11 @@
 
 ``embedding_costs(num_tokens, vocab_size, embedding_dim)`` returns the bytes of a float32 one-hot
 batch, the bytes of the same batch embedded, and the parameters of
-``keras.layers.Embedding(vocab_size, embedding_dim)``. The reference is the arithmetic, checked
-against the built layer's ``count_params()`` (:func:`keras_embedding_param_count`).
+``keras.layers.Embedding(vocab_size, embedding_dim)``. The prompt gives neither the shapes nor the
+bytes of a float32: the student works them out from section 1. The reference is the arithmetic,
+checked against the built layer's ``count_params()`` (:func:`keras_embedding_param_count`). The
+hidden test asks about a batch of 40 TB, which no computer allocates, so the sizes cannot come from
+building the arrays (``np.zeros(...).nbytes``); that attempt is named.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._core import as_int, as_tuple, call_student, fail, report_pass
+from .._core import CheckFailure, as_int, as_tuple, call_student, fail, report_pass
 
 NAME = "embedding_costs"
 
@@ -39,7 +42,20 @@ def check_embedding_costs(
     """``embedding_costs(num_tokens, vocab_size, embedding_dim)`` -> (one-hot bytes, embedded bytes, parameters)."""
     __tracebackhide__ = True
     name = "embedding_costs"
-    result = call_student(embedding_costs, num_tokens, vocab_size, embedding_dim, name=name)
+    problem = ""
+    try:
+        result = call_student(embedding_costs, num_tokens, vocab_size, embedding_dim, name=name)
+    except CheckFailure as exc:
+        if "MemoryError" not in str(exc):
+            raise
+        problem = str(exc).partition("\nHint: ")[0]
+    if problem:  # raised outside the except block: one message, no chained traceback
+        fail(
+            f"{problem}\nNo computer holds a batch of {num_tokens:,} x {vocab_size:,} numbers, but its size in bytes "
+            "is arithmetic of its shape and its number type.",
+            hint="predict the sizes from the shapes of section 1 and the bytes of one float32, without building "
+            "the arrays.",
+        )
     labels = ("one_hot_bytes", "embedded_bytes", "num_parameters")
     parts = as_tuple(result, name=name, labels=labels, items="three whole numbers")
     got = [as_int(value, name=f"{name}(...)[{i}] ({label})") for i, (value, label) in enumerate(zip(parts, labels))]
