@@ -86,6 +86,15 @@ def rnn_forward(x, kernel, recurrent_kernel, bias):
     return Liar()
 """
 
+HANGS_ONCE = """
+_answer, _calls = rnn_forward, []
+def rnn_forward(*args, **kwargs):
+    _calls.append(1)
+    if len(_calls) == 1:
+        __import__('time').sleep(10**6)
+    return _answer(*args, **kwargs)
+"""
+
 DEMO_READER = SOLVED["build_memory_model"].replace(
     "    return keras.Sequential(",
     "    assert x_reg.ndim == 3  # x_reg comes from the exploding-gradient demo\n    return keras.Sequential(",
@@ -176,10 +185,11 @@ CASES: dict[str, tuple] = {
         "dies_in_call/01_gradients.ipynb",
         (WRONG, "flagged", "lost points in test_rnn_forward, test_rnn_forward_hidden;"),
     ),
+    # (it hangs in its first call only: the interrupted kernel answers the hidden test's calls)
     "hangs_in_call": (
-        _student(_with_code("def rnn_forward(*args):\n    __import__('time').sleep(10**6)", SOLVED)),
+        _student(_with_code(HANGS_ONCE, SOLVED)),
         "hangs_in_call/01_gradients.ipynb",
-        (WRONG, "timeout", "stopped at the cell time limit (60 s): test_rnn_forward, test_rnn_forward_hidden;"),
+        (FULL - 2, "timeout", "stopped at the cell time limit (60 s): test_rnn_forward;"),
     ),
     # 6. stopping the kernel
     "os_exit": (
@@ -434,6 +444,20 @@ def test_gradebook_holds_the_scores(graded):
     with Gradebook(f"sqlite:///{graded['out'] / 'gradebook.db'}") as gradebook:
         assert gradebook.find_submission(LESSON, "correct").score >= FULL
         assert gradebook.find_submission(LESSON, "blank").score == 0
+
+
+def test_run_json_records_the_local_cluster_and_where_each_notebook_ran(graded):
+    run = json.loads((graded["out"] / "run.json").read_text())
+    assert run["cluster"]["local"] is True and len(run["cluster"]["workers"]) == 2
+    assert run["cluster"]["scheduler"].startswith("tcp://127.0.0.1:")
+    addresses = {w["address"] for w in run["cluster"]["workers"]}
+    graded_rows = [r for r in graded["rows"] if r["status"] not in {"invalid", "missing"}]
+    assert run["graded_now"] == len(graded_rows)
+    for r in graded_rows:
+        entry = run["notebooks"][f"{r['student_id']}/{r['lesson']}"]
+        assert entry["worker"] in addresses and entry["attempts"] == 1 and entry["seconds"] > 1
+    journal = [json.loads(line) for line in (graded["out"] / "journal.jsonl").read_text().splitlines()]
+    assert sorted(e["student"] for e in journal) == sorted(r["student_id"] for r in graded_rows)
 
 
 def test_rerun_is_identical_and_a_removed_file_updates_only_that_student(graded, tmp_path):

@@ -16,7 +16,15 @@ The pipeline (:func:`grade_folder`, in :mod:`.core`): take in (:mod:`.intake`, :
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
+
+# jsonschema (under nbformat and nbgrader) imports rfc3987_syntax when it is installed, and that
+# module builds 38 lark grammars at import: about 2 s in every grader process (the grader, each
+# worker, the lessons' release), measured on a 2-core AMD EPYC. It only checks strings of the
+# "iri" format, which no schema the grader validates uses; jsonschema skips the check when the
+# import fails, as it does here. Kept if already imported (tests/test_grader_startup.py).
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 if TYPE_CHECKING:
     from .core import CSV_COLUMNS, STATUSES, Settings, grade_folder, summary_table
