@@ -96,7 +96,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "speed_batch_size": 32,
             "speed_repeats": 3,
             "path_lag": 30,
-            "path_num_train": 800,
+            "path_num_train": 640,  # 800 made fast mode 20.1 s (target 20); seed 1 still learns (1.000)
             "path_epochs": 10,
             "path_seeds": (1,),
         },
