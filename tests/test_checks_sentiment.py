@@ -358,14 +358,57 @@ def _dropout(dropout=True, recurrent=True, layer=True, layer_rate=None):
     return build
 
 
-@pytest.mark.parametrize("solution", [models.build_dropout_classifier, dropout_functional])
-def test_dropout_classifier_accepts_correct_solutions(solution, capsys):
-    checks.check_build_dropout_classifier(solution)
-    checks.check_build_dropout_classifier(
-        solution, num_words=35, embedding_dim=4, num_units=7, dropout_rate=0.45, seed=3, visible=False
-    )
+def dropout_at_work_ok(dropout_rate):
+    return {
+        "inference_repeatable": True,
+        "training_repeatable": False,
+        "zeroed_share": dropout_rate,
+        "kept_scale": 1 / (1 - dropout_rate),
+    }
+
+
+def dropout_at_work_numpy(dropout_rate):
+    """Another style: numpy types, the scale written as a ratio of shares."""
+    keep = np.float32(1 - dropout_rate)
+    return {
+        "kept_scale": np.float64(1.0) / keep,
+        "zeroed_share": np.float64(dropout_rate),
+        "training_repeatable": np.bool_(False),
+        "inference_repeatable": np.bool_(True),
+    }
+
+
+HIDDEN_DROPOUT = {"num_words": 35, "embedding_dim": 4, "num_units": 7, "dropout_rate": 0.45, "seed": 3}
+
+
+@pytest.mark.parametrize(
+    "solution, prediction",
+    [(models.build_dropout_classifier, dropout_at_work_ok), (dropout_functional, dropout_at_work_numpy)],
+)
+def test_dropout_classifier_accepts_correct_solutions(solution, prediction, capsys):
+    checks.check_build_dropout_classifier(solution, prediction)
+    checks.check_build_dropout_classifier(solution, prediction, visible=False, train=False, **HIDDEN_DROPOUT)
     out = capsys.readouterr().out
     assert "visible checks passed" in out and "hidden test passed" in out
+    assert "kept entries x1.429, as predicted" in out
+
+
+def test_dropout_measurement_passes_the_reference_for_many_seeds_and_rates(capsys):
+    """The zeroed share is measured on 200,000 ones: far inside the tolerance for any seed and rate."""
+    for seed in range(30):
+        rate = (0.1, 0.3, 0.45, 0.6, 0.8)[seed % 5]
+        checks.check_build_dropout_classifier(
+            models.build_dropout_classifier,
+            dropout_at_work_ok,
+            num_words=20,
+            embedding_dim=3,
+            num_units=2,
+            dropout_rate=rate,
+            seed=seed,
+            visible=False,
+            train=False,
+        )
+    assert capsys.readouterr().out.count("hidden test passed") == 30
 
 
 @pytest.mark.parametrize(
@@ -380,7 +423,70 @@ def test_dropout_classifier_accepts_correct_solutions(solution, capsys):
 )
 def test_dropout_classifier_rejects_known_wrong_solutions(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_build_dropout_classifier(wrong)
+        checks.check_build_dropout_classifier(wrong, dropout_at_work_ok)
+
+
+def _predicting(**changes):
+    return lambda rate: {**dropout_at_work_ok(rate), **{k: v(rate) if callable(v) else v for k, v in changes.items()}}
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_predicting(inference_repeatable=False), "predicts inference_repeatable=False; your model"),
+        (_predicting(training_repeatable=True), "predicts training_repeatable=True; your model"),
+        (_predicting(zeroed_share=lambda r: 1 - r), "the share dropout keeps"),
+        (_predicting(zeroed_share=lambda r: r / 2), "predicts zeroed_share=0.15"),
+        (_predicting(kept_scale=1.0), "the original paper's dropout made up for it at prediction time"),
+        (_predicting(kept_scale=lambda r: 1 - r), "that is the keep probability"),
+        (_predicting(kept_scale=lambda r: 1 + r), "predicts kept_scale=1.3"),
+        (_predicting(zeroed_share="30%"), "zeroed_share"),
+        (_predicting(inference_repeatable="yes"), "expected True or False"),
+        (lambda rate: [rate, 1 / (1 - rate)], "expected a dict with the keys"),
+        (lambda rate: {"zeroed_share": rate}, "expected a dict with the keys"),
+    ],
+)
+def test_dropout_prediction_rejects_known_wrong(wrong, message, fails_with):
+    with fails_with(message):
+        checks.check_build_dropout_classifier(models.build_dropout_classifier, wrong)
+
+
+def test_dropout_prediction_of_the_visible_rate_fails_the_hidden_test(capsys, fails_with):
+    """Numbers copied from the visible check's rate pass it, and fail the hidden test's other rate."""
+
+    def memorised(rate):
+        return {**dropout_at_work_ok(0.3)}
+
+    checks.check_build_dropout_classifier(models.build_dropout_classifier, memorised, train=False)
+    assert "visible checks passed" in capsys.readouterr().out
+    with fails_with("dropout_at_work(0.45) predicts zeroed_share=0.3"):
+        checks.check_build_dropout_classifier(
+            models.build_dropout_classifier, memorised, visible=False, train=False, **HIDDEN_DROPOUT
+        )
+
+
+def test_dropout_prediction_is_compared_with_the_students_own_layer(fails_with):
+    """The measurement is of the student's Dropout layer: a layer of its own that keeps values unscaled is seen."""
+
+    class Unscaled(L.Dropout):
+        def call(self, inputs, training=False):
+            if not training:
+                return inputs
+            return inputs * keras.ops.cast(keras.random.uniform(keras.ops.shape(inputs)) >= self.rate, inputs.dtype)
+
+    def build(num_words, embedding_dim, num_units, dropout_rate):
+        return keras.Sequential(
+            [
+                keras.Input(shape=(None,), dtype="int32"),
+                L.Embedding(num_words, embedding_dim),
+                L.LSTM(num_units, dropout=dropout_rate, recurrent_dropout=dropout_rate),
+                Unscaled(dropout_rate),
+                L.Dense(1, activation="sigmoid"),
+            ]
+        )
+
+    with fails_with("were multiplied by 1"):
+        checks.check_build_dropout_classifier(build, dropout_at_work_ok, train=False)
 
 
 # ---------------------------------------------------------------- best_epoch
@@ -1165,7 +1271,7 @@ def test_train_false_checks_the_architecture_only(fails_with):
     with fails_with("must hand on its whole sequence of states"):
         checks.check_build_lstm_classifier(_lstm(return_sequences=False), visible=False, train=False)
     with fails_with("recurrent_dropout=0"):
-        checks.check_build_dropout_classifier(_dropout(recurrent=False), visible=False, train=False)
+        checks.check_build_dropout_classifier(_dropout(recurrent=False), dropout_at_work_ok, visible=False, train=False)
     with fails_with("no MaxPooling1D layer"):
         checks.check_build_conv_lstm(_conv(order=("conv",)), visible=False, train=False)
     with fails_with("must hand on its whole sequence of states"):
