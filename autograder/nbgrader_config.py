@@ -5,8 +5,8 @@ release directory. Everything that changes as grading happens (the gradebook,
 submitted/, autograded/, feedback/) lives under autograder/ and is git-ignored.
 
 nbgrader reads this file from its working directory, so run it in autograder/:
-``cd autograder && nbgrader <command>``, which is what `make lessons` does (through
-``rnncourse.course.nbgrader``). The course root it names is the project root either way.
+``cd autograder && nbgrader <command>``. `make lessons` loads it there too (through
+``rnncourse.grader.release``). The course root it names is the project root either way.
 """
 
 import os

@@ -41,45 +41,29 @@ def available_lessons() -> list[str]:
     return [lesson for lesson in LESSON_IDS if solution_path(lesson).exists()]
 
 
-def nbgrader(
-    *args: str, cwd: Path = NBGRADER_CONFIG.parent, env: dict[str, str] | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """Run an nbgrader command with the course config (output captured).
-
-    nbgrader reads ``nbgrader_config.py`` from its working directory, so it runs in
-    autograder/ (or in ``cwd``, a folder holding a copy of that config).
-    """
-    cmd = [sys.executable, "-m", "nbgrader", *args]
-    proc = subprocess.run(cmd, cwd=cwd, env=env or child_env(), text=True, capture_output=True)
-    if check and (proc.returncode != 0 or "[ERROR]" in proc.stderr or "| ERROR]" in proc.stderr):
-        raise RuntimeError(
-            f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-        )
-    return proc
-
-
 def generate_lessons(lesson_ids: Iterable[str] | None = None, *, release_dir: Path | None = None) -> list[Path]:
-    """Regenerate student notebooks from solutions/ with ``nbgrader generate_assignment``.
+    """Regenerate student notebooks from solutions/ with nbgrader's ``generate_assignment``.
 
     ``release_dir`` (default lessons/) lets tests build into a temporary folder and compare.
-    A throw-away gradebook is used, so building lessons never touches the real one.
+    A throw-away gradebook is used, so building lessons never touches the real one. Every lesson
+    is built in one process (:mod:`rnncourse.grader.release`, which the grader uses for its own
+    courses): one ``nbgrader`` command per lesson cost about 3 s more each.
     """
     lesson_ids = list(lesson_ids or available_lessons())
     release_dir = Path(release_dir or LESSONS_DIR)
-    written = []
     with tempfile.TemporaryDirectory(prefix="rnncourse-build-") as tmp:
-        db = f"sqlite:///{Path(tmp) / 'gradebook.db'}"
-        for lesson in lesson_ids:
-            nbgrader(
-                "generate_assignment",
-                lesson,
-                "--force",
-                "--CourseDirectory.db_url=" + db,
-                f"--CourseDirectory.release_directory={release_dir}",
-            )
-            out = lesson_path(lesson, release_dir)
-            _normalise_release(out)
-            written.append(out)
+        spec = Path(tmp) / "release-spec.json"
+        course = {"root": str(PROJECT_ROOT), "db_url": f"sqlite:///{Path(tmp) / 'gradebook.db'}"}
+        spec.write_text(json.dumps({"courses": [{**course, "lessons": lesson_ids, "release_dir": str(release_dir)}]}))
+        cmd = [sys.executable, "-m", "rnncourse.grader.release", str(spec)]
+        proc = subprocess.run(cmd, cwd=NBGRADER_CONFIG.parent, env=child_env(), text=True, capture_output=True)
+        if proc.returncode != 0 or "| ERROR]" in proc.stderr:
+            raise RuntimeError(f"nbgrader generate_assignment failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    written = []
+    for lesson in lesson_ids:
+        out = lesson_path(lesson, release_dir)
+        _normalise_release(out)
+        written.append(out)
     return written
 
 

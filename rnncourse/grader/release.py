@@ -1,7 +1,8 @@
 """Prepare the grader's private nbgrader courses in one process.
 
-Started by the grader as ``python -m rnncourse.grader.release <spec.json>``. The spec lists
-courses, each ``{"root": ..., "db_url": ... or null, "lessons": [...]}``; for each one this
+Started by the grader as ``python -m rnncourse.grader.release <spec.json>``, and by
+:func:`rnncourse.course.generate_lessons` (``make lessons``). The spec lists courses, each
+``{"root": ..., "db_url": ... or null, "lessons": [...], "release_dir": ... (optional)}``; for each one this
 runs nbgrader's ``generate_assignment`` for every lesson, which records the lesson's grade
 cells in that course's gradebook. One process instead of one ``nbgrader`` command per lesson
 and course saves the start-up cost of each command (about 5 s here).
@@ -40,7 +41,7 @@ def main(argv: list[str]) -> int:
     for course in spec["courses"]:
         autograder = Path(course["root"]) / "autograder"
         config = PyFileConfigLoader("nbgrader_config.py", path=str(autograder)).load_config()
-        config.CourseDirectory.release_directory = str(Path(course["root"]) / ".release")
+        config.CourseDirectory.release_directory = course.get("release_dir") or str(Path(course["root"]) / ".release")
         if course.get("db_url"):
             config.CourseDirectory.db_url = course["db_url"]
         api = NbGraderAPI(config=config)
