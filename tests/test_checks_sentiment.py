@@ -15,10 +15,14 @@ from rnncourse.checks.l04_sentiment.diagnose import (
     _DIAGNOSIS_KEY,
     _DIAGNOSIS_MISTAKES,
     _FORMS,
+    MARGIN_RANGE,
+    UNDERFIT_RANGE,
     _answer_hash,
-    _hidden_curves,
+    _clear_curves,
+    _consistency_curves,
+    _curves_for,
+    _hidden_clear_curves,
     _in_form,
-    _visible_curves,
 )
 from rnncourse.checks.l04_sentiment.diagnose import reference as reference_diagnose
 
@@ -557,21 +561,32 @@ def test_best_epoch_on_a_tie_is_the_first_minimum(wrong, seed, fails_with):
 diagnose_ok = reference_diagnose  # the notebook's solution is this rule, written the same way
 
 
-def diagnose_argmin(history):
-    """Another style: numpy, the minimum found with np.argmin, answers in another case."""
+def rule_ok():
+    return {"underfit_above": 0.6, "overfit_margin": 0.1}
+
+
+def rule_other():
+    """Another defensible decision: a stricter line for underfitting, a smaller margin (numpy floats)."""
+    return {"overfit_margin": np.float64(0.05), "underfit_above": np.float32(0.55)}
+
+
+def diagnose_other(history):
+    """Another style, following rule_other: numpy, the minimum found with np.argmin, answers in another case."""
+    rule = rule_other()
     val = np.asarray(history["val_loss"], dtype=float)
     best = val[np.argmin(val)]
-    if np.asarray(history["loss"])[-1] > 0.6:
+    if np.asarray(history["loss"])[-1] > rule["underfit_above"]:
         return "Underfitting"
-    return " OVERFITTING " if val[-1] / best > 1.1 else "Good Fit"
+    return " OVERFITTING " if val[-1] / best > 1 + rule["overfit_margin"] else "Good Fit"
 
 
 def diagnose_asarray(history):
-    """Another style: both curves as arrays, one expression per case."""
+    """Another style: both curves as arrays, one expression per case, the rule read from diagnosis_rule."""
+    rule = rule_ok()
     loss = np.asarray(history["loss"])
     val = np.asarray(history["val_loss"])
-    underfit = bool(loss[-1] > 0.6)
-    overfit = bool(val[-1] > 1.1 * val.min())
+    underfit = bool(loss[-1] > rule["underfit_above"])
+    overfit = bool(val[-1] > (1 + rule["overfit_margin"]) * val.min())
     return "underfitting" if underfit else ("overfitting" if overfit else "good fit")
 
 
@@ -589,7 +604,7 @@ def diagnose_get_loop(history):
 
 
 def diagnose_at_least(history):
-    """`>=` instead of `>`: curve K ends its training loss exactly at 0.6, which is not above it."""
+    """`>=` instead of `>`: curve K ends its training loss exactly at the rule's 0.6, which is not above it."""
     loss, val = history["loss"], history["val_loss"]
     if loss[-1] >= 0.6:
         return "underfitting"
@@ -597,19 +612,38 @@ def diagnose_at_least(history):
 
 
 @pytest.mark.parametrize(
-    "solution",
-    [reference_diagnose, diagnose_argmin, diagnose_asarray, diagnose_get_loop],
+    "solution, rule",
+    [
+        (reference_diagnose, rule_ok),
+        (diagnose_other, rule_other),
+        (diagnose_asarray, rule_ok),
+        (diagnose_get_loop, rule_ok),
+    ],
 )
-def test_diagnose_accepts_correct_solutions(solution, capsys):
-    checks.check_diagnose(solution)
-    checks.check_diagnose(solution, visible=False)
+def test_diagnose_accepts_correct_solutions(solution, rule, capsys):
+    checks.check_diagnose(solution, rule)
+    checks.check_diagnose(solution, rule, visible=False)
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("\u2714 diagnose: visible checks passed; hidden tests run at grading (")
     assert out[1].startswith("\u2714 diagnose: hidden test passed (")
 
 
+@pytest.mark.parametrize("under", [0.50, 0.53, 0.6, 0.644])
+@pytest.mark.parametrize("margin", [0.027, 0.1, 0.21])
+def test_diagnose_accepts_every_rule_the_clear_curves_allow(under, margin, capsys):
+    def rule():
+        return {"underfit_above": under, "overfit_margin": margin}
+
+    def diagnose(history):
+        return reference_diagnose(history, under, margin)
+
+    checks.check_diagnose(diagnose, rule)
+    checks.check_diagnose(diagnose, rule, visible=False)
+    assert "hidden test passed" in capsys.readouterr().out
+
+
 def _diagnose_with(under, over, *, overfit_first=False, names=("underfitting", "overfitting", "good fit")):
-    """A diagnose made of an underfitting and an overfitting test on (loss, val) as lists."""
+    """A diagnose made of an underfitting and an overfitting test on (loss, val) as lists (rule_ok's numbers)."""
 
     def diagnose(history):
         loss, val = list(history["loss"]), list(history["val_loss"])
@@ -634,11 +668,11 @@ FIRST = "It looks as if you compare the last validation loss with the first one"
 PREVIOUS = "It looks as if you compare the last validation loss with the epoch before it"
 LAST_STEP = "It looks as if you call a curve overfitting as soon as its validation loss rose at the last epoch"
 NO_MARGIN = "It looks as if you call a curve overfitting as soon as its last validation loss is not the lowest"
-ABSOLUTE = "It looks as if you read '10 % above its minimum' as 0.1 above it"
+ABSOLUTE = "It looks as if you use overfit_margin as an absolute amount of loss"
 ORDER = "It looks as if you check for overfitting before underfitting"
 VAL_UNDER = "It looks as if you use the validation loss to decide underfitting"
-LN2 = "It looks as if you compare the training loss with ln 2 = 0.693 instead of 0.6"
-AT_LEAST = "It looks as if you call a training loss of exactly 0.6 underfitting"
+LN2 = "It looks as if you compare the training loss with ln 2 = 0.693 instead of your underfit_above"
+AT_LEAST = "It looks as if you call a training loss exactly at your underfit_above underfitting"
 LOWEST_LOSS = "It looks as if you read the lowest training loss instead of the last one"
 RENAMED = "tells the three cases apart but names them wrongly"
 
@@ -683,46 +717,88 @@ KNOWN_WRONG_DIAGNOSES = [
 @pytest.mark.parametrize("visible", [True, False])
 def test_diagnose_rejects_known_wrong_solutions(wrong, message, visible, fails_with):
     with fails_with(message):
-        checks.check_diagnose(wrong, visible=visible)
+        checks.check_diagnose(wrong, rule_ok, visible=visible)
 
 
-NEAR_THRESHOLD_DIAGNOSES = [
-    pytest.param(
-        _diagnose_with(_train_high, lambda loss, val: val[-1] > 1.2 * min(val)),
-        "last validation loss 15 % above its minimum); expected 'overfitting'.",
-        id="margin-20%",
-    ),
-    pytest.param(
-        _diagnose_with(_train_high, lambda loss, val: val[-1] > 1.04 * min(val)),
-        "last validation loss 5 % above its minimum); expected 'good fit'.",
-        id="margin-4%",
-    ),
-    pytest.param(
-        _diagnose_with(lambda loss, val: loss[-1] > 0.63, _val_up),
-        "last training loss 0.620, last validation loss 18 % above its minimum); expected 'underfitting'.",
-        id="threshold-0.63",
-    ),
-]
+def _rule_of(under, margin):
+    def rule():
+        return {"underfit_above": under, "overfit_margin": margin}
+
+    return rule
 
 
-@pytest.mark.parametrize("wrong, message", NEAR_THRESHOLD_DIAGNOSES)
-def test_diagnose_hidden_edge_cases_catch_what_the_visible_curves_miss(wrong, message, capsys, fails_with):
-    checks.check_diagnose(wrong)
-    assert "visible checks passed" in capsys.readouterr().out
+@pytest.mark.parametrize("under, margin", [(0.55, 0.05), (0.64, 0.2)])
+def test_diagnose_slips_fail_at_any_declared_rule(under, margin, fails_with):
+    """The issue's slips stay closed whatever numbers the student declares: `>=` and the lowest training loss."""
+
+    def at_least(history):
+        loss, val = history["loss"], history["val_loss"]
+        return "underfitting" if loss[-1] >= under else reference_diagnose({"loss": [0.0], "val_loss": val}, 1, margin)
+
+    def lowest(history):
+        loss, val = history["loss"], history["val_loss"]
+        return "underfitting" if min(loss) > under else reference_diagnose({"loss": [0.0], "val_loss": val}, 1, margin)
+
+    with fails_with("for curve K (") as failure:
+        checks.check_diagnose(at_least, _rule_of(under, margin))
+    assert AT_LEAST in str(failure.value)
+    with fails_with(LOWEST_LOSS):
+        checks.check_diagnose(lowest, _rule_of(under, margin))
+
+
+def test_diagnose_must_follow_its_own_rule(fails_with):
+    """Declaring one rule and applying another (here 0.6 and 10 % against 0.55 and 5 %) fails on the built curves."""
+    with fails_with("expected 'underfitting' (by your rule: underfit_above = 0.55, overfit_margin = 0.05)."):
+        checks.check_diagnose(reference_diagnose, _rule_of(0.55, 0.05))
+    with fails_with("for curve N ("):
+        checks.check_diagnose(reference_diagnose, _rule_of(0.55, 0.05))
+
+
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        (_rule_of(0.6, 10), "gives overfit_margin = 10: a rise of 1000 % above"),
+        (_rule_of(0.6, 0), "gives overfit_margin = 0: then any rise"),
+        (_rule_of(0.7, 0.1), "gives underfit_above = 0.7: a model that answers 0.5 for every review"),
+        (_rule_of(math.log(2), 0.1), "gives underfit_above = 0.693147"),
+        (_rule_of(0.45, 0.1), "curve M (loss = [0.690,"),
+        (_rule_of(0.45, 0.1), "would be 'underfitting'; it shows 'good fit': the model learned"),
+        (_rule_of(0.65, 0.1), "curve I (loss = [0.700,"),
+        (_rule_of(0.65, 0.1), "Your underfit_above decides this.\nHint: put the line between"),
+        (_rule_of(0.6, 0.25), "curve D (loss = [0.660,"),
+        (_rule_of(0.6, 0.02), "curve G (loss = [0.640,"),
+        (_rule_of(0.6, 0.02), "Your overfit_margin decides this.\nHint: the margin separates noise"),
+        (lambda: {"underfit_above": 0.6}, "diagnosis_rule() returned ['underfit_above']; expected a dict with the"),
+        (lambda: (0.6, 0.1), "diagnosis_rule() returned tuple; expected a dict"),
+        (lambda: {"underfit_above": "0.6", "overfit_margin": 0.1}, "diagnosis_rule: underfit_above"),
+    ],
+)
+def test_diagnosis_rule_is_held_to_what_the_clear_curves_show(rule, message, fails_with):
     with fails_with(message):
-        checks.check_diagnose(wrong, visible=False)
+        checks.check_diagnose(reference_diagnose, rule)
+
+
+def test_diagnosis_rule_not_implemented_is_a_sentence(fails_with):
+    def diagnosis_rule():
+        raise NotImplementedError()
+
+    with fails_with("diagnosis_rule is not implemented yet"):
+        checks.check_diagnose(reference_diagnose, diagnosis_rule)
+
+
+def _windowed_minimum(history):
+    """The minimum of the last five epochs only: right on the short visible curves, wrong on long hidden ones."""
+    loss, val = history["loss"], list(history["val_loss"])
+    if loss[-1] > 0.6:
+        return "underfitting"
+    return "overfitting" if val[-1] > 1.1 * min(val[-5:]) else "good fit"
+
+
+def test_diagnose_hidden_curves_catch_what_the_visible_curves_miss(capsys, fails_with):
+    checks.check_diagnose(_windowed_minimum, rule_ok)
+    assert "visible checks passed" in capsys.readouterr().out
     with fails_with("for hidden curve "):
-        checks.check_diagnose(wrong, visible=False)
-
-
-def test_diagnose_visible_curves_pin_the_training_threshold_from_both_sides(fails_with):
-    """Curve K ends at 0.6 (a good fit) and curve L at 0.66 after a dip (underfitting)."""
-    with fails_with("expected 'good fit'. " + AT_LEAST) as failure:
-        checks.check_diagnose(_diagnose_with(lambda loss, val: loss[-1] > 0.54, _val_up))
-    assert str(failure.value).startswith("diagnose returned 'underfitting' for curve K (")
-    with fails_with("expected 'underfitting'. " + LOWEST_LOSS) as failure:
-        checks.check_diagnose(_diagnose_with(lambda loss, val: min(loss) > 0.6, _val_up))
-    assert str(failure.value).startswith("diagnose returned 'good fit' for curve L (")
+        checks.check_diagnose(_windowed_minimum, rule_ok, visible=False)
 
 
 def test_diagnose_names_the_curve_and_what_was_expected(fails_with):
@@ -733,13 +809,13 @@ def test_diagnose_names_the_curve_and_what_was_expected(fails_with):
         "val_loss = [0.693, 0.691, 0.688, 0.684, 0.680, 0.676, 0.671, 0.667]; last training loss 0.662, "
         "last validation loss at its minimum); expected 'underfitting'. " + LN2
     ):
-        checks.check_diagnose(wrong)
-    # An unrecognised mistake (a threshold of 0.25) gets the generic message with the rules.
+        checks.check_diagnose(wrong, rule_ok)
+    # An unrecognised mistake (a threshold of 0.25) gets the generic message, which does not give the rule.
     wrong = _diagnose_with(lambda loss, val: loss[-1] > 0.25, _val_up)
     with fails_with("diagnose returned 'underfitting' for curve C (loss = [0.620,"):
-        checks.check_diagnose(wrong)
-    with fails_with("curves are diagnosed wrongly.)\nHint: apply the rules in this order: 'underfitting' if"):
-        checks.check_diagnose(wrong)
+        checks.check_diagnose(wrong, rule_ok)
+    with fails_with("curves are diagnosed wrongly.)\nHint: compare your function's answer with your own two numbers"):
+        checks.check_diagnose(wrong, rule_ok)
 
 
 def test_diagnose_shortens_long_curves_in_the_feedback(fails_with):
@@ -752,10 +828,10 @@ def test_diagnose_shortens_long_curves_in_the_feedback(fails_with):
         return "good fit" if right == "underfitting" else "underfitting"
 
     with fails_with("for hidden curve "):
-        checks.check_diagnose(wrong_on_long_curves, visible=False)
+        checks.check_diagnose(wrong_on_long_curves, rule_ok, visible=False)
     with fails_with(", ..., "):
-        checks.check_diagnose(wrong_on_long_curves, visible=False)
-    checks.check_diagnose(wrong_on_long_curves)  # the visible curves are short
+        checks.check_diagnose(wrong_on_long_curves, rule_ok, visible=False)
+    checks.check_diagnose(wrong_on_long_curves, rule_ok)  # the visible curves are short
 
 
 def _sorts_in_place(history):
@@ -797,7 +873,7 @@ def _appends(history):
 )
 def test_diagnose_rejects_solutions_that_change_the_history(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_diagnose(wrong)
+        checks.check_diagnose(wrong, rule_ok)
 
 
 def _index_of_min(history):
@@ -835,7 +911,7 @@ def _index_of_min(history):
 )
 def test_diagnose_rejects_malformed_answers(wrong, message, fails_with):
     with fails_with(message):
-        checks.check_diagnose(wrong)
+        checks.check_diagnose(wrong, rule_ok)
 
 
 def test_diagnose_not_implemented_is_a_sentence(fails_with):
@@ -843,7 +919,7 @@ def test_diagnose_not_implemented_is_a_sentence(fails_with):
         raise NotImplementedError()
 
     with fails_with("diagnose is not implemented yet"):
-        checks.check_diagnose(diagnose)
+        checks.check_diagnose(diagnose, rule_ok)
 
 
 def test_diagnosis_examples_show_what_the_key_says():
@@ -864,8 +940,21 @@ def test_diagnosis_examples_are_diagnosed_as_the_key_says():
     assert sorted(reference_diagnose(h) for h in examples.values()) == sorted(checks.DIAGNOSIS_CHOICES)
 
 
-def test_diagnosis_curves_stay_clear_of_the_thresholds():
-    hidden = _hidden_curves()
+def test_clear_curves_pin_the_allowed_numbers():
+    """The ranges are exactly what the visible clear curves allow, and the hidden clear ones stay outside them."""
+    low, high = UNDERFIT_RANGE
+    m_low, m_high = MARGIN_RANGE
+    clear = _clear_curves()
+    assert all(c.why for c in clear) and {c.expected for c in clear} == set(checks.DIAGNOSIS_CHOICES)
+
+    def allowed(under, margin):
+        return all(reference_diagnose(c.history, under, margin) == c.expected for c in clear)
+
+    assert allowed(low, 0.1) and not allowed(low - 0.005, 0.1)
+    assert allowed(high - 1e-6, 0.1) and not allowed(high, 0.1)
+    assert allowed(0.6, m_low) and not allowed(0.6, m_low - 0.001)
+    assert allowed(0.6, m_high) and not allowed(0.6, m_high + 0.001)
+    hidden = _hidden_clear_curves()
     assert len({c.label for c in hidden}) == len(hidden)
     assert {len(c.history["loss"]) for c in hidden} == set(range(3, 16))
     assert {c.form for c in hidden} == set(_FORMS)
@@ -873,28 +962,46 @@ def test_diagnosis_curves_stay_clear_of_the_thresholds():
     for curve in hidden:
         loss, val = curve.history["loss"], curve.history["val_loss"]
         assert len(loss) == len(val) >= 3
-        assert curve.expected == reference_diagnose(curve.history), curve.label
-        if curve.label == "curve K":  # on the threshold on purpose (`>=` against `>`), as exact Python floats
-            assert loss[-1] == 0.6 and curve.form == "lists" and curve.expected == "good fit"
-            continue
-        assert abs(loss[-1] / 0.6 - 1) > 0.03, curve.label
-        if loss[-1] < 0.6:
-            assert abs(val[-1] / (1.1 * min(val)) - 1) > 0.03, curve.label
-        assert abs(loss[-1] / 0.693 - 1) > 0.03, curve.label  # so the ln 2 mistake is named the same way
-        for form in _FORMS:  # float32 rounding does not move a curve across a threshold
-            assert reference_diagnose(_in_form(curve.history, form)) == curve.expected
+        assert loss[-1] <= 0.49 or loss[-1] >= 0.65, curve.label
+        assert abs(loss[-1] / 0.693 - 1) > 0.03 or loss[-1] < 0.6, curve.label  # the ln 2 mistake stays named
+        if loss[-1] <= 0.49:
+            rise = val[-1] / min(val)
+            assert rise <= 1.025 or rise >= 1.22, curve.label
+        for under in (low, 0.6, high - 1e-6):
+            for margin in (m_low, 0.1, m_high):
+                for form in _FORMS:  # float32 rounding does not move a curve across a threshold
+                    assert reference_diagnose(_in_form(curve.history, form), under, margin) == curve.expected
 
 
+@pytest.mark.parametrize("under, margin", [(0.5, 0.0267), (0.6, 0.1), (0.55, 0.05), (0.644, 0.21)])
 @pytest.mark.parametrize("visible", [True, False])
-def test_diagnosis_mistakes_are_told_apart(visible):
-    """Every named mistake gets some curve wrong, and no two mistakes get the same answers."""
-    curves = _visible_curves() if visible else _hidden_curves()
+def test_diagnosis_mistakes_are_told_apart(under, margin, visible):
+    """Every named mistake gets some curve wrong, and no two mistakes get the same answers, at any allowed rule."""
+    curves = _curves_for(under, margin, visible=visible)
     seen = {}
     for index, (rules, _, _) in enumerate(_DIAGNOSIS_MISTAKES):
         for rule in rules:
-            said = tuple(rule(c.history["loss"], c.history["val_loss"]) for c in curves)
+            said = tuple(rule(c.history["loss"], c.history["val_loss"], under, margin) for c in curves)
             assert said != tuple(c.expected for c in curves), (index, "never wrong")
             assert seen.setdefault(said, index) == index, (index, seen[said], "give the same answers")
+
+
+def test_consistency_curves_sit_at_the_rule():
+    """Curve K ends exactly at underfit_above (as Python floats); the others keep clear of either number."""
+    for under, margin in [(0.5, 0.0267), (0.6, 0.1), (0.644, 0.21)]:
+        for variant in (0, 1):
+            built = _consistency_curves(under, margin, variant=variant)
+            assert [c.label.split()[-1] for c in built] == list("KNOPQRS")
+            for curve in built:
+                loss, val = curve.history["loss"], curve.history["val_loss"]
+                assert len(loss) == len(val) >= 3 and min(loss) > 0 and min(val) > 0
+                if curve.label.endswith("K"):
+                    assert loss[-1] == under and curve.form == "lists" and curve.expected == "good fit"
+                    continue
+                assert abs(loss[-1] / under - 1) > 0.02, curve.label
+                if loss[-1] < under:
+                    assert abs(val[-1] / ((1 + margin) * min(val)) - 1) > 0.003, curve.label
+            assert {c.expected for c in built} == set(checks.DIAGNOSIS_CHOICES)
 
 
 def test_diagnose_replaces_the_dict_exercise():

@@ -3,13 +3,14 @@
 The exercises, as the notebook numbers them: 1 choosing a vectorizer's vocabulary size and length
 (with their consequences predicted on unseen reviews) and building the adapted ``TextVectorization``,
 2 an Embedding and stacked LSTMs (which layers return sequences is the student's decision), 3
-reading learning curves (``best_epoch``, then ``diagnose``), 4 dropout, 5 predicting the lengths and
+reading learning curves (``best_epoch``, then deciding a rule for ``diagnose``), 4 dropout, 5 predicting the lengths and
 parameter count of Conv1D and MaxPooling1D before an LSTM on GloVe, then building it, 6 predicting
 each layer's parameters of the chapter's example model, then porting it to Keras 3, and 7 a
 bag-of-bigrams baseline whose settings the student chooses, trains and evaluates. The model checks
 inspect architecture and behaviour on tiny inputs, never accuracy on the real data; their references
 are the tested builders of :mod:`rnncourse.models` (``text_vectorizer``, ``build_lstm_classifier``, ...).
-``diagnose`` has its reference rule and the made-up learning curves the notebook plots (:func:`diagnosis_examples`).
+``diagnose`` checks the student's own rule (``diagnosis_rule``) against made-up learning curves, among them
+the ones the notebook plots (:func:`diagnosis_examples`), and against curves built at the rule's own numbers.
 What several exercises share (the model inspections, made-up histories) is in ``_common``.
 """
 
