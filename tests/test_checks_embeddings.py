@@ -1037,20 +1037,30 @@ def test_classifier_prediction_rejects_known_wrong(wrong, message, fails_with):
 
 
 # ---------------------------------------------------------------- 6. the transfer gain over seeds
+def _words(mean, se):
+    """The course's words, written out here as a student would (the check has its own)."""
+    if mean > 2 * se:
+        return "ahead"
+    return "behind" if mean < -2 * se else "ties"
+
+
 def transfer_gain_ok(runs, variant, baseline="scratch"):
     gains = np.array([run[variant] - run[baseline] for run in runs], dtype=float)
-    return float(gains.mean()), float(gains.std(ddof=1) / np.sqrt(len(gains)))
+    mean, se = float(gains.mean()), float(gains.std(ddof=1) / np.sqrt(len(gains)))
+    return mean, se, _words(mean, se)
 
 
 def transfer_gain_statistics(runs, variant, baseline="scratch"):
     gains = [run[variant] - run[baseline] for run in runs]
-    return statistics.mean(gains), statistics.stdev(gains) / math.sqrt(len(gains))
+    mean, se = statistics.mean(gains), statistics.stdev(gains) / math.sqrt(len(gains))
+    return mean, se, "Ahead " if abs(mean) > 2 * se and mean > 0 else ("Behind" if abs(mean) > 2 * se else "TIES")
 
 
 def transfer_gain_per_key(runs, variant, baseline="scratch"):
     accuracies = {key: np.array([run[key] for run in runs]) for key in (variant, baseline)}
     gains = accuracies[variant] - accuracies[baseline]
-    return [gains.mean(), np.std(gains, ddof=1) / np.sqrt(gains.size)]
+    se = np.std(gains, ddof=1) / np.sqrt(gains.size)
+    return [gains.mean(), se, np.str_(_words(gains.mean(), se))]
 
 
 def transfer_gain_float32(runs, variant, baseline="scratch"):
@@ -1058,12 +1068,13 @@ def transfer_gain_float32(runs, variant, baseline="scratch"):
     ours = np.array([run[variant] for run in runs], dtype=np.float32)
     theirs = np.array([run[baseline] for run in runs], dtype=np.float32)
     gains = ours - theirs
-    return gains.mean(), gains.std(ddof=1) / np.float32(np.sqrt(gains.size))
+    se = gains.std(ddof=1) / np.float32(np.sqrt(gains.size))
+    return gains.mean(), se, _words(gains.mean(), se)
 
 
 def test_transfer_gain_reference_passes_visible_and_hidden(capsys):
-    checks.check_transfer_gain(gain_checks.reference)
-    checks.check_transfer_gain(gain_checks.reference, visible=False)
+    checks.check_transfer_gain(gain_checks.reference_report)
+    checks.check_transfer_gain(gain_checks.reference_report, visible=False)
     out = capsys.readouterr().out
     assert "\u2714 transfer_gain: visible checks passed; hidden tests run at grading (" in out
     assert "\u2714 transfer_gain: hidden test passed (" in out
@@ -1090,7 +1101,7 @@ def test_transfer_gain_is_never_asked_about_fewer_than_two_seeds(capsys):
 
     checks.check_transfer_gain(recording)
     checks.check_transfer_gain(recording, visible=False)
-    assert sizes == [3, 3, 3, 2, 4, 6]
+    assert sizes == [3, 3, 3, 3, 2, 4, 6, 3, 5]
 
 
 def test_transfer_gain_hidden_cases_hold_extra_keys_numpy_floats_and_a_tuple():
@@ -1128,7 +1139,8 @@ def _gain_with(se_of, *, sign=1.0, scale=1.0):
 
     def transfer_gain(runs, variant, baseline="scratch"):
         gains = sign * _gains(runs, variant, baseline)
-        return scale * gains.mean(), scale * se_of(gains)
+        mean, se = scale * gains.mean(), scale * se_of(gains)
+        return mean, se, _words(mean, se)  # the words follow the student's own numbers
 
     return transfer_gain
 
@@ -1142,7 +1154,8 @@ def _unpaired(runs, variant, baseline="scratch"):
     theirs = np.array([run[baseline] for run in runs])
     n = len(runs)
     se_ours, se_theirs = ours.std(ddof=1) / np.sqrt(n), theirs.std(ddof=1) / np.sqrt(n)
-    return ours.mean() - theirs.mean(), np.sqrt(se_ours**2 + se_theirs**2)
+    mean, se = ours.mean() - theirs.mean(), np.sqrt(se_ours**2 + se_theirs**2)
+    return mean, se, _words(mean, se)
 
 
 def _hard_coded_baseline(runs, variant, baseline="scratch"):
@@ -1154,15 +1167,15 @@ def _hard_coded_variant(runs, variant, baseline="scratch"):
 
 
 def _swapped(runs, variant, baseline="scratch"):
-    mean, se = transfer_gain_ok(runs, variant, baseline)
-    return se, mean
+    mean, se, words = transfer_gain_ok(runs, variant, baseline)
+    return se, mean, words
 
 
 def _subtracts_in_place(runs, variant, baseline="scratch"):
     for run in runs:
         run[variant] -= run[baseline]
     gains = np.array([run[variant] for run in runs])
-    return gains.mean(), _se(gains)
+    return gains.mean(), _se(gains), _words(gains.mean(), _se(gains))
 
 
 def _sorts_in_place(runs, variant, baseline="scratch"):
@@ -1172,7 +1185,7 @@ def _sorts_in_place(runs, variant, baseline="scratch"):
 
 def _pops_the_baseline(runs, variant, baseline="scratch"):
     gains = np.array([run[variant] - run.pop(baseline) for run in runs])
-    return gains.mean(), _se(gains)
+    return gains.mean(), _se(gains), _words(gains.mean(), _se(gains))
 
 
 UNPAIRED = "the standard error is too big: sqrt(se_variant² + se_baseline²) treats the two variants' runs"
@@ -1202,18 +1215,19 @@ PERCENT = "The numbers are in percent (×100)"
         (_hard_coded_baseline, "It returned the gain over 'scratch', not over baseline='glove_frozen'"),
         (_hard_coded_variant, "It returned the gain of 'glove_finetuned', not of variant='glove_frozen'"),
         (_gain_with(lambda g: g.std(ddof=1) / np.sqrt(g.size - 1)), "The mean gain is right; the standard error"),
-        (_gain_with(_se, scale=0.5), "transfer_gain(runs, 'glove_frozen') on 3 seeds returned (0.0057, 0.0038); "),
+        (_gain_with(_se, scale=0.5), "transfer_gain(runs, 'glove_finetuned') on 3 seeds returned (0.0237, 0.0023); "),
         (
-            lambda runs, variant, baseline="scratch": (float(np.median(_gains(runs, variant, baseline))), 0.01),
-            "expected (mean_gain, standard_error) = (0.0113, 0.0075).",
+            lambda runs, variant, baseline="scratch": (float(np.median(_gains(runs, variant, baseline))), 0.01, "ties"),
+            "expected (mean_gain, standard_error) = (0.0473, 0.0047).",
         ),
         (lambda runs, variant, baseline="scratch": np.array(transfer_gain_ok(runs, variant, baseline)), "a ndarray"),
         (lambda runs, variant, baseline="scratch": transfer_gain_ok(runs, variant, baseline)[0], "returned a float;"),
-        (lambda runs, variant, baseline="scratch": (*transfer_gain_ok(runs, variant, baseline), 0), "of length 3"),
+        (lambda runs, variant, baseline="scratch": (*transfer_gain_ok(runs, variant, baseline), 0), "of length 4"),
         (lambda runs, variant, baseline="scratch": None, "returned None"),
-        (lambda runs, variant, baseline="scratch": (0.01, "0.004"), "[1] (standard_error) returned a str"),
+        (lambda runs, variant, baseline="scratch": (0.01, "0.004", "ties"), "[1] (standard_error) returned a str"),
+        (lambda runs, variant, baseline="scratch": transfer_gain_ok(runs, variant, baseline)[:2], "of length 2"),
         (lambda runs, variant, baseline: (0.01, 0.004), "missing 1 required positional argument: 'baseline'"),
-        (_subtracts_in_place, "changed the runs it was given: runs[0]['glove_frozen'] was 0.702 and is now 0.012"),
+        (_subtracts_in_place, "changed the runs it was given: runs[0]['glove_finetuned'] was 0.736 and is now 0.046"),
         (_sorts_in_place, "changed the runs it was given: runs[0]['scratch'] was 0.69 and is now 0.652"),
         (_pops_the_baseline, "changed the runs it was given: runs[0] lost its key 'scratch'"),
     ],
@@ -1221,6 +1235,83 @@ PERCENT = "The numbers are in percent (×100)"
 def test_transfer_gain_rejects_known_wrong(wrong, message, fails_with):
     with fails_with(message):
         checks.check_transfer_gain(wrong)
+
+
+def test_transfer_gain_unpaired_is_named_with_its_consequence_in_words(fails_with):
+    """Deciding not to pair: the feedback says the words it would give (a tie) against the paired gain's (ahead)."""
+    with fails_with(
+        "transfer_gain(runs, 'glove_finetuned') on 3 seeds returned (0.0473, 0.0240); expected (mean_gain, "
+        "standard_error) = (0.0473, 0.0047)."
+    ) as failure:
+        checks.check_transfer_gain(_unpaired)
+    assert UNPAIRED in str(failure.value)
+    assert (
+        str(failure.value)
+        .split("\nHint:")[0]
+        .endswith("With those numbers the words would be 'ties'; the paired gain says 'ahead'.")
+    )
+
+
+def _numbers_with(words_of):
+    """The right numbers with the words ``words_of(mean, se)``."""
+
+    def transfer_gain(runs, variant, baseline="scratch"):
+        mean, se, _ = transfer_gain_ok(runs, variant, baseline)
+        return mean, se, words_of(mean, se)
+
+    return transfer_gain
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        pytest.param(
+            _numbers_with(lambda m, s: "ahead" if m > s else ("behind" if m < -s else "ties")),
+            "transfer_gain(runs, 'glove_frozen') returned 'ahead'; expected 'ties': the mean gain (+0.0113) is only "
+            "1.5 standard errors (0.0075) from zero: the course's rule calls that a tie.\nHint: a gain within two",
+            id="one-standard-error",
+        ),
+        pytest.param(
+            _numbers_with(lambda m, s: "ahead" if m > 0 else "behind"),
+            "returned 'ahead'; expected 'ties': the mean gain (+0.0113) is only 1.5 standard errors",
+            id="sign-alone",
+        ),
+        pytest.param(
+            _numbers_with(lambda m, s: "ties"),
+            "transfer_gain(runs, 'glove_finetuned') returned 'ties'; expected 'ahead': the mean gain (+0.0473) is "
+            "10.1 standard errors (0.0047) from zero, well beyond two",
+            id="always-ties",
+        ),
+        pytest.param(
+            _numbers_with(lambda m, s: {"ahead": "behind", "behind": "ahead"}.get(_words(m, s), "ties")),
+            "returned 'behind'; expected 'ahead': the mean gain (+0.0473) is on the other side of zero.\nHint: the "
+            "words describe the variant against the baseline",
+            id="reversed",
+        ),
+        pytest.param(
+            _numbers_with(lambda m, s: f"ahead by {m:.3f} ± {s:.3f}"),
+            "returned the words 'ahead by 0.047 ± 0.005'; expected one of 'ahead', 'behind' or 'ties'",
+            id="a-sentence",
+        ),
+        pytest.param(_numbers_with(lambda m, s: m > 2 * s), "returned bool as its words", id="a-bool"),
+    ],
+)
+def test_transfer_gain_words_follow_the_numbers(wrong, message, fails_with):
+    with fails_with(message):
+        checks.check_transfer_gain(wrong)
+    with fails_with("transfer_gain(runs, "):
+        checks.check_transfer_gain(wrong, visible=False)
+
+
+def test_transfer_gain_cases_hold_every_verdict_far_from_the_rule():
+    """Visible and hidden runs hold all three words, each at least 20 % away from two standard errors."""
+    seen = set()
+    for visible in (True, False):
+        for case in gain_checks._transfer_gain_cases(visible):
+            mean, se = gain_checks.reference(case.runs, case.variant, case.effective_baseline)
+            assert abs(abs(mean) / se / 2 - 1) > 0.2, (visible, case.variant)
+            seen.add((visible, gain_checks.words_for(mean, se)))
+    assert seen == {(visible, words) for visible in (True, False) for words in gain_checks.VERDICTS}
 
 
 def test_transfer_gain_names_both_mistakes_of_a_reversed_population_std(fails_with):
@@ -1248,7 +1339,7 @@ def _by_position(runs, variant, baseline="scratch"):
     columns = np.array([list(run.values()) for run in runs], dtype=float)
     order = gain_checks.TRANSFER_KEYS
     gains = columns[:, order.index(variant)] - columns[:, order.index(baseline)]
-    return gains.mean(), _se(gains)
+    return gains.mean(), _se(gains), _words(gains.mean(), _se(gains))
 
 
 def _copies_with_list_copy(runs, variant, baseline="scratch"):

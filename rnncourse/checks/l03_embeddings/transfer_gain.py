@@ -1,10 +1,16 @@
-"""Exercise ``transfer_gain``: the mean gain of one variant over another across seeds, and its standard error.
+"""Exercise ``transfer_gain``: how far one variant is ahead of another across seeds, and how sure that is.
 
-``transfer_gain(runs, variant, baseline="scratch")`` takes one dict of test accuracies per seed.
-The runs are paired by seed, so the answer is the mean of the per-seed gains and its standard error
-``std(gains, ddof=1) / sqrt(n)`` (:func:`reference`). A wrong answer is compared with the known
-mistakes on the same input (the unpaired standard error, ddof=0, no sqrt(n), ...), and the one it
-matches is named.
+``transfer_gain(runs, variant, baseline="scratch")`` takes one dict of test accuracies per seed and
+reports ``(mean_gain, standard_error, words)``. How to compare the seeds and how to put an error bar
+on the gain are the student's decisions (the prompt gives neither the pairing nor a formula): the
+runs of one seed share the shuffling and the initial weights, so the right decision pairs them, and
+the error bar is the standard error of the mean of the per-seed gains (:func:`reference`). ``words``
+follow the numbers by the course's reporting rule (:func:`words_for`: "ahead" beyond two standard
+errors above zero, "behind" beyond two below, otherwise "ties"), so a decision shows its consequence:
+on the visible runs the unpaired error bar turns the fine-tuned model's clear lead over the frozen one
+into a tie. A wrong answer is compared with the known mistakes on the same input (the unpaired
+standard error, ddof=0, no sqrt(n), ...), and the one it matches is named, with the words it would
+give.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ from .._core import as_float, as_tuple, call_student, fail, report_pass
 NAME = "transfer_gain"
 
 TRANSFER_KEYS = ("scratch", "glove_frozen", "glove_finetuned")
+
+#: The words of a comparison, by the course's rule (:func:`words_for`).
+VERDICTS = ("ahead", "behind", "ties")
 
 
 # The lesson trains the three variants with several seeds; seed s gives every variant the same
@@ -71,6 +80,27 @@ def reference(runs: Sequence[Mapping[str, Any]], variant: str, baseline: str = "
     return float(gains.mean()), float(gains.std(ddof=1) / np.sqrt(len(gains)))
 
 
+def words_for(mean_gain: float, standard_error: float) -> str:
+    """The course's words for a mean gain and its standard error: "ahead", "behind" or "ties".
+
+    "ahead" when the mean is more than two standard errors above zero, "behind" when more than two
+    below, otherwise "ties" (as ``bench/final_comparison.py`` words lesson 04's comparisons).
+    """
+    if mean_gain > 2 * standard_error:
+        return "ahead"
+    if mean_gain < -2 * standard_error:
+        return "behind"
+    return "ties"
+
+
+def reference_report(
+    runs: Sequence[Mapping[str, Any]], variant: str, baseline: str = "scratch"
+) -> tuple[float, float, str]:
+    """The notebook's answer: :func:`reference`'s two numbers and their words."""
+    mean, se = reference(runs, variant, baseline)
+    return mean, se, words_for(mean, se)
+
+
 def _random_runs(seed: int, num_seeds: int, *, numpy_floats: bool) -> list[dict[str, Any]]:
     """Accuracies of ``num_seeds`` paired runs, on 500 test reviews, with extra keys the student must ignore.
 
@@ -102,20 +132,24 @@ def _random_runs(seed: int, num_seeds: int, *, numpy_floats: bool) -> list[dict[
 def _transfer_gain_cases(visible: bool) -> list[_GainCase]:
     """The calls the check makes, built afresh each time (nothing a student does can change them).
 
-    Visible: three seeds, each GloVe variant against the default baseline and one call with
-    ``baseline="glove_frozen"``. Hidden: 2, 4 and 6 seeds with extra keys, numpy floats and a tuple.
+    Visible: three seeds, each GloVe variant against the default baseline, and the two GloVe variants
+    against each other (one ahead, one behind). Hidden: 2 to 6 seeds with extra keys, numpy floats and
+    tuples, and all three words.
     """
     if visible:
         runs = [dict(run) for run in _VISIBLE_RUNS]
         return [
+            _GainCase(runs, "glove_finetuned"),  # first: unpaired, its words would be a tie
             _GainCase(runs, "glove_frozen"),
-            _GainCase(runs, "glove_finetuned"),
             _GainCase(runs, "glove_finetuned", "glove_frozen"),
+            _GainCase(runs, "glove_frozen", "glove_finetuned"),
         ]
     return [
         _GainCase(_random_runs(21, 2, numpy_floats=False), "glove_finetuned"),
         _GainCase(tuple(_random_runs(12, 4, numpy_floats=True)), "glove_frozen", "scratch"),
         _GainCase(_random_runs(13, 6, numpy_floats=True), "glove_finetuned", "glove_frozen"),
+        _GainCase(_random_runs(17, 3, numpy_floats=False), "glove_frozen"),  # a tie, 1.4 standard errors up
+        _GainCase(tuple(_random_runs(14, 5, numpy_floats=True)), "scratch", "glove_frozen"),  # behind
     ]
 
 
@@ -177,7 +211,8 @@ _GAIN_MISTAKES: dict[str, tuple[str, str]] = {
         "two variants' runs as independent samples. They are paired: seed s gives both the same shuffling "
         "and the same initial weights, so in the per-seed difference run[variant] - run[baseline] the noise "
         "they share cancels.",
-        "compute the gains first, one per seed, and then the standard error of their mean (item 3 of the exercise).",
+        "the runs of one seed are not independent draws (the exercise says what they share): compare within each "
+        "seed first, then put the error bar on the mean of those comparisons.",
     ),
     "ddof0": (
         "The standard error uses the population standard deviation (ddof=0, which divides by n); the "
@@ -188,7 +223,7 @@ _GAIN_MISTAKES: dict[str, tuple[str, str]] = {
     "std": (
         "The second number is the standard deviation of the gains, not the standard error of their mean: it "
         "says how much one seed's gain scatters, not how precisely the mean over n seeds is known.",
-        "a mean over n seeds is known more precisely than one seed: item 3 of the exercise says by how much.",
+        "a mean over n seeds is known more precisely than one seed: by how much is the standard error of a mean.",
     ),
     "over_n": (
         "The standard error divides the standard deviation by n instead of by sqrt(n): the variance of a mean "
@@ -288,10 +323,10 @@ def _fail_transfer_gain(got: tuple[float, float], case: _GainCase, *, name: str)
         else:
             note = ""
         fail(
-            header + note,
-            hint="one gain per seed, the variant's accuracy minus the baseline's of the same seed; then their "
-            "mean, and the standard error of that mean as the exercise defines it, as fractions of accuracy. "
-            "Use only the keys variant and baseline: the dicts may hold others.",
+            header + note + _words_consequence(got, case),
+            hint="compare the variant with the baseline within each seed; then the mean of those gains, and the "
+            "standard error of that mean, as fractions of accuracy. Use only the keys variant and baseline: the "
+            "dicts may hold others.",
         )
     names = {"variant": case.variant, "baseline": case.effective_baseline}
     messages: list[str] = []
@@ -306,7 +341,7 @@ def _fail_transfer_gain(got: tuple[float, float], case: _GainCase, *, name: str)
                 + " Or: ".join(message for message, _ in texts)
             )
         hints.extend(hint for _, hint in texts)
-    fail(f"{header} {' '.join(messages)}", hint=" ".join(hints))
+    fail(f"{header} {' '.join(messages)}{_words_consequence(got, case)}", hint=" ".join(hints))
 
 
 _PLAIN_NUMBERS = (int, float, np.float64, np.int64)
@@ -345,26 +380,76 @@ def _runs_change(given: Sequence[Any], original: Sequence[Mapping[str, Any]]) ->
     return None
 
 
-def _as_gain_pair(result: Any, *, name: str) -> tuple[float, float]:
-    """The student's ``(mean_gain, standard_error)`` as two floats, or a failure saying what was expected."""
+def _as_report(result: Any, *, name: str) -> tuple[float, float, Any]:
+    """The student's ``(mean_gain, standard_error, words)``: two floats and the words as given."""
     __tracebackhide__ = True
-    mean_gain, standard_error = as_tuple(result, name=name, labels=("mean_gain", "standard_error"), items="two numbers")
+    mean_gain, standard_error, words = as_tuple(
+        result, name=name, labels=("mean_gain", "standard_error", "words"), items="two numbers and the words"
+    )
     return (
         as_float(mean_gain, name=f"{name}(...)[0] (mean_gain)"),
         as_float(standard_error, name=f"{name}(...)[1] (standard_error)"),
+        words,
     )
 
 
+def _words_consequence(got: tuple[float, float], case: _GainCase) -> str:
+    """What the wrong numbers would say in words, where that differs from what the right ones say."""
+    mean, se = reference(case.runs, case.variant, case.effective_baseline)
+    theirs, right = words_for(got[0], got[1]), words_for(mean, se)
+    if theirs == right:
+        return ""
+    return f" With those numbers the words would be {theirs!r}; the paired gain says {right!r}."
+
+
+def _check_words(words: Any, got: tuple[float, float], case: _GainCase, *, name: str) -> None:
+    """The words must be the course's for the (right) numbers."""
+    __tracebackhide__ = True
+    allowed = "'ahead', 'behind' or 'ties'"
+    if not isinstance(words, str):
+        kind = type(words).__name__
+        fail(
+            f"{case.call(name)} returned {kind} as its words; expected one of {allowed}.",
+            hint="the third item is a string, one of the three words the exercise names.",
+        )
+    said = " ".join(str.__str__(words).lower().split())
+    if said not in VERDICTS:
+        shown = repr(str.__str__(words)[:40])
+        fail(
+            f"{case.call(name)} returned the words {shown}; expected one of {allowed}.",
+            hint="return exactly one of the three words (upper or lower case and surrounding spaces do not matter).",
+        )
+    mean, se = got
+    want = words_for(mean, se)
+    if said == want:
+        return
+    ratio = abs(mean) / se if se > 0 else float("inf")
+    if want == "ties":
+        why = (
+            f"the mean gain ({mean:+.4f}) is only {ratio:.1f} standard errors ({se:.4f}) from zero: the course's "
+            "rule calls that a tie"
+        )
+        hint = "a gain within two standard errors of zero is a tie: the seeds cannot tell it from no gain at all."
+    elif said == "ties":
+        why = f"the mean gain ({mean:+.4f}) is {ratio:.1f} standard errors ({se:.4f}) from zero, well beyond two"
+        hint = "beyond two standard errors from zero, the words say which side the gain is on."
+    else:
+        why = f"the mean gain ({mean:+.4f}) is on the other side of zero"
+        hint = "the words describe the variant against the baseline: ahead when the variant is the better one."
+    fail(f"{case.call(name)} returned {said!r}; expected {want!r}: {why}.", hint=hint)
+
+
 def check_transfer_gain(transfer_gain: Callable[..., Any], *, visible: bool = True) -> None:
-    """``transfer_gain(runs, variant, baseline="scratch")`` -> ``(mean_gain, standard_error)`` over seeds.
+    """``transfer_gain(runs, variant, baseline="scratch")`` -> ``(mean_gain, standard_error, words)`` over seeds.
 
     ``runs`` holds one dict of test accuracies per seed; the runs are paired by seed, so the gain is
-    taken per seed, ``runs[s][variant] - runs[s][baseline]``, and the answer is the gains' mean and
-    its standard error ``std(gains, ddof=1) / sqrt(n)``. The visible check uses three seeds (each
-    GloVe variant, and ``baseline="glove_frozen"``); the hidden one 2, 4 and 6 seeds with extra keys
-    in the dicts, numpy floats and a tuple of runs. Each call gets a deep copy, which must come back
-    unchanged. A wrong answer is compared with the known mistakes on the same input (the unpaired
-    standard error, ddof=0, no sqrt(n), ...), and the one it matches is named.
+    taken per seed, ``runs[s][variant] - runs[s][baseline]``, the numbers are the gains' mean and its
+    standard error ``std(gains, ddof=1) / sqrt(n)``, and the words are :func:`words_for` of them. The
+    visible check uses three seeds (each GloVe variant against scratch, and the two against each
+    other); the hidden one 2, 4 and 6 seeds with extra keys in the dicts, numpy floats and a tuple of
+    runs. Each call gets a deep copy, which must come back unchanged. A wrong answer is compared with
+    the known mistakes on the same input (the unpaired standard error, ddof=0, no sqrt(n), ...), the
+    one it matches is named, and the feedback says what its words would be.
     """
     __tracebackhide__ = True
     name = "transfer_gain"
@@ -379,7 +464,10 @@ def check_transfer_gain(transfer_gain: Callable[..., Any], *, visible: bool = Tr
                 hint="leave runs as it is (the notebook uses it again): build the gains in a new list, and do not "
                 "pop, sort or assign into runs or its dicts.",
             )
-        got = _as_gain_pair(result, name=name)
-        if not _gain_right(got, reference(case.runs, case.variant, case.effective_baseline)):
+        *numbers, words = _as_report(result, name=name)
+        got = (numbers[0], numbers[1])
+        right = reference(case.runs, case.variant, case.effective_baseline)
+        if not _gain_right(got, right):
             _fail_transfer_gain(got, case, name=name)
-    report_pass(name, visible=visible, detail="mean gain and its standard error, paired by seed")
+        _check_words(words, right, case, name=name)
+    report_pass(name, visible=visible, detail="mean gain, its standard error and the words, paired by seed")
