@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rnncourse.grader.classify import classify, row
+from rnncourse.grader.classify import MAX_MESSAGE, classify, row
+from rnncourse.grader.classify import message as _message
 from rnncourse.grader.engine import POISON_MESSAGE
 from rnncourse.grader.jobs import Grade, Result
 from rnncourse.grader.outcome import STATUSES, Outcome, Status
@@ -91,3 +92,15 @@ def test_the_grader_starts_the_lessons_in_the_order_make_bench_measured(tmp_path
     assert expected_seconds(fake) == {lesson: 9.0 if lesson == "02_gru_lstm" else 0.0 for lesson in course.LESSON_IDS}
     fake.write_text("not json")
     assert set(expected_seconds(fake).values()) == {0.0}  # no record: every notebook is as slow as the next
+
+
+def test_long_messages_are_shortened_and_kept_in_full():
+    sub = Submission("alice", "01_gradients", status="flagged", message="lost points in test_rnn_forward")
+    sub.flags = [f"answer cell rnn_forward: reason number {i} " + "x" * 150 for i in range(12)]
+    message, details = _message(sub)
+    assert len(message) <= MAX_MESSAGE
+    assert message.startswith("lost points in test_rnn_forward | flagged: answer cell rnn_forward: reason number 0")
+    assert "more reason(s)" in message and "details/alice/01_gradients.txt" in message
+    assert all(f"reason number {i} " in details for i in range(12))
+    short = Submission("bob", "01_gradients", message="lost points in test_rnn_forward")
+    assert _message(short) == ("lost points in test_rnn_forward", "")

@@ -1,7 +1,8 @@
 """Hostile submissions against the sandboxed grader: each attack fails, and honest rows keep their scores.
 
-One grading run (JOBS=2, lesson 01) holds honest notebooks (a Colab-style file without cell
-ids and a file with a byte-order mark among them) beside attack notebooks. Every attack is
+One grading run (JOBS=2, lesson 02) holds honest notebooks (a Colab-style file without cell
+ids, a file with a byte-order mark, and an answer that reads a global only a demonstration cell
+defines) beside attack notebooks. Every attack is
 written the way a student would: with modules an honest answer may import (numpy, psutil,
 sqlalchemy, urllib) and the exact paths of the grader's folders, which it is given here. The
 attacks print ATTACK-OK when they get through and ATTACK-BLOCKED when they do not (the detached
@@ -26,6 +27,7 @@ import pytest
 from rnncourse import course
 from rnncourse.grader import Settings, grade_folder
 from rnncourse.grader.core import NO_SANDBOX_NOTE
+from rnncourse.grader.demos import SKIPPED_SOURCE
 
 pytestmark = pytest.mark.slow
 LESSON = "02_gru_lstm"  # the quickest lesson to grade: these tests are about the sandbox, not a lesson
@@ -34,6 +36,15 @@ SOLVED = course.solution_answers(LESSON)
 WRONG_LSTM = {**SOLVED, "lstm_step": SOLVED["lstm_step"].replace("return h_t, c_t", "return c_t, h_t")}
 WRONG = FULL - 6  # the honest score of WRONG_LSTM: lstm_step's 3 + 3 points lost
 assert WRONG_LSTM != SOLVED
+# An answer that reads a global of a demonstration cell: the grader must run the demonstrations too.
+DEMO_READER = {
+    **SOLVED,
+    "build_stacked_model": SOLVED["build_stacked_model"].replace(
+        "    return keras.Sequential(",
+        "    assert num_units == 32  # num_units comes from the gate demonstration\n    return keras.Sequential(",
+    ),
+}
+assert DEMO_READER != SOLVED
 TAG = uuid.uuid4().hex[:10]
 MARK = f"rnnattack{TAG}"  # in the command line of every process an attack starts
 SETTINGS = Settings(jobs=2, cell_timeout=60, notebook_timeout=300, progress=False, file_size_mb=8, tmp_mb=16)
@@ -247,6 +258,7 @@ def attacked(tmp_path_factory):
         "wrong_lstm": json.dumps(_student(WRONG_LSTM)).encode(),
         "colab": json.dumps(_colab(_student(SOLVED))).encode(),
         "bom": b"\xef\xbb\xbf" + json.dumps(_student(SOLVED), indent=1).encode(),
+        "demo_reader": json.dumps(_student(DEMO_READER)).encode(),
     }
     for name, code in attacks.items():
         answers = {**SOLVED, "lstm_step": SOLVED["lstm_step"] + "\n" + code}
@@ -303,11 +315,12 @@ def test_attackers_get_what_the_tests_gave_and_honest_rows_keep_their_scores(att
         "wrong_lstm": WRONG,
         "colab": FULL,
         "bom": FULL,
+        "demo_reader": FULL,
         **{f"attack_{name}": FULL for name in attacked["attacks"]},
     }
     got = {student: float(rows[student]["score"]) for student in expected}
     assert got == expected
-    for student in ("correct", "wrong_lstm", "colab", "bom"):
+    for student in ("correct", "wrong_lstm", "colab", "bom", "demo_reader"):
         assert rows[student]["status"] == "graded", rows[student]
         assert "flagged" not in rows[student]["message"], rows[student]
     for name in attacked["attacks"]:
@@ -316,6 +329,18 @@ def test_attackers_get_what_the_tests_gave_and_honest_rows_keep_their_scores(att
         csv_rows = list(csv.DictReader(handle))
     assert sorted(r["student_id"] for r in csv_rows) == sorted(expected)  # no row added by a detached process
     assert all(len(r["message"]) <= 600 for r in csv_rows)
+
+
+def test_demonstrations_are_skipped_unless_the_student_needs_them(attacked):
+    """The correct submission ran without the demonstration cells; the one reading num_units ran them."""
+
+    def autograded(student: str) -> str:
+        return (attacked["out"] / "autograded" / student / LESSON / f"{LESSON}.ipynb").read_text(encoding="utf-8")
+
+    assert SKIPPED_SOURCE.splitlines()[0] in autograded("correct")
+    assert SKIPPED_SOURCE.splitlines()[0] not in autograded("demo_reader")
+    row = attacked["rows"]["demo_reader"]
+    assert "the demonstration cells ran too, because the student's code reads num_units" in row["message"], row
 
 
 def test_the_gradebook_holds_exactly_the_graded_scores(attacked):
