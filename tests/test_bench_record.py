@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.run import starting_record
+from bench.run import new_grading_section, starting_record
 
 PREVIOUS = {
     "install": {"seconds": 123},
@@ -125,3 +125,17 @@ def test_the_in_kernel_copy_differs_from_this_checkout_only_in_the_harness_step(
         "solutions/04_sentiment/04_sentiment.ipynb",
     ):
         assert (tmp_path / name).read_bytes() == (ROOT / name).read_bytes()
+
+
+def test_a_grading_run_keeps_the_harness_ratio_that_another_section_measured():
+    ratio = {"ratio": {"median": 1.108}, "meets_target": False}
+    record = starting_record(
+        {"grading": {"seconds_per_submission": 60.0, "harness_ratio": ratio}},
+        {},
+        quick=False,
+        partial=True,
+        compare=False,
+    )
+    section = new_grading_section({"seconds_per_submission": 40.0}, record)
+    assert section == {"seconds_per_submission": 40.0, "harness_ratio": ratio}
+    assert new_grading_section({"seconds_per_submission": 40.0}, {}) == {"seconds_per_submission": 40.0}
