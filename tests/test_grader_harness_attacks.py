@@ -3,7 +3,8 @@
 Test cells must run in the trusted grading worker, with the student's functions as proxies that
 exchange plain values with the kernel. Every attack here works only while the tests run in the
 student's kernel. One grading run (lesson 02, 26 points, JOBS=2) holds two honest notebooks and
-these attacks, each written as a student would, hiding its names from the static scan (no
+seven that carry these attacks (attacks that cannot undo one another share a notebook; see
+``CASES``), each written as a student would, hiding its names from the static scan (no
 ``import sys``, no ``get_ipython()``: ``getattr(plt, "sy" + "s")`` and ``sys.modules`` instead):
 
 * the kernel rewrites later cells: an input transformer that turns every cell into ``pass``, an
@@ -250,10 +251,15 @@ ARGS = {
 
 
 def _wrap(name: str, body: str, prelude: str = "") -> dict[str, str]:
-    """The reference answers, with function ``name`` replaced by one whose ``body`` calls ``_honest(...)``."""
+    """The reference answers, with function ``name`` replaced by one whose ``body`` calls ``_honest(...)``.
+
+    The reference function is kept as ``_honest_<name>``, so that wrappers of several functions can
+    share a notebook.
+    """
     answer = "param_counts" if name == "simple_rnn_params" else name
-    wrapper = f"{prelude}_honest = {name}\n\n\ndef {name}({ARGS[name]}):\n" + textwrap.indent(
-        body.strip() + "\n", "    "
+    honest = f"_honest_{name}"
+    wrapper = f"{prelude}{honest} = {name}\n\n\ndef {name}({ARGS[name]}):\n" + textwrap.indent(
+        body.strip().replace("_honest(", f"{honest}("), "    "
     )
     return {**SOLVED, answer: SOLVED[answer] + "\n\n" + wrapper}
 
@@ -300,19 +306,25 @@ for _ in range(10_000):
 return value
 """
 ZERO = (0.0, 0.0)
-# student -> (answers, lowest and highest score: only what the honest part earns)
+# student -> (answers, lowest and highest score: only what the honest part earns).
+# Attacks that cannot undo one another share a notebook: each of them, alone, would add points
+# (or show hidden tests) if the tests ran in the kernel, so the notebook's exact score still catches
+# any one that works. Two hooks of one kind (sys.settrace) or two tricks on one function do not.
 CASES: dict[str, tuple[dict[str, str], tuple[float, float]]] = {
     "honest_correct": (SOLVED, _without()),
     "honest_wrong_lstm": ({**SOLVED, "lstm_step": WRONG_LSTM}, _without("lstm_step")),
-    "input_transformer": (_blank(SHELL + INPUT_TRANSFORMER), ZERO),
-    "ast_transformer": (_blank(SHELL + AST_TRANSFORMER), ZERO),
-    "custom_exc": (_blank(SHELL + CUSTOM_EXC), ZERO),
-    "run_cell_events": ({**SOLVED, "lstm_step": SOLVED["lstm_step"] + "\n" + SHELL + EVENTS}, _without()),
-    "settrace_spy": ({**SOLVED, "lstm_step": SOLVED["lstm_step"] + "\n" + SETTRACE_SPY}, _without()),
-    "settrace_rewrite": (_blank(SETTRACE_REWRITE, "gru_step", {"gru_step": DUMMIES["gru_step"]}), ZERO),
-    "patch_numpy": (_blank(PATCH_NUMPY, answers=DUMMIES), ZERO),
-    "patch_keras": (_blank(PATCH_KERAS, answers=DUMMIES), ZERO),
-    "patch_checks": (_blank(PATCH_CHECKS, answers=DUMMIES), ZERO),
+    # 1-3: the shell rewrites every later cell, drops the checks, swallows failed asserts
+    "shell_rewrites": (_blank(SHELL + INPUT_TRANSFORMER + AST_TRANSFORMER + CUSTOM_EXC), ZERO),
+    # 4, 5: the shell's events and a trace hook print what the tests run
+    "shell_spies": ({**SOLVED, "lstm_step": SOLVED["lstm_step"] + "\n" + SHELL + EVENTS + SETTRACE_SPY}, _without()),
+    # 5b, 7: the check's locals rewritten, numpy, keras and the checks' helpers patched
+    "patches": (
+        {
+            **_blank(PATCH_NUMPY + PATCH_KERAS + PATCH_CHECKS, answers=DUMMIES),
+            "gru_step": DUMMIES["gru_step"] + "\n" + SETTRACE_REWRITE,
+        },
+        ZERO,
+    ),
     "liars": (_blank("", answers=LIARS), ZERO),
     "right_first": (
         _wrap("lstm_step", STATEFUL.format(honest="len(_calls) == 1"), "_calls = []\n"),
@@ -322,13 +334,18 @@ CASES: dict[str, tuple[dict[str, str], tuple[float, float]]] = {
         _wrap("lstm_step", STATEFUL.format(honest="len(_calls) > 1"), "_calls = []\n"),
         (FULL - POINTS["lstm_step"], FULL - VISIBLE_LSTM),
     ),
-    "object_dtype": (_wrap("lstm_step", OBJECT_DTYPE), _without("lstm_step")),
-    "huge_array": (
-        _wrap("gru_step", "return np.broadcast_to(np.float64(0.5), (2**20, 2**20))  # 8 TiB"),
-        _without("gru_step"),
+    # 9: a value the harness must refuse, one per exercise; the other answers are the reference's
+    "refused_values": (
+        {
+            **_wrap("lstm_step", OBJECT_DTYPE),
+            "gru_step": _wrap("gru_step", "return np.broadcast_to(np.float64(0.5), (2**20, 2**20))  # 8 TiB")[
+                "gru_step"
+            ],
+            "param_counts": _wrap("simple_rnn_params", DEEP)["param_counts"],
+            "build_stacked_model": LAMBDA_MODEL,
+        },
+        _without("lstm_step", "gru_step", "param_counts", "build_stacked_model"),
     ),
-    "deep_nesting": (_wrap("simple_rnn_params", DEEP), _without("param_counts")),
-    "lambda_model": ({**SOLVED, "build_stacked_model": LAMBDA_MODEL}, _without("build_stacked_model")),
 }
 HONEST = ("honest_correct", "honest_wrong_lstm")
 
