@@ -13,9 +13,11 @@ DEV_STAMP  := $(VENV)/.rnncourse-dev-installed
 PORT   ?= 8888
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k data -x"`.
 PYTEST_ARGS ?=
-# make check runs its tests in this many processes (pytest-xdist); 0 runs them in pytest's own,
-# e.g. for --pdb. make test stays in one process: its grading tests use both cores themselves.
+# make check and make test run their tests in this many processes (pytest-xdist); 0 runs them in
+# pytest's own, e.g. for --pdb. make test keeps the tests marked `serial` (grading at JOBS=2, the
+# browser) in one worker, one after another; the root conftest.py says why.
 CHECK_WORKERS ?= 2
+TEST_WORKERS ?= 2
 
 # JupyterLab refuses to run as root unless told to.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -30,7 +32,7 @@ export TF_ENABLE_ONEDNN_OPTS ?= 0
 help:
 	@echo "make lab [PORT=$(PORT)] [LAB_ROOT=$(LAB_ROOT)]  start JupyterLab; open the URL with ?token= it prints (RNNCOURSE_FAST=1 make lab: fast mode)"
 	@echo "make check [CHECK_WORKERS=$(CHECK_WORKERS)] [PYTEST_ARGS=...]  lint, format, types and the fast tests (in CHECK_WORKERS processes): run it before every commit"
-	@echo "make test [PYTEST_ARGS=...]  run the whole test suite (unit tests, notebooks, autograder): what CI runs"
+	@echo "make test [TEST_WORKERS=$(TEST_WORKERS)] [PYTEST_ARGS=...]  run the whole test suite (unit tests, notebooks, autograder): what CI runs"
 	@echo "make check-outputs  re-run the solutions under nbval with one thread: finds stored outputs that depend on the CPU"
 	@echo "make lessons  regenerate lessons/ from solutions/ with nbgrader"
 	@echo "make solutions-outputs  re-execute solutions/ in fast mode and store outputs (for nbval)"
@@ -171,7 +173,7 @@ check: $(DEV_STAMP)
 	$(PY) -m pytest -q -n $(CHECK_WORKERS) -m "not slow and not browser" $(PYTEST_ARGS)
 
 test: $(TEST_STAMP) chromium postgres
-	$(PY) -m pytest tests solutions --nbval --nbval-current-env --durations=25 $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup tests solutions --nbval --nbval-current-env --durations=25 $(PYTEST_ARGS)
 
 # Stored outputs that depend on the machine: every solution under nbval with one BLAS and one
 # TensorFlow thread, which changes the order of floating-point sums as another CPU would. A cell
