@@ -609,6 +609,12 @@ def print_final_comparison(results: dict) -> None:
         f"RNN median {rnn['median']:.4f} [{rnn['min']:.4f}-{rnn['max']:.4f}], bag median {bag['median']:.4f} "
         f"[{bag['min']:.4f}-{bag['max']:.4f}]; the RNN {r['rnn_minus_bag']['words']} (paired by seed)"
     )
+    choice = r.get("rnn_choice")
+    if choice:
+        print(
+            f"  best on validation: {choice['best_on_validation']}; within one standard error "
+            f"({choice['standard_error']:.4f}): {', '.join(choice['within_one_standard_error'])}; kept the cheapest"
+        )
 
 
 def print_lag_sweep(results: dict) -> None:

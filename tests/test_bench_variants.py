@@ -151,6 +151,43 @@ def test_paired_difference_words_follow_the_numbers():
     assert tie["words"] == "ties (+0.27 ± 0.27 points)" and tie["runs"] == 3
 
 
+def test_at_an_edge_names_the_axes_where_the_choice_is_the_smallest_or_largest_value_tried():
+    from bench.final_comparison import CANDIDATES, at_an_edge
+
+    def pick(maxlen, epochs):
+        return {"maxlen": maxlen, "epochs": epochs}
+
+    assert at_an_edge(CANDIDATES, pick(400, 4)) == []  # the centre of the cross
+    assert at_an_edge(CANDIDATES, pick(400, 5)) == ["epochs"]
+    assert at_an_edge(CANDIDATES, pick(300, 4)) == ["maxlen"]
+    assert at_an_edge([pick(400, 3)], pick(400, 3)) == []  # one value tried: no axis to speak of
+
+
+def test_one_standard_error_rule_takes_the_cheapest_candidate_validation_cannot_tell_from_the_best():
+    from bench.final_comparison import choose_within_one_standard_error
+
+    def candidate(name, maxlen, epochs, accuracy):
+        return {"name": name, "maxlen": maxlen, "epochs": epochs, "mean_val_accuracy": accuracy}
+
+    selection = [  # the record of 2026-12-04
+        candidate("400/4", 400, 4, 0.8905),
+        candidate("400/3", 400, 3, 0.8843),
+        candidate("400/5", 400, 5, 0.8900),
+        candidate("300/4", 300, 4, 0.8845),
+        candidate("500/4", 500, 4, 0.8925),
+    ]
+    chosen, why = choose_within_one_standard_error(selection, 2000)
+    assert why["standard_error"] == pytest.approx(0.0069, abs=1e-4)  # sqrt(0.8925 * 0.1075 / 2000)
+    assert why["within_one_standard_error"] == ["400/4", "400/5", "500/4"]
+    assert chosen["name"] == "400/4" and why["best_on_validation"] == "500/4"
+    assert why["best_at_an_edge"] == ["maxlen"]
+    # With a hundred times the validation reviews the noise shrinks and the best stands alone.
+    assert choose_within_one_standard_error(selection, 200_000)[0]["name"] == "500/4"
+    # Equal costs go to the higher accuracy.
+    tied = [candidate("a", 400, 5, 0.890), candidate("b", 500, 4, 0.891)]
+    assert choose_within_one_standard_error(tied, 2000)[0]["name"] == "b"
+
+
 def test_order_pairs_hold_the_same_words_in_both_versions():
     from rnncourse.word_order import NEGATED_AT_A_DISTANCE, ORDER_PAIRS, pair_accuracy, pair_texts
 
@@ -187,8 +224,11 @@ def test_final_comparison_chooses_on_validation_and_looks_at_the_test_set_once(i
     )
     sizes = config.sizes("04_sentiment", "fast")
     assert out["selected_on"] == "validation"
-    assert out["rnn_chosen"]["name"] == max(out["rnn_candidates"], key=lambda c: c["mean_val_accuracy"])["name"]
+    chosen, why = final_comparison.choose_within_one_standard_error(out["rnn_candidates"], sizes["num_val"])
+    assert out["rnn_chosen"]["name"] == chosen["name"] and out["rnn_choice"] == why
     assert 1 <= out["bag_epochs_chosen"] <= 2 and len(out["bag_val_accuracy_by_epoch"]) == 2
+    assert out["bag_epochs_at_the_edge"] == (out["bag_epochs_chosen"] == 2)
+    assert out["rnn_chosen_at_an_edge"] == ["maxlen"]  # two lengths tried, so either choice is an edge
     # The selection scored validation reviews only; the test reviews were predicted once per model and seed.
     test_calls = [n for n in evaluated if n == sizes["num_test"]]
     assert len(test_calls) == 2 * 2, evaluated
