@@ -439,37 +439,60 @@ BEST_TARGET = {"train_seconds": 60.0}  # and a median test accuracy at or above 
 ANCHORS = {"seed baseline (the slides)": 0.495, "Keras imdb_cnn_lstm, 2 epochs": 0.85, "Maas et al. 2011": 0.8889}
 
 
-def bench_variants(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
-    """Lesson 04's variants (full mode, seed 0), and the final RNN against the bag of bigrams over `seeds`."""
-    from bench.variants import benchmark_variants
+def bench_variants(
+    seeds: tuple[int, ...] = (0, 1, 2), names: list[str] | None = None, previous: dict | None = None
+) -> dict:
+    """Lesson 04's variants (full mode, seed 0), and the final RNN against the bag of bigrams over `seeds`.
 
-    variants = benchmark_variants(seed=seeds[0])
-    by_seed = {name: {seeds[0]: variants[name]} for name in (BEST_VARIANT, REFERENCE)}
-    for seed in seeds[1:]:
-        again = benchmark_variants([BEST_VARIANT, REFERENCE], seed=seed)
-        for name in by_seed:
-            by_seed[name][seed] = again[name]
+    With ``names`` (``--variant``) only those variants are trained again; the others keep their
+    figures from ``previous`` (the last ``lesson04_variants``), and each re-measured one carries
+    its own ``date``.
+    """
+    from bench.variants import VARIANT_NAMES, benchmark_variants
+
+    names = list(names or VARIANT_NAMES)
+    measured = benchmark_variants(names, seed=seeds[0])
+    variants = measured
+    if previous is not None:
+        today = time.strftime("%Y-%m-%d")
+        variants = {**previous["variants"], **{name: {**measured[name], "date": today} for name in names}}
+    by_seed = {}
+    for name in (BEST_VARIANT, REFERENCE):
+        if name in names:
+            by_seed[name] = {seeds[0]: measured[name]}
+            for seed in seeds[1:]:
+                by_seed[name][seed] = benchmark_variants([name], seed=seed)[name]
 
     def spread(name: str, key: str) -> dict:
         return _stats([r[key] for r in by_seed[name].values()])
 
-    best, reference = spread(BEST_VARIANT, "test_accuracy"), spread(REFERENCE, "test_accuracy")
-    seconds = spread(BEST_VARIANT, "train_seconds")
-    return {
-        "variants": variants,
-        "ngram_baseline": {
+    if REFERENCE in by_seed:
+        reference_record = {
             "test_accuracy": variants[REFERENCE]["test_accuracy"],
             "train_seconds": variants[REFERENCE]["train_seconds"],
             "by_seed": {str(seed): r["test_accuracy"] for seed, r in by_seed[REFERENCE].items()},
-            "test_accuracy_over_seeds": reference,
+            "test_accuracy_over_seeds": spread(REFERENCE, "test_accuracy"),
             "train_seconds_over_seeds": spread(REFERENCE, "train_seconds"),
-        },
+        }
+    else:
+        reference_record = previous["ngram_baseline"]  # type: ignore[index]
+    if BEST_VARIANT in by_seed:
+        best_record = {
+            "best_by_seed": {str(seed): r for seed, r in by_seed[BEST_VARIANT].items()},
+            "best_test_accuracy": spread(BEST_VARIANT, "test_accuracy"),
+            "best_train_seconds": spread(BEST_VARIANT, "train_seconds"),
+        }
+    else:
+        best_record = {key: previous[key] for key in ("best_by_seed", "best_test_accuracy", "best_train_seconds")}  # type: ignore[index]
+    best, reference = best_record["best_test_accuracy"], reference_record["test_accuracy_over_seeds"]
+    return {
+        "variants": variants,
+        "ngram_baseline": reference_record,
         "best_variant": BEST_VARIANT,
-        "best_by_seed": {str(seed): r for seed, r in by_seed[BEST_VARIANT].items()},
-        "best_test_accuracy": best,
-        "best_train_seconds": seconds,
+        **best_record,
         "target": {**BEST_TARGET, "test_accuracy": f"median >= the bag of bigrams' median ({reference['median']:.4f})"},
-        "meets_target": best["median"] >= reference["median"] and seconds["median"] <= BEST_TARGET["train_seconds"],
+        "meets_target": best["median"] >= reference["median"]
+        and best_record["best_train_seconds"]["median"] <= BEST_TARGET["train_seconds"],
         "anchors": ANCHORS,
     }
 
@@ -749,6 +772,13 @@ def main() -> int:
         help="measure only these sections and keep the others from the results file",
     )
     parser.add_argument(
+        "--variant",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="with --only variants: train only this lesson 04 variant again (repeatable) and keep the others' figures",
+    )
+    parser.add_argument(
         "--lesson",
         action="append",
         default=None,
@@ -763,6 +793,11 @@ def main() -> int:
     unknown = sorted(set(args.lesson or []) - set(lessons))
     if unknown or (args.lesson and sections != {"lessons"}):
         parser.error(f"--lesson needs --only lessons and one of {lessons}; got {unknown or args.lesson}")
+    from bench.variants import VARIANT_NAMES
+
+    unknown_variants = sorted(set(args.variant or []) - set(VARIANT_NAMES))
+    if unknown_variants or (args.variant and sections != {"variants"}):
+        parser.error(f"--variant needs --only variants and one of {list(VARIANT_NAMES)}; got {args.variant}")
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
     results = starting_record(
         previous, machine_info(), quick=args.quick, partial=bool(args.only), compare=bool(args.compare_with)
@@ -793,7 +828,13 @@ def main() -> int:
         comparison = bench_compare_engines(IN_KERNEL, lessons, students=3, pairs=4)  # noisy machines: 4 pairs
         results.setdefault("grading", {})["harness_ratio"] = harness_ratio(comparison)
     if not args.quick and "variants" in sections:
-        results["lesson04_variants"] = {"date": results["machine"].get("date"), **bench_variants()}
+        kept = previous.get("lesson04_variants") if args.variant else None
+        if args.variant and not kept:
+            parser.error(f"--variant keeps the other variants' figures, and {args.out} has none: run --only variants")
+        results["lesson04_variants"] = {  # a partial run keeps the record's date; its variants carry their own
+            "date": kept["date"] if kept else results["machine"].get("date"),
+            **bench_variants(names=args.variant, previous=kept),
+        }
     if not args.quick and "tuning" in sections:
         from bench.variants import tuning_sweeps
 
@@ -813,6 +854,8 @@ def main() -> int:
     measured = sorted(sections) + (["compare"] if args.compare_with else [])
     if args.lesson:
         measured = [f"lessons/{lesson}" for lesson in args.lesson]
+    if args.variant:
+        measured = [f"variants/{name}" for name in args.variant]
     mark_measured(results, measured)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")

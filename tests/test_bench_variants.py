@@ -188,6 +188,35 @@ def test_one_standard_error_rule_takes_the_cheapest_candidate_validation_cannot_
     assert choose_within_one_standard_error(tied, 2000)[0]["name"] == "b"
 
 
+def test_a_partial_variants_run_keeps_the_other_variants_and_recomputes_the_target(monkeypatch):
+    """``bench/run.py --only variants --variant final_rnn``: the bookkeeping, with made-up figures."""
+    import bench.run as bench_run
+    import bench.variants as bench_variants_module
+
+    trained = []
+
+    def fake_benchmark_variants(names, *, seed=0):
+        trained.append((tuple(names), seed))
+        return {name: {"test_accuracy": 0.90 + seed / 1000, "train_seconds": 70.0 + seed} for name in names}
+
+    monkeypatch.setattr(bench_variants_module, "benchmark_variants", fake_benchmark_variants)
+    previous = {
+        "variants": {"lstm_1_layer": {"test_accuracy": 0.77}, "final_rnn": {"test_accuracy": 0.897}},
+        "ngram_baseline": {"test_accuracy_over_seeds": {"median": 0.8914}, "by_seed": {"0": 0.8914}},
+        "best_by_seed": {},
+        "best_test_accuracy": {"median": 0.8964},
+        "best_train_seconds": {"median": 55.4},
+    }
+    out = bench_run.bench_variants(names=["final_rnn"], previous=previous)
+    assert trained == [(("final_rnn",), 0), (("final_rnn",), 1), (("final_rnn",), 2)]  # the bag is not retrained
+    assert out["variants"]["lstm_1_layer"] == {"test_accuracy": 0.77}  # kept as it was
+    assert out["variants"]["final_rnn"]["test_accuracy"] == 0.90 and "date" in out["variants"]["final_rnn"]
+    assert out["ngram_baseline"] is previous["ngram_baseline"]
+    assert out["best_test_accuracy"]["median"] == pytest.approx(0.901)
+    assert out["best_train_seconds"]["median"] == 71.0
+    assert out["meets_target"] is False  # more accurate than the bag, but over the 60 s of fitting
+
+
 def test_order_pairs_hold_the_same_words_in_both_versions():
     from rnncourse.word_order import NEGATED_AT_A_DISTANCE, ORDER_PAIRS, pair_accuracy, pair_texts
 
