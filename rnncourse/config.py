@@ -137,7 +137,7 @@ _SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "tuning_runs": 2,  # how many of the three vocabulary/length tuning runs train (the third: make bench)
             "ngram_epochs": 4,  # epochs of the bag-of-bigrams baseline
             "final_maxlen": 400,  # tokens per review the final model reads (the vectorizer keeps the first ones)
-            "final_epochs": 3,  # epochs of the final model (its learning rate decays to 0 over them)
+            "final_epochs": 4,  # epochs of the final model (its learning rate decays to 0 over them)
             "range_test_steps": 93,  # learning rates the range test tries: one pass over the study set (batches of 32)
         },
         "fast": {
