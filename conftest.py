@@ -22,42 +22,33 @@ _bindir = str(Path(sys.executable).parent)
 os.environ["PATH"] = _bindir + os.pathsep + os.environ.get("PATH", "")
 
 
-# Test modules that grade notebooks or drive a browser, in two units of work. Under `make test`
-# (`pytest -n 2 --dist loadgroup`) each unit runs on one worker, its modules one after another.
-# - "grading": the suites that grade classes with both cores (JOBS=2) and wait on cell limits
-#   and Dask heartbeats. They are the critical path, so they start first (xdist hands out the
-#   largest unit first) and run alone.
-# - "light_grading": one kernel and its harness, one browser, one small PostgreSQL class. They
-#   run beside "grading", on the worker that also runs the fast tests and the notebooks.
-# Two "grading" suites at once would put four kernels on two cores. A new module that grades
-# notebooks belongs in one of them (tests/test_work_units.py checks the lists).
-SERIAL_UNITS = {
-    "grading": (
-        "tests/test_grader.py",
-        "tests/test_grader_dask.py",
-        "tests/test_grader_harness_attacks.py",
-        "tests/test_grader_sandbox.py",
-        "tests/test_instructor_loop.py",
-    ),
-    "light_grading": (
-        "tests/test_browser.py",
-        "tests/test_grader_harness.py",
-        "tests/test_grader_postgres.py",
-    ),
-}
-SERIAL_MODULES = tuple(path for paths in SERIAL_UNITS.values() for path in paths)
+# Test modules that grade notebooks with both cores (JOBS=2) or drive a browser. Under `make test`
+# (`pytest -n 2 --dist loadgroup`) one worker runs them one after another, while the other worker
+# runs every other test and notebook beside them: much of their time is spent waiting (kernel
+# starts, cell limits, Dask heartbeats), and two of them at once would put four kernels on two
+# cores, and the Dask suite's Ctrl-C and `kill` tests look for grading processes machine-wide. A
+# new module that grades notebooks or starts a browser belongs here (tests/test_work_units.py).
+SERIAL_MODULES = (
+    "tests/test_browser.py",
+    "tests/test_grader.py",
+    "tests/test_grader_dask.py",
+    "tests/test_grader_harness.py",
+    "tests/test_grader_harness_attacks.py",
+    "tests/test_grader_postgres.py",
+    "tests/test_grader_sandbox.py",
+    "tests/test_instructor_loop.py",
+)
 
 
 def work_unit(nodeid: str) -> str:
-    """What one worker runs as a whole: a serial unit's modules together, a notebook's cells together.
+    """What one worker runs as a whole: the serial modules together, a notebook's cells together.
 
     The cells of a notebook under nbval share one kernel, so they cannot be split. Any other test
     is a unit of its own.
     """
     path = nodeid.split("::", 1)[0]
-    for unit, paths in SERIAL_UNITS.items():
-        if path in paths:
-            return unit
+    if path in SERIAL_MODULES:
+        return "serial"
     if path.endswith(".ipynb"):
         return path
     return nodeid
