@@ -143,6 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     except GradingInterrupted as exc:
         print(f"\n{exc}", file=sys.stderr)
         return 130
+    except KeyboardInterrupt:  # before the notebooks were sent out, or while the reports were written
+        print(
+            f"\ninterrupted: every notebook graded so far is kept in {args.out / 'journal.jsonl'}; "
+            "run the same command again to finish",
+            file=sys.stderr,
+        )
+        return 130
     print(f"wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
     return 0
 

@@ -377,11 +377,11 @@ def _grade(
         # The kernels' scratch folders (short paths: unix sockets live there); removed at the end, even
         # those of workers that were killed.
         scratch_parent = Path(tempfile.mkdtemp(prefix="rnncourse-grading-"))
-        spec = _worker_spec(work, out_dir, submissions_dir, db_url, lessons, fingerprint, settings, scratch_parent)
-        warm_data_cache(lessons)
-        protected_before = _protected_state() if not settings.sandbox else {}
         done = 0
-        try:
+        try:  # from here an interrupt (Ctrl-C, `kill`) keeps what was graded and removes the scratch folders
+            spec = _worker_spec(work, out_dir, submissions_dir, db_url, lessons, fingerprint, settings, scratch_parent)
+            warm_data_cache(lessons)
+            protected_before = _protected_state() if not settings.sandbox else {}
             with Engine(max(1, min(settings.jobs, len(jobs))), settings.scheduler) as engine:
                 info = engine.info()
                 cluster = dataclasses.asdict(info)
