@@ -102,8 +102,12 @@ def test_the_grader_environments_are_small_and_explicit(tmp_path, monkeypatch):
         "JUPYTER_PLATFORM_DIRS": "1",
         "IPYTHONDIR": str(tmp_path / ".ipython"),
         "RNNCOURSE_DATA_DIR": "/data",
+        "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
+        "MALLOC_TRIM_THRESHOLD_": str(512 * 1024 * 1024),
+        "MALLOC_TOP_PAD_": str(64 * 1024 * 1024),
         **quiet,
     }
+    assert not any(name.startswith("MALLOC_") for name in sandbox.kernel_env(tmp_path, process.worker_env(tmp_path)))
 
 
 def test_recorded_bench_reads_a_section_with_its_date_and_fails_clearly(tmp_path):

@@ -26,6 +26,19 @@ from .sandbox import SCRATCH_ROOT_ENV
 PASSED_ON = ("RNNCOURSE_DATA_DIR", "PYTHONPATH")
 
 
+#: glibc's allocator in the worker, where the harness runs the checks (#22). By default glibc
+#: gives large freed blocks back to the system and maps them again on the next request, which
+#: the system must zero page by page: in a profile of the harness, 30 % of the worker's time.
+#: Blocks up to 32 MB now come from the heap and stay there for reuse; measured on one
+#: submission of every lesson, the worker's CPU time fell from 45-48 s to 39-41 s (3 runs each).
+#: The student's kernel does not get these: its environment is the sandbox's own.
+WORKER_MALLOC_ENV = {
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),  # the largest block glibc may take from the heap
+    "MALLOC_TRIM_THRESHOLD_": str(512 * 1024 * 1024),  # keep up to 512 MB of freed heap for reuse
+    "MALLOC_TOP_PAD_": str(64 * 1024 * 1024),  # grow the heap 64 MB at a time
+}
+
+
 def worker_env(home: Path) -> dict[str, str]:
     """A small, explicit environment for nbgrader: nothing that points at solutions or secrets."""
     base = {
@@ -35,6 +48,7 @@ def worker_env(home: Path) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "JUPYTER_PLATFORM_DIRS": "1",
         "IPYTHONDIR": str(home / ".ipython"),
+        **WORKER_MALLOC_ENV,
     }
     for name in PASSED_ON:
         if os.environ.get(name):
