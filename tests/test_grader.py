@@ -114,11 +114,6 @@ CASES: dict[str, tuple] = {
         "partial/01_gradients.ipynb",
         (10, "graded", "lost points in test_rnn_backward, test_rnn_backward_hidden, test_jacobian_norms"),
     ),
-    "wrong_rnn": (
-        _student(WRONG_RNN),
-        "wrong_rnn/01_gradients.ipynb",
-        (WRONG, "graded", "lost points in test_rnn_forward,"),
-    ),
     # 1. test cells deleted and emptied, metadata edited: the release's cells are graded
     "tampered": (
         _student(WRONG_RNN, _tamper),
@@ -171,6 +166,8 @@ CASES: dict[str, tuple] = {
         "loop/01_gradients.ipynb",
         (WRONG, "timeout", "stopped at the cell time limit"),
     ),
+    # (also the plain wrong answer: the allocation fails in the kernel, and the wrong rnn_forward
+    # loses exactly its points, as "tricks" and "liar" must)
     "memory": (
         _student(_with_code("big = np.ones(int(30e9 / 8))")),
         "memory/01_gradients.ipynb",
