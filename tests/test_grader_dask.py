@@ -214,7 +214,9 @@ def test_a_poison_notebook_is_given_up_after_three_workers(cluster, tmp_path):
 def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "out"
     scratch_before = set(Path(tempfile.gettempdir()).glob("rnncourse-grading-*"))
-    students = {f"s{i}": (SOLVED if i % 2 == 0 else WRONG_LSTM) for i in range(4)}
+    # 5 notebooks at JOBS=2: after the first is journaled, at least two more rounds are left for the
+    # checks below and the Ctrl-C (with 4, and the wait for two, the run once finished first: exit 0)
+    students = {f"s{i}": (SOLVED if i % 2 == 0 else WRONG_LSTM) for i in range(5)}
     for student, answers in students.items():
         _write(subs, student, answers)
     command = [
@@ -240,7 +242,7 @@ def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
     )
     journal = out / "journal.jsonl"
     deadline = time.monotonic() + 300
-    while not (journal.exists() and journal.read_text().count("\n") >= 2):
+    while not (journal.exists() and journal.read_text().count("\n") >= 1):
         assert first.poll() is None, first.communicate()
         assert time.monotonic() < deadline, "nothing was graded in 300 s"
         time.sleep(0.2)
@@ -254,7 +256,7 @@ def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
     assert first.returncode == 130, stderr[-2000:]
     assert "run the same command again" in stderr and "Traceback" not in stderr
     kept = len(journal.read_text().splitlines())
-    assert 2 <= kept < len(students)
+    assert 1 <= kept < len(students)
     assert not (out / "grades.csv").exists()
     time.sleep(2)
     leftover = [
