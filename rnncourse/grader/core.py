@@ -35,6 +35,7 @@ from .due import MARKED_LATE_NOTE, UNKNOWN_TIME_NOTE, DueDates, load_due_dates
 from .engine import Engine, WorkerSpec
 from .feedback import write_feedback
 from .intake import Intake, take_in
+from .interrupts import interrupts_deferred
 from .jobs import Job, Result
 from .journal import Journal, OutLock
 from .layout import Layout
@@ -403,21 +404,23 @@ def _grade(
                             settings.cell_timeout,
                             flagged=bool(sub.flags),
                         )
-                        the_row, run = _record(layout, sub, result, outcome, db_url)
-                        journal.append(
-                            {
-                                "student": sub.student_id,
-                                "lesson": sub.lesson,
-                                "digest": sub.digest,
-                                "fingerprint": fingerprint,
-                                "row": the_row,
-                                "notebook": str(layout.autograded(*sub.key)) if result.autograded is not None else "",
-                                "run": run,
-                            }
-                        )
-                        rows[sub.key] = the_row
-                        run_notebooks["/".join(sub.key)] = run
-                        done += 1
+                        notebook = str(layout.autograded(*sub.key)) if result.autograded is not None else ""
+                        with interrupts_deferred():  # Ctrl-C waits until files, gradebook rows and journal line are in
+                            the_row, run = _record(layout, sub, result, outcome, db_url)
+                            journal.append(
+                                {
+                                    "student": sub.student_id,
+                                    "lesson": sub.lesson,
+                                    "digest": sub.digest,
+                                    "fingerprint": fingerprint,
+                                    "row": the_row,
+                                    "notebook": notebook,
+                                    "run": run,
+                                }
+                            )
+                            rows[sub.key] = the_row
+                            run_notebooks["/".join(sub.key)] = run
+                            done += 1
                         minutes = max(time.time() - started, 1e-9) / 60
                         progress.update(task, advance=1, rate=f"{done / minutes:.1f}/min")
 

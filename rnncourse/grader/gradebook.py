@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..course import PROJECT_ROOT
+from .interrupts import interrupts_deferred
 from .jobs import Grade
 
 FORMGRADER_CONFIG = '''"""nbgrader configuration of this grading folder, written by the grader (rnncourse.grader).
@@ -31,6 +32,7 @@ c.Exchange.root = {exchange!r}  # absolute: make formgrader runs from the projec
 '''
 
 
+@interrupts_deferred()  # a Ctrl-C waits for the end: hand grades are taken out and put back
 def merge(
     db_url: str, student: str, lesson: str, grades: list[Grade], changed_answers: frozenset[str] = frozenset()
 ) -> None:
@@ -100,6 +102,7 @@ def hand_graded_answers(notebook: dict[str, Any] | None) -> dict[str, str]:
     return answers
 
 
+@interrupts_deferred()
 def remove(db_url: str, student: str, lesson: str) -> None:
     """Forget ``student``'s submission of ``lesson`` (their file is gone)."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -124,6 +127,7 @@ def write_formgrader_config(out_dir: Path, db_url: str) -> None:
     (out_dir / ".exchange").mkdir(exist_ok=True)
 
 
+@interrupts_deferred()
 def record_times(db_url: str, due_dates: dict[str, Any], submitted: dict[tuple[str, str], Any]) -> None:
     """Write each lesson's due date and each graded submission's time into the gradebook.
 
