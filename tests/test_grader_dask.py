@@ -214,14 +214,15 @@ def test_a_poison_notebook_is_given_up_after_three_workers(cluster, tmp_path):
 def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
     """Ctrl-C after the first notebook is journaled; the rerun grades only what is left.
 
-    The run is held open by structure, not by timing: `held` pauses 80 s in its first answer (under
-    the 90 s cell timeout), so however fast the other notebooks grade, the run is still going while
-    the lock is checked and the Ctrl-C is sent. (Racing 4 or 5 plain notebooks once lost: under
-    make test's load the run finished first, exit 0.)
+    The run is held open by structure, not by timing: `held` pauses 600 s in its first answer, under
+    a 900 s cell limit, so the run is still going while the lock is checked and the Ctrl-C is sent,
+    however slow the machine. The rerun grades `held` resubmitted without the pause. (Racing plain
+    notebooks lost under make test's load, and so did an 80 s pause once: the run finished first,
+    exit 0.)
     """
     subs, out = tmp_path / "subs", tmp_path / "out"
     scratch_before = set(Path(tempfile.gettempdir()).glob("rnncourse-grading-*"))
-    students = {"s0": SOLVED, "held": _slow("held-open", 80), "s2": WRONG_LSTM}
+    students = {"s0": SOLVED, "held": _slow("held-open", 600), "s2": WRONG_LSTM}
     for student, answers in students.items():
         _write(subs, student, answers)
     command = [
@@ -235,7 +236,9 @@ def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
         "2",
         "--no-progress",
         "--cell-timeout",
-        "90",
+        "900",
+        "--notebook-timeout",
+        "900",
     ]
     first = subprocess.Popen(
         command,
@@ -269,7 +272,7 @@ def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
     assert set(Path(tempfile.gettempdir()).glob("rnncourse-grading-*")) <= scratch_before, "scratch folder left"
 
     # `held` was never graded, so the rerun grades the file as it is now: resubmitted without the
-    # pause (this keeps the test 80 s shorter, and checks that nothing of the first try was kept).
+    # pause (nothing of the interrupted try is kept).
     students["held"] = WRONG_LSTM
     _write(subs, "held", WRONG_LSTM)
     resumed = subprocess.run(command, capture_output=True, text=True, cwd=course.PROJECT_ROOT, timeout=600)

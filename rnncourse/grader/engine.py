@@ -76,6 +76,11 @@ class GradingPlugin(WorkerPlugin):
         self._local = Path(worker.local_directory)
 
     def teardown(self, worker: Any) -> None:
+        # A notebook in progress holds the lock until it is graded, which can be a cell's whole time
+        # limit: stop its process first, so that grade() returns now (an interrupted run waited for it).
+        process = self._process
+        if process is not None:
+            process.stop()
         with self._lock:
             if self._process is not None:
                 self._process.kill()

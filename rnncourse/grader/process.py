@@ -115,19 +115,29 @@ class NbgraderProcess:
                 self.kill()
                 return {"success": False, "error": f"the grading process died (exit {code})", "grades": []}
 
-    def kill(self) -> None:
-        """Kill the process and every process below it (sandboxes and kernels included)."""
-        if self.proc is None:
+    def stop(self) -> None:
+        """Kill the process and every process below it, from any thread, without waiting.
+
+        A :meth:`grade` in progress on another thread then sees the process die and returns at once.
+        """
+        proc = self.proc
+        if proc is None:
             return
         try:
             import psutil
 
-            parent = psutil.Process(self.proc.pid)
+            parent = psutil.Process(proc.pid)
             for child in parent.children(recursive=True):
                 child.kill()
             parent.kill()
         except Exception:  # noqa: BLE001  (already gone)
             pass
+
+    def kill(self) -> None:
+        """Kill the process and every process below it (sandboxes and kernels included)."""
+        if self.proc is None:
+            return
+        self.stop()
         try:
             self.proc.wait(timeout=10)
         except Exception:  # noqa: BLE001
