@@ -5,6 +5,7 @@ local cluster records in run.json is checked on tests/test_grader.py's run.)
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -247,29 +248,40 @@ def test_ctrl_c_keeps_what_was_graded_and_a_rerun_resumes(tmp_path):
         text=True,
         cwd=course.PROJECT_ROOT,
         start_new_session=True,
+        # started with SIGINT ignored, as a script's background job is (`make grade &`): the grader
+        # must still stop on Ctrl-C (it went on to the end before it set its own handler)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
-    journal = out / "journal.jsonl"
-    deadline = time.monotonic() + 300
-    while not (journal.exists() and journal.read_text().count("\n") >= 1):
-        assert first.poll() is None, first.communicate()
-        assert time.monotonic() < deadline, "nothing was graded in 300 s"
-        time.sleep(0.2)
-    # A second run on the same OUT is refused while the first holds it.
-    second = subprocess.run(command, capture_output=True, text=True, cwd=course.PROJECT_ROOT, timeout=120)
-    assert second.returncode == 2 and "another grading run is using" in second.stderr
-    with pytest.raises(GradingLocked):
-        grade_folder(subs, out, SETTINGS, log=lambda text: None)
-    assert first.poll() is None, "the run ended before the Ctrl-C: `held` no longer holds it open"
-    os.killpg(first.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground process group
-    _, stderr = first.communicate(timeout=120)
-    assert first.returncode == 130, stderr[-2000:]
-    assert "run the same command again" in stderr and "Traceback" not in stderr
-    journaled = {json.loads(line)["student"] for line in journal.read_text().splitlines()}
-    assert journaled and "held" not in journaled, journaled
-    assert not (out / "grades.csv").exists()
-    time.sleep(2)
-    assert _grading_workers() == [], "a grading process outlived the interrupted run"
-    assert set(Path(tempfile.gettempdir()).glob("rnncourse-grading-*")) <= scratch_before, "scratch folder left"
+    try:
+        journal = out / "journal.jsonl"
+        deadline = time.monotonic() + 300
+        while not (journal.exists() and journal.read_text().count("\n") >= 1):
+            assert first.poll() is None, first.communicate()
+            assert time.monotonic() < deadline, "nothing was graded in 300 s"
+            time.sleep(0.2)
+        # A second run on the same OUT is refused while the first holds it.
+        second = subprocess.run(command, capture_output=True, text=True, cwd=course.PROJECT_ROOT, timeout=120)
+        assert second.returncode == 2 and "another grading run is using" in second.stderr
+        with pytest.raises(GradingLocked):
+            grade_folder(subs, out, SETTINGS, log=lambda text: None)
+        assert first.poll() is None, "the run ended before the Ctrl-C: `held` no longer holds it open"
+        workers = _grading_workers(below=first.pid)
+        assert workers
+        os.killpg(first.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground process group
+        _, stderr = first.communicate(timeout=120)
+        assert first.returncode == 130, stderr[-2000:]
+        assert "run the same command again" in stderr and "Traceback" not in stderr
+        journaled = {json.loads(line)["student"] for line in journal.read_text().splitlines()}
+        assert journaled and "held" not in journaled, journaled
+        assert not (out / "grades.csv").exists()
+        time.sleep(2)
+        assert [w for w in workers if w.is_running()] == [], "a grading process outlived the interrupted run"
+        assert set(Path(tempfile.gettempdir()).glob("rnncourse-grading-*")) <= scratch_before, "scratch folder left"
+    finally:  # a failed check above must not leave the run (and its 600 s pause) behind
+        if first.poll() is None:
+            for process in [*psutil.Process(first.pid).children(recursive=True), psutil.Process(first.pid)]:
+                with contextlib.suppress(psutil.Error):
+                    process.kill()
 
     # `held` was never graded, so the rerun grades the file as it is now: resubmitted without the
     # pause (nothing of the interrupted try is kept).
@@ -305,7 +317,7 @@ def test_kill_stops_a_run_as_ctrl_c_does(tmp_path):
         start_new_session=True,
     )
     deadline = time.monotonic() + 300
-    while not _grading_workers():  # the workers are up: notebooks are being graded
+    while not (workers := _grading_workers(below=run.pid)):  # this run's workers are up: notebooks are graded
         assert run.poll() is None, run.communicate()
         assert time.monotonic() < deadline, "no grading worker started in 300 s"
         time.sleep(0.2)
@@ -315,14 +327,27 @@ def test_kill_stops_a_run_as_ctrl_c_does(tmp_path):
     assert run.returncode == 130, stderr[-2000:]
     assert "run the same command again" in stderr and "Traceback" not in stderr
     time.sleep(2)
-    assert _grading_workers() == [], "a grading process outlived the killed run"
+    assert [w for w in workers if w.is_running()] == [], "a grading process outlived the killed run"
     assert set(Path(tempfile.gettempdir()).glob("rnncourse-grading-*")) <= scratch_before, "scratch folder left"
 
 
-def _grading_workers() -> list[psutil.Process]:
-    return [
-        p for p in psutil.process_iter(["cmdline"]) if "rnncourse.grader.worker" in " ".join(p.info["cmdline"] or [])
-    ]
+def _grading_workers(below: int | None = None) -> list[psutil.Process]:
+    """The grading workers' processes: all of them, or those below the process ``below``."""
+    if below is None:
+        candidates = list(psutil.process_iter())
+    else:
+        try:
+            candidates = psutil.Process(below).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+    found = []
+    for process in candidates:
+        try:
+            if "rnncourse.grader.worker" in " ".join(process.cmdline()):
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
 
 
 NOISY_CLOSE = """

@@ -147,3 +147,47 @@ def test_ctrl_c_inside_a_gradebook_write_keeps_that_notebook(tmp_path, monkeypat
         gradebook.merge(db_url, "s0", LESSON, [])
     with Gradebook(db_url) as book:
         assert book.find_submission(LESSON, "s0") is not None
+
+
+def _spawned_children() -> set[int]:
+    import psutil
+
+    return {
+        child.pid
+        for child in psutil.Process().children(recursive=True)
+        if "spawn_main" in " ".join(child.cmdline()) and child.is_running()
+    }
+
+
+@pytest.mark.slow
+def test_kill_while_the_workers_start_closes_them(tmp_path, monkeypatch, capsys):
+    """`kill` comes just after the local cluster's workers started, before the engine holds them."""
+    import distributed
+
+    start_cluster = distributed.LocalCluster
+
+    def interrupted_start(*args, **kwargs):
+        cluster = start_cluster(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # the grader's handler turns it into KeyboardInterrupt
+        time.sleep(0.05)
+        return cluster
+
+    monkeypatch.setattr(distributed, "LocalCluster", interrupted_start)
+    previous = signal.getsignal(signal.SIGTERM)
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    before = _spawned_children()
+    try:
+        code = grader_main.main([str(_one_submission(tmp_path, readable=True)), "--out", str(tmp_path / "out")])
+    except KeyboardInterrupt:
+        pytest.fail("a kill while the workers started escaped the grader as a traceback")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    err = capsys.readouterr().err
+    assert code == 130, err[-2000:]
+    assert "interrupted: 0 of 1 notebooks were graded" in err and "Traceback" not in err, err[-2000:]
+    deadline = time.monotonic() + 30
+    while _spawned_children() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _spawned_children() - before, "the cluster's workers outlived the interrupted run"

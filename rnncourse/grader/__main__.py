@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     # A `kill` or a CI timeout stops the run as Ctrl-C does: graded notebooks kept, scratch folders removed.
     signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C too, even when this process was started with SIGINT ignored, as a script's background
+    # job is (`make grade &`): the run would otherwise go on to the end after Ctrl-C or `kill -INT`.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         grade_folder(args.submissions, args.out, settings)
     except (FileNotFoundError, ValueError, SandboxUnavailable, GradingLocked) as exc:

@@ -32,6 +32,7 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from .interrupts import interrupts_deferred
 from .jobs import Grade, Job, Result
 from .process import NbgraderProcess
 
@@ -198,6 +199,17 @@ class Engine:
         self._registered = False
 
     def __enter__(self) -> Engine:
+        # A Ctrl-C or `kill` while the cluster starts waits until it is up, and then closes it: a
+        # cluster stopped halfway outlived the run and printed distributed's traceback at exit.
+        try:
+            with interrupts_deferred():
+                self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self) -> None:
         import dask
         from distributed import Client, LocalCluster
 
@@ -207,7 +219,8 @@ class Engine:
             # allowed-failures 0: a lost worker fails the task at once and this engine counts the
             # attempts itself (an external scheduler's own setting is read in `info`).
             # The worker processes ignore SIGINT: Ctrl-C reaches the whole foreground process group, and
-            # only the grader should handle it (it keeps what was graded and says how to go on).
+            # only the grader should handle it (it keeps what was graded and says how to go on). So a
+            # Ctrl-C in the few seconds the workers start is lost: press it again. (`kill` is held.)
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
                 with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
@@ -223,7 +236,6 @@ class Engine:
             finally:
                 signal.signal(signal.SIGINT, previous)
             self.client = Client(self.cluster)
-        return self
 
     def __exit__(self, *exc: object) -> None:
         if self.cluster is not None and self.client is not None:
