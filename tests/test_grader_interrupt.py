@@ -26,6 +26,15 @@ from rnncourse.grader.interrupts import interrupts_deferred
 LESSON = "02_gru_lstm"
 
 
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """The grader's main() sets SIGINT's and SIGTERM's handlers in this process: put them back after each test."""
+    before = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for number, handler in before.items():
+        signal.signal(number, handler)
+
+
 def _interrupt(*args: object, **kwargs: object) -> None:
     raise KeyboardInterrupt
 
@@ -173,7 +182,6 @@ def test_kill_while_the_workers_start_closes_them(tmp_path, monkeypatch, capsys)
         return cluster
 
     monkeypatch.setattr(distributed, "LocalCluster", interrupted_start)
-    previous = signal.getsignal(signal.SIGTERM)
     private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
@@ -182,8 +190,6 @@ def test_kill_while_the_workers_start_closes_them(tmp_path, monkeypatch, capsys)
         code = grader_main.main([str(_one_submission(tmp_path, readable=True)), "--out", str(tmp_path / "out")])
     except KeyboardInterrupt:
         pytest.fail("a kill while the workers started escaped the grader as a traceback")
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     err = capsys.readouterr().err
     assert code == 130, err[-2000:]
     assert "interrupted: 0 of 1 notebooks were graded" in err and "Traceback" not in err, err[-2000:]
