@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from rnncourse.config import FAST_ENV, QUIET_TF_ENV
+from rnncourse.config import FAST_ENV, QUIET_TF_ENV, TF_THREADS_ENV
 
 os.environ[FAST_ENV] = "1"
-for _name, _value in QUIET_TF_ENV.items():
+for _name, _value in {**QUIET_TF_ENV, **TF_THREADS_ENV}.items():
     os.environ.setdefault(_name, _value)
 # No MPLBACKEND: notebook kernels then use the inline backend (plots become outputs, as when the
 # solutions' outputs were stored), and pytest itself falls back to Agg on a machine without a screen.

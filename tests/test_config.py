@@ -63,6 +63,36 @@ def test_child_env_quiet_tensorflow_this_python_first_and_fast_mode_as_asked():
     assert config.child_env()["HOME"] == os.environ["HOME"]  # default base: this process's environment
 
 
+def test_tensorflow_runs_each_op_on_one_thread_and_ops_side_by_side_unless_told_otherwise():
+    import os
+    import subprocess
+    import sys
+
+    threads = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": str(len(os.sched_getaffinity(0)))}
+    assert dict(config.TF_THREADS_ENV) == threads
+    env = config.child_env({"PATH": "/bin"})
+    assert {name: env[name] for name in threads} == threads
+    assert config.child_env({"PATH": "/bin", "TF_NUM_INTRAOP_THREADS": "4"})["TF_NUM_INTRAOP_THREADS"] == "4"
+    # `import rnncourse` sets them in a notebook's own process too (a kernel started by hand, or
+    # `make lab`), and TensorFlow reads them: it starts one "tf_Compute" thread per inter-op
+    # thread, and its intra-op threads (beyond the calling one) carry the process's name.
+    probe = (
+        "import collections, os, rnncourse, tensorflow as tf; x = tf.ones((64, 64)); (x @ x).numpy();"
+        "tasks = os.listdir('/proc/self/task');"
+        "names = collections.Counter(open(f'/proc/self/task/{t}/comm').read().strip() for t in tasks);"
+        "print(names['tf_Compute'], names['python'])"
+    )
+
+    def pools(**chosen: str) -> list[int]:
+        env = {name: value for name, value in os.environ.items() if name not in threads} | chosen
+        out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+        return [int(count) for count in out.stdout.split()]
+
+    inter, python_threads = pools()
+    assert inter == len(os.sched_getaffinity(0))
+    assert pools(TF_NUM_INTRAOP_THREADS="3", TF_NUM_INTEROP_THREADS="3") == [3, python_threads + 2]
+
+
 def test_the_grader_environments_are_small_and_explicit(tmp_path, monkeypatch):
     """The sandboxed kernel's and the nbgrader worker's environments, pinned variable by variable."""
     import sys
@@ -84,7 +114,8 @@ def test_the_grader_environments_are_small_and_explicit(tmp_path, monkeypatch):
         "IPYTHONDIR": str(tmp_path / ".ipython"),
         "JUPYTER_PLATFORM_DIRS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "TF_NUM_INTRAOP_THREADS": "2",
+        "TF_NUM_INTRAOP_THREADS": "2",  # the instructor's setting wins
+        "TF_NUM_INTEROP_THREADS": config.TF_THREADS_ENV["TF_NUM_INTEROP_THREADS"],
         **quiet,
     }
     kept = sandbox.kernel_env(tmp_path, {"RNNCOURSE_FAST": "0", "MPLBACKEND": "agg"})
@@ -105,6 +136,7 @@ def test_the_grader_environments_are_small_and_explicit(tmp_path, monkeypatch):
         "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
         "MALLOC_TRIM_THRESHOLD_": str(512 * 1024 * 1024),
         "MALLOC_TOP_PAD_": str(64 * 1024 * 1024),
+        **config.TF_THREADS_ENV,
         **quiet,
     }
     assert not any(name.startswith("MALLOC_") for name in sandbox.kernel_env(tmp_path, process.worker_env(tmp_path)))
