@@ -748,8 +748,11 @@ def mark_measured(results: dict, keys: list[str]) -> None:
     another machine, so ``measured_on`` names each section's CPU.
     """
     date, cpu = results["machine"].get("date"), results["machine"].get("cpu", "unknown")
-    results.setdefault("measured", {}).update({key: date for key in keys})
-    results.setdefault("measured_on", {}).update({key: cpu for key in keys})
+    for stamps, value in ((results.setdefault("measured", {}), date), (results.setdefault("measured_on", {}), cpu)):
+        for key in keys:  # a whole section measured again: its parts' older stamps (lessons/01_...) are stale
+            for part in [stamp for stamp in stamps if stamp.startswith(f"{key}/")]:
+                del stamps[part]
+        stamps.update({key: value for key in keys})
 
 
 def main() -> int:

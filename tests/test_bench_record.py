@@ -53,6 +53,21 @@ def test_each_section_keeps_the_machine_it_was_measured_on():
     assert whole["measured_on"] == {"compare": "Intel"}  # kept with the comparison it describes
 
 
+def test_a_section_measured_again_drops_the_older_stamps_of_its_parts():
+    from bench.run import mark_measured
+
+    record = {
+        "machine": {"cpu": "Intel", "date": "d3"},
+        "measured": {"lessons": "d1", "lessons/01_gradients": "d2", "variants/final_rnn": "d2"},
+        "measured_on": {"lessons": "AMD", "lessons/01_gradients": "AMD", "variants/final_rnn": "AMD"},
+    }
+    mark_measured(record, ["lessons/04_sentiment"])  # one lesson: the others keep their stamps
+    assert record["measured"]["lessons/01_gradients"] == "d2" and record["measured"]["lessons/04_sentiment"] == "d3"
+    mark_measured(record, ["lessons"])  # every lesson
+    assert record["measured"] == {"lessons": "d3", "variants/final_rnn": "d2"}
+    assert record["measured_on"] == {"lessons": "Intel", "variants/final_rnn": "AMD"}
+
+
 def test_a_first_run_starts_empty():
     assert starting_record({}, {}, quick=True, partial=True, compare=False) == {
         "quick": True,
