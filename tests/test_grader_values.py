@@ -264,3 +264,36 @@ def test_keras_archives_naming_other_code_are_refused_before_keras_reads_them(tm
     (tmp_path / "m.keras").write_bytes((tmp_path / "lambda.keras").read_bytes())
     with pytest.raises(ValueRejected, match="Lambda"):
         _answer(tmp_path, {"t": "keras", "f": "m.keras"})
+
+
+def test_the_kernels_snapshot_of_a_large_argument_reuses_its_buffer_and_sees_every_change():
+    """kernel_side._unchanged_test: a large array is copied into a kept buffer, NaN equals NaN, and
+    two arguments of one shape in one call get a buffer each."""
+    from rnncourse.grader import kernel_side
+
+    matrix = np.full((1000, 300), 1.0)  # 2.4 MB: over the buffer threshold
+    matrix[0, 0] = np.nan
+    free = kernel_side._BUFFERS.setdefault((matrix.shape, matrix.dtype.str), [])
+    free.clear()
+    unchanged, release = kernel_side._unchanged_test(matrix)
+    assert unchanged()  # the NaN is where it was: unchanged
+    release()
+    assert len(free) == 1
+    buffer = free[0]
+    unchanged, release = kernel_side._unchanged_test(matrix)
+    other = matrix.copy()
+    other_unchanged, other_release = kernel_side._unchanged_test(other)
+    assert not free  # the kept buffer went to the first argument, a new one to the second
+    other[5, 5] = 7.0
+    assert unchanged() and not other_unchanged()
+    matrix[0, 0] = 0.0  # the NaN replaced: a change
+    assert not unchanged()
+    release()
+    other_release()
+    assert len(free) == 2 and any(b is buffer for b in free)
+    small = np.zeros(3)
+    unchanged, release = kernel_side._unchanged_test(small)
+    small[1] = 1.0
+    assert not unchanged()
+    release()
+    free.clear()
