@@ -213,8 +213,26 @@ def _text_cached(key: tuple[str, int, int]) -> _Vectors:
     return _Vectors(*_read_glove_text(key[0]))
 
 
+_last_default: _Vectors | None = None  # what _default() last returned (see loaded_default_vectors)
+
+
+def loaded_default_vectors() -> tuple[tuple[str, ...], np.ndarray] | None:
+    """The default words and matrix if this process has already loaded them, else None (loads nothing).
+
+    The grader uses it to send the vectors to a student's kernel by name (``rnncourse.grader.values``).
+    """
+    vectors = _last_default
+    return None if vectors is None else (vectors.words, vectors.matrix)
+
+
 def _default() -> _Vectors:
     """The default vectors: ``$RNNCOURSE_GLOVE_PATH`` if set, else the package (memoised)."""
+    global _last_default
+    _last_default = _find_default()
+    return _last_default
+
+
+def _find_default() -> _Vectors:
     env = os.environ.get(GLOVE_PATH_ENV, "").strip()
     if not env:
         return _packaged()

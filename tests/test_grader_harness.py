@@ -240,6 +240,31 @@ def test_only_arguments_the_call_changed_are_written_back(kernel):
     assert np.allclose(np.linalg.norm(matrix[:-1], axis=1), 1.0) and words[0] == "changed" and words[1] == "w1"
 
 
+def test_the_course_glove_vectors_go_by_name_and_in_full_when_the_kernel_cannot_load_them(kernel):
+    from rnncourse import glove
+
+    words, matrix = glove.load_glove_matrix()
+    kernel.student(
+        "def describe(words, matrix):\n"
+        "    return [len(words), list(matrix.shape), bool(matrix.flags.writeable), words[:2]]\n"
+    )
+    link = kernel.link()
+    # By name: the kernel hands out its own read-only matrix, as a check passes it in JupyterLab.
+    assert StudentFunction(link, "describe")(list(words), matrix) == [len(words), [400_000, 50], False, words[:2]]
+    assert link.course_data
+    # A kernel whose GloVe cannot be loaded (here: replaced by the student) gets the values themselves.
+    kernel.student(
+        "import rnncourse.glove as _g\n_saved = _g.load_glove_matrix\n"
+        "def _broken():\n    raise OSError('no GloVe here')\n_g.load_glove_matrix = _broken\n"
+    )
+    try:
+        answer = StudentFunction(link, "describe")(list(words), matrix)
+    finally:
+        kernel.student("_g.load_glove_matrix = _saved")
+    assert answer == [len(words), [400_000, 50], True, words[:2]]  # a fresh, writable copy
+    assert not link.course_data  # and this kernel keeps getting the values
+
+
 def test_a_hidden_test_shows_its_outcome_and_hint_but_no_input(kernel):
     kernel.student("def embedding_costs(num_tokens, vocab_size, embedding_dim):\n    return 1, 2, 3\n")
     source = (

@@ -106,6 +106,43 @@ def test_large_read_only_values_go_to_a_kernel_once_and_come_out_as_fresh_copies
         _answer(tmp_path / "six", {"t": "kept", "k": "0123456789abcdef"})
 
 
+def test_the_course_glove_vectors_go_to_a_kernel_by_name_and_are_checked_there(tmp_path):
+    from rnncourse import glove
+    from rnncourse.grader.values import CourseDataUnavailable
+
+    words, matrix = glove.load_glove_matrix()
+    kernel_kept: dict = {}
+
+    def call(folder, *values, course_data=True, edit=lambda spec: None):
+        folder.mkdir()
+        specs = [Writer(str(folder), kept={}, course_data=course_data).encode(v) for v in values]
+        for spec in specs:
+            edit(spec)
+        (folder / ANSWER).write_text(json.dumps({"v": specs}), encoding="utf-8")
+        with Reader(str(folder), open_files=True, kept=kernel_kept) as reader:
+            return specs, [reader.decode(spec) for spec in reader.message()["v"]]
+
+    specs, (got_words, got_matrix, got_tuple) = call(tmp_path / "one", list(words), matrix, tuple(words))
+    assert [s["t"] for s in specs] == ["course"] * 3 and not list((tmp_path / "one").glob("*.npy"))
+    assert got_matrix is matrix and not got_matrix.flags.writeable  # the kernel's own, read-only
+    assert got_words == words and type(got_tuple) is tuple and got_tuple == tuple(words)
+    assert call(tmp_path / "two", list(words))[1][0] is not got_words  # a fresh list each time
+    # Not the course's own object: sent as values.
+    copy = matrix.copy()
+    copy.setflags(write=False)
+    assert call(tmp_path / "three", copy, words[:-1] + ["other"])[0][0]["t"] == "array"
+    assert call(tmp_path / "four", matrix, course_data=False)[0][0]["t"] == "array"
+
+    def other_vectors(spec):
+        spec["fingerprint"]["sample"] = "1.5"
+
+    with pytest.raises(CourseDataUnavailable, match="differ"):
+        call(tmp_path / "five", matrix, edit=other_vectors)
+    (tmp_path / "six").mkdir()
+    with pytest.raises(ValueRejected, match="may not cross"):  # the harness never reads course data by name
+        _answer(tmp_path / "six", specs[1])
+
+
 def test_arrays_scalars_and_texts_keep_dtype_and_shape(tmp_path):
     arr = np.arange(12, dtype=np.float32).reshape(3, 4)
     texts = np.array(["a good film", "a bad one"], dtype=object)

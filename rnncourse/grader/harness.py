@@ -85,6 +85,7 @@ class KernelLink:
         self.gone = ""  # why the kernel cannot be reached any more ("" while it can)
         self.calls, self.kernel_seconds = 0, 0.0  # requests sent, and the time spent waiting on the kernel
         self.kept: dict[Any, tuple[Any, str]] = {}  # large values this kernel holds (values.Writer)
+        self.course_data = True  # name the course's GloVe vectors instead of sending them (values.Writer)
 
     def _new_folder(self) -> tuple[str, int]:
         name = "call-" + secrets.token_hex(8)
@@ -121,44 +122,64 @@ class KernelLink:
         """
         if self.gone:
             raise KernelGone(self.gone)
-        folder, folder_fd = self._new_folder()
-        try:
-            with tempfile.TemporaryDirectory(prefix="rnncourse-call-") as private:
-                writer = Writer(private, prefix="a", kept=self.kept)
-                request = {
-                    "op": op,
-                    "name": name,
-                    "args": [writer.encode(a) for a in args],
-                    "kwargs": {k: writer.encode(v) for k, v in (kwargs or {}).items()},
-                    "seed": seed,
-                }
-                if calls is not None:
-                    request["calls"] = [
-                        {
-                            "args": [writer.encode(a) for a in a_s],
-                            "kwargs": {k: writer.encode(v) for k, v in k_s.items()},
-                        }
-                        for a_s, k_s in calls
-                    ]
-                with open(os.path.join(private, REQUEST), "w", encoding="utf-8") as handle:
-                    handle.write(json.dumps(request))  # not json.dump: see values.write_message
-                self._publish(private, folder_fd)
-            started = time.perf_counter()
+        for _ in range(2):  # a second time only when the kernel could not load course data itself
+            folder, folder_fd = self._new_folder()
             try:
-                self.run(
-                    f"__import__('rnncourse.grader.kernel_side', fromlist=['serve']).serve({folder!r})", self.timeout
-                )
-            except KernelGone as exc:
-                self.gone = str(exc)
-                raise
+                self._write_request(folder_fd, op, name, args, kwargs, seed, calls)
+                started = time.perf_counter()
+                try:
+                    self.run(
+                        f"__import__('rnncourse.grader.kernel_side', fromlist=['serve']).serve({folder!r})",
+                        self.timeout,
+                    )
+                except KernelGone as exc:
+                    self.gone = str(exc)
+                    raise
+                finally:
+                    self.calls += 1
+                    self.kernel_seconds += time.perf_counter() - started
+                with Reader(folder, self.limits) as reader:
+                    answer = reader.message(ANSWER)
+                    if answer.get("course_data") == "unavailable" and self.course_data:
+                        self.course_data = False  # this kernel gets the values themselves from now on
+                        continue
+                    yield answer, reader
+                    return
             finally:
-                self.calls += 1
-                self.kernel_seconds += time.perf_counter() - started
-            with Reader(folder, self.limits) as reader:
-                yield reader.message(ANSWER), reader
-        finally:
-            os.close(folder_fd)
-            shutil.rmtree(folder, ignore_errors=True)
+                os.close(folder_fd)
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _write_request(
+        self,
+        folder_fd: int,
+        op: str,
+        name: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None,
+        seed: int | None,
+        calls: list[tuple[tuple[Any, ...], dict[str, Any]]] | None,
+    ) -> None:
+        """Encode the request privately, then publish its files into the call's folder."""
+        with tempfile.TemporaryDirectory(prefix="rnncourse-call-") as private:
+            writer = Writer(private, prefix="a", kept=self.kept, course_data=self.course_data)
+            request = {
+                "op": op,
+                "name": name,
+                "args": [writer.encode(a) for a in args],
+                "kwargs": {k: writer.encode(v) for k, v in (kwargs or {}).items()},
+                "seed": seed,
+            }
+            if calls is not None:
+                request["calls"] = [
+                    {
+                        "args": [writer.encode(a) for a in a_s],
+                        "kwargs": {k: writer.encode(v) for k, v in k_s.items()},
+                    }
+                    for a_s, k_s in calls
+                ]
+            with open(os.path.join(private, REQUEST), "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(request))  # not json.dump: see values.write_message
+            self._publish(private, folder_fd)
 
 
 # ------------------------------------------------------------------ the student's names

@@ -10,7 +10,9 @@ JSON description plus files in one folder:
   and text only);
 * Keras models and layers as ``.keras`` archives, read with ``safe_mode=True`` after their
   config was checked (Keras classes only, no Lambda);
-* a training ``History`` as its ``history``, ``params`` and ``epoch``.
+* a training ``History`` as its ``history``, ``params`` and ``epoch``;
+* towards the kernel only, the course's own GloVe vectors by name (:func:`course_data_spec`):
+  the kernel loads them itself, as the student's cells already did.
 
 Anything else is written as ``{"t": "opaque", "type": <its class name>}`` and read back as an
 empty :class:`Opaque` object of that name, so a check can say "most_similar returned a MyList".
@@ -42,6 +44,10 @@ _FLAT = (str, int, bool, type(None))  # the items of a "flat" list: JSON carries
 
 class ValueRejected(ValueError):
     """What came across is not a plain value within the limits; the message says why, in one sentence."""
+
+
+class CourseDataUnavailable(ValueRejected):
+    """The kernel could not produce the course data a request named; the harness then sends the values."""
 
 
 @dataclass(frozen=True)
@@ -81,17 +87,83 @@ KEEP_MIN_ITEMS = 10_000  # and so is a flat list this long (GloVe's 400,000 word
 _TOKEN = re.compile(r"^[0-9a-f]{16}$")
 
 
+# ------------------------------------------------------------------ the course's own data, by name
+# Lesson 03's checks pass the packaged GloVe vectors (400,000 words, an 80 MB matrix) to the
+# student's functions. Sent as values, they cost about a second per notebook and several copies
+# of 80 MB; the kernel has them already (the student's cells load them with the same package).
+# So the harness names them, with a fingerprint, and the kernel side hands out its own: the
+# read-only matrix itself (as a check passes it in JupyterLab) and a fresh list of the words.
+# Whatever the kernel does with them changes only the inputs of the student's own answers.
+
+
+def _glove_fingerprint(words: Any, matrix: Any) -> dict[str, Any]:
+    import numpy as np
+
+    return {
+        "words": [len(words), words[0], words[len(words) // 2], words[-1]] if len(words) else [0],
+        "shape": list(matrix.shape),
+        "dtype": matrix.dtype.str,
+        "sample": repr(float(np.asarray(matrix[:: max(1, len(matrix) // 97)], dtype=np.float64).sum())),
+    }
+
+
+def course_data_spec(value: Any) -> dict[str, Any] | None:
+    """``{"t": "course", ...}`` when ``value`` is the default GloVe words or matrix this process loaded."""
+    import sys
+
+    glove = sys.modules.get("rnncourse.glove")
+    loaded = glove.loaded_default_vectors() if glove is not None else None
+    if loaded is None:
+        return None
+    words, matrix = loaded
+    if value is matrix:
+        name = "glove.matrix"
+    elif type(value) in (list, tuple) and len(value) == len(words) and all(a is b for a, b in zip(value, words)):
+        name = "glove.words"
+    else:
+        return None
+    fingerprint = _glove_fingerprint(words, matrix)
+    return {"t": "course", "name": name, "tuple": type(value) is tuple, "fingerprint": fingerprint}
+
+
+def _course_data(spec: dict[str, Any]) -> Any:
+    """The kernel's own copy of the data ``spec`` names; :class:`CourseDataUnavailable` if it differs."""
+    name = spec.get("name")
+    if name not in ("glove.matrix", "glove.words"):
+        raise ValueRejected("the request names course data the kernel does not know")
+    try:
+        from .. import glove
+
+        words, matrix = glove.load_glove_matrix()
+    except Exception:  # noqa: BLE001  (any failure: the harness sends the values instead)
+        raise CourseDataUnavailable("the kernel could not load the GloVe vectors") from None
+    if _glove_fingerprint(words, matrix) != spec.get("fingerprint"):
+        raise CourseDataUnavailable("the kernel's GloVe vectors differ from the grader's")
+    if name == "glove.matrix":
+        return matrix  # read-only, as in JupyterLab
+    return tuple(words) if spec.get("tuple") is True else words  # load_glove_matrix: a fresh list
+
+
 class Writer:
     """Encodes values into a folder: the description is JSON, arrays and models are files.
 
     ``kept`` (the harness's, one per kernel) remembers the large values this kernel already
     holds: a read-only array (the same object) or a long flat list (the same items) goes once,
     and later calls name it by a token. The kernel hands out a fresh copy each time, so what a
-    student's function does to its argument never reaches the next call.
+    student's function does to its argument never reaches the next call. With ``course_data``
+    (the harness's requests), the course's GloVe vectors go by name (:func:`course_data_spec`).
     """
 
-    def __init__(self, folder: str, prefix: str = "v", kept: dict[Any, tuple[Any, str]] | None = None) -> None:
+    def __init__(
+        self,
+        folder: str,
+        prefix: str = "v",
+        kept: dict[Any, tuple[Any, str]] | None = None,
+        *,
+        course_data: bool = False,
+    ) -> None:
         self.folder, self.prefix, self.count, self.kept = folder, prefix, 0, kept
+        self.course_data = course_data
 
     def _keep(self, key: Any, value: Any, same: Any) -> tuple[str, bool]:
         """``(token, already_sent)`` for a value the kernel may keep."""
@@ -120,6 +192,9 @@ class Writer:
             return {"t": "opaque", "type": "deeply_nested"}
         if type(value) in (list, tuple):
             if len(value) > 64 and all(type(v) in _FLAT for v in value):
+                named = course_data_spec(value) if self.course_data and len(value) >= KEEP_MIN_ITEMS else None
+                if named is not None:
+                    return named
                 # 400,000 GloVe words in one list: one JSON list, read back without a call per item
                 spec: dict[str, Any] = {"t": "flat", "tuple": type(value) is tuple}
                 if self.kept is not None and len(value) >= KEEP_MIN_ITEMS:
@@ -156,6 +231,10 @@ class Writer:
                 return {"t": "opaque", "type": f"{type(value).__name__}_of_{np.asarray(arr).dtype.kind}"}
             if np.asarray(arr).nbytes > DEFAULT_LIMITS.max_file_bytes:
                 return {"t": "opaque", "type": "array_too_large_to_grade"}
+            if self.course_data and type(arr) is np.ndarray and arr.nbytes >= KEEP_MIN_BYTES:
+                named = course_data_spec(arr)
+                if named is not None:
+                    return named
             keep = None
             if (
                 self.kept is not None
@@ -314,6 +393,8 @@ class Reader:
             return self._remember(spec, self._flat(spec))
         if tag == "kept":
             return self._recall(spec)
+        if tag == "course" and self.kept is not None:  # the kernel's side only: see course_data_spec
+            return _course_data(spec)
         if tag == "float":
             if spec.get("v") not in ("nan", "inf", "-inf"):
                 raise ValueRejected("a special float is not nan, inf or -inf")
