@@ -104,6 +104,7 @@ TRICK_FLAGS = {
     "from pathlib import Path\ntry:\n    Path('x.txt').write_text('x')\nexcept OSError:\n    pass": "imports pathlib",
     "sys.exit(0)": "imports sys",
 }
+LIAR_FLAG = "class Liar defines __eq__"  # the lying answer of the same case
 TRICKS = "\n".join(TRICK_FLAGS)
 # student id -> (notebook or raw bytes, relative path, expected row(s))
 CASES: dict[str, tuple] = {
@@ -121,11 +122,12 @@ CASES: dict[str, tuple] = {
         (WRONG, "flagged", "test cell test_rnn_forward was deleted"),
     ),
     # 3. every in-kernel trick at once: monkeypatching the checks, numpy's testing functions,
-    # builtins, hiding tracebacks and stderr, reading the gradebook, writing files, sys.exit. The
-    # tests run in the harness, not in the kernel, so the wrong answer loses exactly its points as
-    # without the tricks; the scan flags each one for a person (all of them in OUT/details).
+    # builtins, hiding tracebacks and stderr, reading the gradebook, writing files, sys.exit;
+    # and 4. a lying object as the answer (equal to everything). The tests run in the harness,
+    # not in the kernel, and only plain values cross, so the answer loses exactly the points of
+    # the plain wrong rnn_forward; the scan flags each one for a person (all of them in OUT/details).
     "tricks": (
-        _student(_with_code(TRICKS)),
+        _student(_with_code(TRICKS, {**WRONG_RNN, "rnn_forward": LIAR})),
         "tricks/01_gradients.ipynb",
         (WRONG, "flagged", "lost points in test_rnn_forward, test_rnn_forward_hidden;"),
     ),
@@ -134,12 +136,6 @@ CASES: dict[str, tuple] = {
         _student(_with_code("import builtins\nbuiltins.isinstance = lambda *a: True")),
         "break_kernel/01_gradients.ipynb",
         (0, "timeout", "replaces builtins.isinstance"),
-    ),
-    # 4. lying objects
-    "liar": (
-        _student({**WRONG_RNN, "rnn_forward": LIAR}),
-        "liar/01_gradients.ipynb",
-        (WRONG, "flagged", "class Liar defines __eq__"),
     ),
     # 5b. a call that kills the kernel or never returns: that test fails, the kernel is restarted
     # with the student's cells (or interrupted), and the tests after it are graded
@@ -167,7 +163,7 @@ CASES: dict[str, tuple] = {
         (WRONG, "timeout", "stopped at the cell time limit"),
     ),
     # (also the plain wrong answer: the allocation fails in the kernel, and the wrong rnn_forward
-    # loses exactly its points, as "tricks" and "liar" must)
+    # loses exactly its points, as "tricks" must)
     "memory": (
         _student(_with_code("big = np.ones(int(30e9 / 8))")),
         "memory/01_gradients.ipynb",
@@ -245,11 +241,11 @@ def test_every_case_gets_its_exact_row(graded):
 
 
 def test_every_trick_is_flagged_for_a_person(graded):
-    """The "tricks" row scores like the plain wrong answer; each trick is named in its message or details."""
+    """The "tricks" row scores like the plain wrong answer; each trick and the lying answer are named."""
     row = next(r for r in _read_csv(graded["out"] / "grades.csv") if r["student_id"] == "tricks")
     details = graded["out"] / "details" / "tricks" / f"{LESSON}.txt"
     text = row["message"] + (details.read_text(encoding="utf-8") if details.exists() else "")
-    missing = [flag for flag in TRICK_FLAGS.values() if flag not in text]
+    missing = [flag for flag in [*TRICK_FLAGS.values(), LIAR_FLAG] if flag not in text]
     assert not missing, f"not named: {missing}\n{text}"
 
 
