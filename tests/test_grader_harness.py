@@ -20,7 +20,7 @@ import pytest
 
 from rnncourse import checks
 from rnncourse.checks._core import CheckFailure
-from rnncourse.grader.harness import KernelGone, KernelLink, StudentFunction, lesson_imports, run_test
+from rnncourse.grader.harness import KernelGone, KernelLink, StudentFunction, lesson_imports, resolve, run_test
 
 pytestmark = pytest.mark.slow
 
@@ -263,6 +263,38 @@ def test_the_course_glove_vectors_go_by_name_and_in_full_when_the_kernel_cannot_
         kernel.student("_g.load_glove_matrix = _saved")
     assert answer == [len(words), [400_000, 50], True, words[:2]]  # a fresh, writable copy
     assert not link.course_data  # and this kernel keeps getting the values
+
+
+def test_a_function_found_once_is_not_looked_up_again_until_a_student_cell_runs(kernel):
+    kernel.student("def once():\n    return 1\n")
+    link = kernel.link()
+    assert resolve(link, "once")() == 1 and link.calls == 2  # a lookup, then the call
+    assert resolve(link, "once")() == 1 and link.calls == 3  # the call only
+
+
+def test_a_student_cell_between_two_tests_is_seen_by_the_second():
+    """The second test must see the name as the cell in between left it (here: a number)."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from rnncourse.grader.harness import harness_execute_class
+
+    def test_cell(source, grade_id):
+        cell = new_code_cell(source)
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": grade_id, "points": 1}
+        return cell
+
+    nb = new_notebook(
+        cells=[
+            new_code_cell("def f():\n    return 1"),
+            test_cell("assert f() == 1", "test_call"),
+            new_code_cell("f = 3"),
+            test_cell("assert f == 3, 'the name was not looked up again'", "test_value"),
+        ]
+    )
+    execute = harness_execute_class()
+    execute.source_notebook = nb
+    graded, _ = execute(timeout=60).preprocess(nb, {})
+    assert [cell.outputs for cell in graded.cells if "nbgrader" in cell.metadata] == [[], []]
 
 
 def test_a_hidden_test_shows_its_outcome_and_hint_but_no_input(kernel):

@@ -86,6 +86,10 @@ class KernelLink:
         self.calls, self.kernel_seconds = 0, 0.0  # requests sent, and the time spent waiting on the kernel
         self.kept: dict[Any, tuple[Any, str]] = {}  # large values this kernel holds (values.Writer)
         self.course_data = True  # name the course's GloVe vectors instead of sending them (values.Writer)
+        # Names the kernel said are functions, until the next student cell runs: a test cell after
+        # another (a hidden test after its visible one) calls them without asking again. A proxy
+        # calls by name, so a function rebound in between is still the one called.
+        self.functions: set[str] = set()
 
     def _new_folder(self) -> tuple[str, int]:
         name = "call-" + secrets.token_hex(8)
@@ -326,12 +330,15 @@ class KernelGlobals(dict[str, Any]):
 
 def resolve(link: KernelLink, name: str, default: Any = None) -> Any:
     """The student's ``name``: a proxy when it is callable, else its value (or ``default``)."""
+    if name in link.functions:
+        return StudentFunction(link, name)
     try:
         with link.call("lookup", name) as (answer, reader):
             kind = answer.get("kind")
             if answer.get("ok") is not True or kind == "missing":
                 return default
             if kind == "callable":
+                link.functions.add(name)
                 return StudentFunction(link, name)
             return reader.decode(answer.get("value"))
     except ValueRejected as exc:
@@ -507,6 +514,8 @@ def harness_execute_class() -> Any:
                 result = super().preprocess_cell(cell, resources, index)
                 if cell.get("cell_type") == "code":
                     self._student_sources.append(cell_source(cell))
+                    if self._kernel_link is not None:
+                        self._kernel_link.functions.clear()  # the cell may have defined them anew
                 return result
             link = self._link()
             source = cell_source(cell)
@@ -534,6 +543,7 @@ def harness_execute_class() -> Any:
                 run_sync(self.kc.wait_for_ready)(timeout=60)
                 link.gone = ""
                 link.kept.clear()  # a new interpreter holds none of the values sent before
+                link.functions.clear()
                 for source in self._student_sources:
                     link.run(source, self.timeout)
             except Exception:  # noqa: BLE001  (any failure here: the kernel stays gone)
