@@ -354,3 +354,28 @@ def test_the_trusted_names_come_from_the_lessons_own_imports():
         ]
     }
     assert lesson_imports(source) == {"np": "numpy", "checks": "rnncourse:checks", "glove": "rnncourse:glove"}
+
+
+def test_between_notebooks_the_harness_collects_what_the_last_one_left_and_freezes_the_rest():
+    """What a notebook's checks left in reference cycles is freed; what survives is kept out of later collections."""
+    import gc
+    import weakref
+
+    from rnncourse.grader.harness import _forget_previous_notebook
+
+    class Node:
+        pass
+
+    survivor, garbage = Node(), Node()
+    garbage.self = garbage  # a cycle: only the collector frees it
+    gone = weakref.ref(garbage)
+    del garbage
+    gc.disable()  # no automatic collection may free it first
+    try:
+        _forget_previous_notebook()
+    finally:
+        gc.enable()
+    survivor_collected_later = any(obj is survivor for obj in gc.get_objects())  # the frozen are in no generation
+    gc.unfreeze()  # give the test process its collector back
+    assert gone() is None, "the previous notebook's cycles were frozen instead of freed"
+    assert not survivor_collected_later, "what survived was not frozen"

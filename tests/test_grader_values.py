@@ -127,6 +127,8 @@ def test_the_course_glove_vectors_go_to_a_kernel_by_name_and_are_checked_there(t
     assert got_matrix is matrix and not got_matrix.flags.writeable  # the kernel's own, read-only
     assert got_words == words and type(got_tuple) is tuple and got_tuple == tuple(words)
     assert call(tmp_path / "two", list(words))[1][0] is not got_words  # a fresh list each time
+    rebuilt = [f"{word} "[:-1] for word in words]  # the same strings, other objects: still the course's words
+    assert rebuilt[0] is not words[0] and call(tmp_path / "two-b", rebuilt)[0][0]["t"] == "course"
     # Not the course's own object: sent as values.
     copy = matrix.copy()
     copy.setflags(write=False)

@@ -118,8 +118,8 @@ def course_data_spec(value: Any) -> dict[str, Any] | None:
     words, matrix = loaded
     if value is matrix:
         name = "glove.matrix"
-    elif type(value) in (list, tuple) and len(value) == len(words) and all(a is b for a, b in zip(value, words)):
-        name = "glove.words"
+    elif type(value) in (list, tuple) and len(value) == len(words) and tuple(value) == words:
+        name = "glove.words"  # the same strings (a C loop that stops at the first difference: 2 ms, not 0.2 s)
     else:
         return None
     fingerprint = _glove_fingerprint(words, matrix)
@@ -191,10 +191,10 @@ class Writer:
         if depth > 64:
             return {"t": "opaque", "type": "deeply_nested"}
         if type(value) in (list, tuple):
+            named = course_data_spec(value) if self.course_data and len(value) >= KEEP_MIN_ITEMS else None
+            if named is not None:  # before the per-item type test below, which costs 0.2 s on GloVe's words
+                return named
             if len(value) > 64 and all(type(v) in _FLAT for v in value):
-                named = course_data_spec(value) if self.course_data and len(value) >= KEEP_MIN_ITEMS else None
-                if named is not None:
-                    return named
                 # 400,000 GloVe words in one list: one JSON list, read back without a call per item
                 spec: dict[str, Any] = {"t": "flat", "tuple": type(value) is tuple}
                 if self.kept is not None and len(value) >= KEEP_MIN_ITEMS:
