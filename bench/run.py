@@ -334,13 +334,11 @@ def pass_pythonpath_on(checkout: Path) -> list[str]:
 
 
 IN_KERNEL = "this checkout, test cells in the kernel"  # what the section "harness" compares against
-_HARNESS_STEP = (
-    "    config.Autograde.autograde_preprocessors = [harness if step is Execute else step for step in steps]\n"
-)
+_HARNESS_ON = "\nHARNESS = True\n"  # rnncourse/grader/worker.py: test cells in the harness (and its early import)
 
 
 def copy_with_tests_in_kernel(target: Path) -> None:
-    """This checkout's tracked files, with the worker's harness step removed: test cells run in the kernel.
+    """This checkout's tracked files, with the worker's harness turned off: test cells run in the kernel.
 
     The grader as it was before issue #22, with today's lessons and checks, so that the comparison
     measures the harness and nothing else. Only ``make bench`` (section ``harness``) runs this copy.
@@ -353,9 +351,9 @@ def copy_with_tests_in_kernel(target: Path) -> None:
             shutil.copy2(source, target / name)
     worker = target / "rnncourse" / "grader" / "worker.py"
     text = worker.read_text(encoding="utf-8")
-    if _HARNESS_STEP not in text:
-        raise RuntimeError("rnncourse/grader/worker.py no longer installs the harness as bench expects; update bench")
-    worker.write_text(text.replace(_HARNESS_STEP, ""), encoding="utf-8")
+    if text.count(_HARNESS_ON) != 1:
+        raise RuntimeError("rnncourse/grader/worker.py no longer turns the harness on as bench expects; update bench")
+    worker.write_text(text.replace(_HARNESS_ON, "\nHARNESS = False\n"), encoding="utf-8")
 
 
 def bench_compare_engines(commit: str, lessons: list[str], students: int, pairs: int) -> dict:

@@ -126,14 +126,16 @@ def test_an_older_grader_is_made_to_pass_pythonpath_on(tmp_path):
     assert pass_pythonpath_on(ROOT) == []  # today's grader passes it on itself
 
 
-def test_the_in_kernel_copy_differs_from_this_checkout_only_in_the_harness_step(tmp_path):
+def test_the_in_kernel_copy_differs_from_this_checkout_only_in_the_harness_switch(tmp_path):
     """The harness's cost is measured against this very code with test cells in the kernel, nothing else."""
-    from bench.run import _HARNESS_STEP, ROOT, copy_with_tests_in_kernel
+    from bench.run import _HARNESS_ON, ROOT, copy_with_tests_in_kernel
+    from rnncourse.grader import worker as this_worker
 
     copy_with_tests_in_kernel(tmp_path)
     worker = (tmp_path / "rnncourse" / "grader" / "worker.py").read_text(encoding="utf-8")
     original = (ROOT / "rnncourse" / "grader" / "worker.py").read_text(encoding="utf-8")
-    assert _HARNESS_STEP in original and worker == original.replace(_HARNESS_STEP, "")
+    assert this_worker.HARNESS is True and original.count(_HARNESS_ON) == 1
+    assert worker == original.replace(_HARNESS_ON, "\nHARNESS = False\n")
     for name in (
         "rnncourse/grader/harness.py",
         "rnncourse/checks/__init__.py",

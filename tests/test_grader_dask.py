@@ -376,3 +376,50 @@ def test_a_local_cluster_closes_without_worker_noise():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "noise-while-running" in done.stderr  # errors during a run still reach the terminal
     assert "noise-at-close" not in done.stderr, done.stderr[-2000:]
+
+
+def test_grading_processes_start_before_the_course_and_are_adopted_or_stopped(cluster):
+    """Engine.start_early: each worker's process starts first, gets the course later, and none outlives the engine."""
+    from rnncourse.grader.engine import Engine, GradingPlugin, WorkerSpec
+
+    def early_pid(dask_worker):
+        from rnncourse.grader import engine
+
+        return engine._EARLY[str(dask_worker.address)].process.proc.pid
+
+    def adopt(spec, dask_worker):
+        plugin = GradingPlugin(spec)
+        plugin.setup(dask_worker)
+        process, root = plugin._ready()
+        found = process.proc.pid, (root / "autograder" / "marker.txt").read_text(encoding="utf-8")
+        plugin.teardown(dask_worker)
+        return found
+
+    spec = WorkerSpec(
+        fingerprint="0" * 64,
+        course={"autograder/marker.txt": b"the course"},
+        lessons=(),
+        options={},
+        memory_limit_gb=4.0,
+        notebook_timeout=300.0,
+    )
+    with Engine(2, cluster["address"]) as engine:
+        engine.start_early(None, 4.0, 300.0)
+        started = engine.client.run(early_pid)
+        adopted = engine.client.run(adopt, spec)
+        assert {address: pid for address, (pid, _) in adopted.items()} == started  # the same processes
+        assert {text for _, text in adopted.values()} == {"the course"}
+        engine.start_early(None, 4.0, 300.0)  # two more, never given a course
+        unused = set(engine.client.run(early_pid).values())
+    assert len(started) == 2 and not unused & set(started.values())
+
+    def alive(pid: int) -> bool:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.time() + 30  # the external workers live on; the processes started for this engine do not
+    while time.time() < deadline and any(alive(pid) for pid in unused):
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in unused), "a process started early outlived the engine"

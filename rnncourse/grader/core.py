@@ -3,7 +3,8 @@
 :func:`grade_folder` reads as one line: **take in** what the instructor downloaded (a folder,
 nbgrader's ``submitted/`` or exchange, a Canvas zip: :mod:`.intake`), **discover** the files,
 **prepare** each one (rebuild it on the release, or take it from the journal when it was
-graded before), run the jobs on the **engine** (:mod:`.engine`, Dask), **classify** each
+graded before), run the jobs on the **engine** (:mod:`.engine`, Dask; it starts first, so that
+its workers import Keras and the checks while the course is built), **classify** each
 result into a status and a message (:mod:`.classify`), **record** it (:mod:`.gradebook`), apply
 the **late** policy (:mod:`.due`), and **report** (:mod:`.reports`, :mod:`.class_report`). The command line is
 ``python -m rnncourse.grader`` (``make grade``).
@@ -347,12 +348,10 @@ def _grade(
     )
     journal = Journal(layout.journal)
 
-    # prepare
-    expected = expected_seconds()  # the slowest notebooks start first
+    # what the journal holds already is not graded again
     rows: dict[tuple[str, str], dict[str, str]] = {}
     run_notebooks: dict[str, dict[str, Any]] = {}
-    jobs: list[Job] = []
-    by_key: dict[tuple[str, str], Submission] = {}
+    to_grade: list[Submission] = []
     for sub in subs:
         if sub.status in {Status.INVALID, Status.MISSING}:
             continue
@@ -362,16 +361,15 @@ def _grade(
         if entry is not None:
             rows[sub.key] = entry["row"]
             run_notebooks["/".join(sub.key)] = {**entry["run"], "from_journal": True}
-            continue
-        job = _prepare(sub, releases, settings, expected)
-        if job is not None:
-            jobs.append(job)
-            by_key[sub.key] = sub
+        else:
+            to_grade.append(sub)
 
-    # engine -> classify -> gradebook, one result at a time
+    # engine (started first) -> prepare -> classify -> gradebook, one result at a time
     started = time.time()
     cluster: dict[str, Any] = {}
-    if jobs:
+    jobs: list[Job] = []
+    by_key: dict[tuple[str, str], Submission] = {}
+    if to_grade:
         work = layout.work
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir()
@@ -380,10 +378,21 @@ def _grade(
         scratch_parent = Path(tempfile.mkdtemp(prefix="rnncourse-grading-"))
         done = 0
         try:  # from here an interrupt (Ctrl-C, `kill`) keeps what was graded and removes the scratch folders
-            spec = _worker_spec(work, out_dir, submissions_dir, db_url, lessons, fingerprint, settings, scratch_parent)
-            warm_data_cache(lessons)
-            protected_before = _protected_state() if not settings.sandbox else {}
-            with Engine(max(1, min(settings.jobs, len(jobs))), settings.scheduler) as engine:
+            with Engine(max(1, min(settings.jobs, len(to_grade))), settings.scheduler) as engine:
+                # The workers' processes import Keras and the checks while this one builds the course
+                # and rebuilds the notebooks, on one core.
+                engine.start_early(str(scratch_parent), settings.memory_limit_gb, float(settings.notebook_timeout))
+                spec = _worker_spec(
+                    work, out_dir, submissions_dir, db_url, lessons, fingerprint, settings, scratch_parent
+                )
+                warm_data_cache(lessons)
+                protected_before = _protected_state() if not settings.sandbox else {}
+                expected = expected_seconds()  # the slowest notebooks start first
+                for sub in to_grade:  # prepare
+                    job = _prepare(sub, releases, settings, expected)
+                    if job is not None:
+                        jobs.append(job)
+                        by_key[sub.key] = sub
                 info = engine.info()
                 cluster = dataclasses.asdict(info)
                 if info.dashboard:
@@ -428,7 +437,7 @@ def _grade(
         except KeyboardInterrupt:
             journal.close()
             raise GradingInterrupted(
-                f"interrupted: {done} of {len(jobs)} notebooks were graded and are kept in "
+                f"interrupted: {done} of {len(to_grade)} notebooks were graded and are kept in "
                 f"{layout.journal}; run the same command again to grade the rest"
             ) from None
         finally:

@@ -8,7 +8,10 @@
   notebooks as :class:`~rnncourse.grader.jobs.Job` and the results come back as
   :class:`~rnncourse.grader.jobs.Result`.
 * Each worker keeps one private nbgrader course and one nbgrader process
-  (:class:`~rnncourse.grader.process.NbgraderProcess`), started on its first notebook.
+  (:class:`~rnncourse.grader.process.NbgraderProcess`). The grader starts the processes
+  first (:meth:`Engine.start_early`), so that they import Keras and the checks while it builds
+  the course on one core; the course reaches them with :meth:`Engine.register`. A worker
+  that was not started early starts its process on its first notebook.
 * A worker lost mid-notebook (killed, crashed, its machine gone) costs that notebook one
   attempt: it is submitted again and runs on another worker. A notebook that was being graded
   on :data:`MAX_ATTEMPTS` lost workers is given up as ``error``, so one poison notebook cannot
@@ -94,24 +97,19 @@ class GradingPlugin(WorkerPlugin):
         if self._process is None or self._root is None:
             from .courses import warm_data_cache, write_course
 
-            root = self._local / f"rnncourse-course-{self.spec.fingerprint[:12]}-{uuid.uuid4().hex[:6]}"
-            write_course(root, self.spec.course)
-            options = root / "worker-options.json"
-            options.write_text(json.dumps(self.spec.options), encoding="utf-8")
-            # Short paths (unix sockets live there); under the grader's own folder when it is on this machine,
-            # so that the grader removes them even when this worker is killed.
-            parent = self.spec.scratch_parent
-            self._scratch = Path(tempfile.mkdtemp(prefix="w", dir=parent if parent and Path(parent).is_dir() else None))
+            early = _EARLY.pop(self.address, None)
+            if early is not None and early.fits(self.spec):  # started before the course existed
+                process = early.process
+            else:
+                if early is not None:
+                    early.drop()
+                process = _new_process(
+                    self._local, self.spec.scratch_parent, self.spec.memory_limit_gb, self.spec.notebook_timeout
+                )
+            self._process, self._root, self._scratch = process, process.course, process.scratch_root
+            write_course(process.course, self.spec.course)
+            process.options.write_text(json.dumps(self.spec.options), encoding="utf-8")
             warm_data_cache(self.spec.lessons)
-            self._process = NbgraderProcess(
-                root,
-                options,
-                root / "nbgrader.log",
-                self._scratch,
-                self.spec.memory_limit_gb,
-                self.spec.notebook_timeout,
-            )
-            self._root = root
         return self._process, self._root
 
     def grade(self, job: Job) -> Result:
@@ -139,6 +137,54 @@ class GradingPlugin(WorkerPlugin):
             worker=self.address,
             seconds=time.monotonic() - started,
         )
+
+
+def _new_process(local: Path, scratch_parent: str | None, memory_limit_gb: float, timeout: float) -> NbgraderProcess:
+    """A worker's grading process (not started) with its empty course folder and its scratch folder."""
+    root = local / f"rnncourse-course-{uuid.uuid4().hex[:12]}"
+    root.mkdir(parents=True)
+    # Short paths (unix sockets live there); under the grader's own folder when it is on this machine,
+    # so that the grader removes them even when this worker is killed.
+    parent = scratch_parent if scratch_parent and Path(scratch_parent).is_dir() else None
+    scratch = Path(tempfile.mkdtemp(prefix="w", dir=parent))
+    return NbgraderProcess(root, root / "worker-options.json", root / "nbgrader.log", scratch, memory_limit_gb, timeout)
+
+
+@dataclass
+class _Early:
+    """A grading process started before its course existed (:meth:`Engine.start_early`)."""
+
+    process: NbgraderProcess
+    memory_limit_gb: float
+    notebook_timeout: float
+
+    def fits(self, spec: WorkerSpec) -> bool:
+        return (self.memory_limit_gb, self.notebook_timeout) == (spec.memory_limit_gb, spec.notebook_timeout)
+
+    def drop(self) -> None:
+        self.process.kill()
+        for path in (self.process.course, self.process.scratch_root):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+_EARLY: dict[str, _Early] = {}  # worker address -> its process started early, until the course comes
+
+
+def _start_early(scratch_parent: str | None, memory_limit_gb: float, timeout: float, dask_worker: Any) -> None:
+    """Run on each worker by :meth:`Engine.start_early`."""
+    address = str(dask_worker.address)
+    if address in _EARLY:
+        return
+    process = _new_process(Path(dask_worker.local_directory), scratch_parent, memory_limit_gb, timeout)
+    process.start()
+    _EARLY[address] = _Early(process, memory_limit_gb, timeout)
+
+
+def _drop_early(dask_worker: Any) -> None:
+    """Run on each worker when the engine closes: a process started early but never given a course."""
+    early = _EARLY.pop(str(dask_worker.address), None)
+    if early is not None:
+        early.drop()
 
 
 def grade_job(job: Job) -> Result:
@@ -238,6 +284,11 @@ class Engine:
             self.client = Client(self.cluster)
 
     def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            try:
+                self.client.run(_drop_early, on_error="ignore")
+            except Exception:  # noqa: BLE001  (the workers are gone, and their processes with them)
+                pass
         if self.cluster is not None and self.client is not None:
             # Our own workers are going away: what they log while they close (a heartbeat that
             # finds the scheduler gone, a stream closed by Ctrl-C) is not news to the instructor.
@@ -285,6 +336,14 @@ class Engine:
                 for address, w in sorted(workers.items())
             ],
         )
+
+    def start_early(self, scratch_parent: str | None, memory_limit_gb: float, notebook_timeout: float) -> None:
+        """Start every worker's grading process now, before the course exists (it waits for its first job).
+
+        It imports Keras and the checks meanwhile (4-5 s of CPU each), while the grader builds the
+        course and rebuilds the submissions on one core. :meth:`run` hands each process its course.
+        """
+        self.client.run(_start_early, scratch_parent, memory_limit_gb, notebook_timeout)
 
     def run(
         self,

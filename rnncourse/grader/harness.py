@@ -32,7 +32,6 @@ import secrets
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +40,7 @@ from typing import Any, NoReturn
 from ..checks._core import CheckFailure
 from ..notebook import cell_source, ipython_to_python, nbgrader_metadata
 from .values import ANSWER, DEFAULT_LIMITS, REQUEST, Limits, Reader, ValueRejected, Writer
+from .warm_up import finish_warm_up, start_warm_up
 
 HIDDEN_MARKER = "BEGIN HIDDEN TESTS"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}$")
@@ -508,7 +508,7 @@ def harness_execute_class() -> Any:
 
         def preprocess_cell(self, cell: Any, resources: Any, index: int) -> Any:
             if not is_test_cell(cell):
-                start_warm_up()  # the kernel is up: import the checks' modules while it runs the student's cells
+                start_warm_up()  # if the worker has not: import the checks' modules while the kernel runs this cell
                 if self._kernel_link is not None and self._kernel_link.gone:
                     cell.outputs = [from_dict(_error_output("DeadKernelError", "not run: " + self._kernel_link.gone))]
                     return cell, resources
@@ -594,34 +594,6 @@ def harness_execute_class() -> Any:
                     return
 
     return HarnessExecute
-
-
-_warm_up: threading.Thread | None = None
-
-
-def start_warm_up() -> None:
-    """Import Keras and the checks in a thread, once per process (4-5 s the first test no longer waits for).
-
-    Started at the first student cell of the worker's first notebook: the kernel is up and runs
-    the student's cells while this process only waits for its replies, so the import uses time
-    that was idle. The first test cell waits for it (:func:`finish_warm_up`).
-    """
-    global _warm_up
-    if _warm_up is None:
-
-        def work() -> None:
-            with contextlib.suppress(Exception):  # the first test imports again, and reports a failure
-                importlib.import_module("keras")
-                importlib.import_module("rnncourse.checks")
-            gc.freeze()  # TensorFlow's million objects live as long as the process: out of every collection
-
-        _warm_up = threading.Thread(target=work, name="harness-warm-up", daemon=True)
-        _warm_up.start()
-
-
-def finish_warm_up() -> None:
-    if _warm_up is not None:
-        _warm_up.join()
 
 
 def _forget_previous_notebook() -> None:

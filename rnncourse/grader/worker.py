@@ -17,6 +17,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _scores(autograder: Path, lesson: str, student: str) -> list[dict]:
@@ -66,13 +67,13 @@ def _clear_scratch() -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-def main(argv: list[str]) -> int:
-    _exit_with_parent()
-    course, options = Path(argv[0]), json.loads(Path(argv[1]).read_text(encoding="utf-8"))
-    protocol = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)  # stray output must not corrupt the protocol
-    sys.stdout = sys.stderr
+#: Test cells run in this process, the trusted harness, and the kernel runs the student's cells only.
+#: (``make bench`` turns it off in a copy of the checkout to measure what the harness costs.)
+HARNESS = True
 
+
+def _setup(course: Path, options: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """nbgrader's API for this worker's course, the sandboxed kernel manager (or None), and the harness step."""
     from nbgrader.apps import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -88,27 +89,54 @@ def main(argv: list[str]) -> int:
         manager.limits = Limits(**options["limits"])
         manager.hidden = tuple(Path(p) for p in options.get("hidden", []))
         config.Execute.kernel_manager_class = manager
-    # Test cells run in this process, the trusted harness; the kernel runs the student's cells only.
-    from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import Execute
+    harness = None
+    if HARNESS:
+        from nbgrader.converters import Autograde
+        from nbgrader.preprocessors import Execute
 
-    from ..checks._core import set_course_secret
-    from .harness import harness_execute_class
+        from ..checks._core import set_course_secret
+        from .harness import harness_execute_class
 
-    set_course_secret(options.get("secret"))  # hidden tests' inputs; in this process, never in the kernel's
-    harness = harness_execute_class()
-    steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
-    config.Autograde.autograde_preprocessors = [harness if step is Execute else step for step in steps]
-    api = NbGraderAPI(config=config)
+        set_course_secret(options.get("secret"))  # hidden tests' inputs; in this process, never in the kernel's
+        harness = harness_execute_class()
+        steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+        config.Autograde.autograde_preprocessors = [harness if step is Execute else step for step in steps]
+    return NbGraderAPI(config=config), manager, harness
+
+
+def main(argv: list[str]) -> int:
+    """Grade one job per line of stdin; the course and its options need to exist only when the first job comes.
+
+    The engine may start this process before it writes the course (:meth:`.engine.Engine.start_early`),
+    so that Keras and the checks are imported while the grader is still preparing.
+    """
+    _exit_with_parent()
+    course, options_path = Path(argv[0]), Path(argv[1])
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # stray output must not corrupt the protocol
+    sys.stdout = sys.stderr
+    if HARNESS:
+        from .warm_up import start_warm_up
+
+        start_warm_up()  # in a thread: Keras and the checks, while the grader prepares the course
+    autograder = course / "autograder"
+    api = manager = harness = None
 
     for line in sys.stdin:
         job = json.loads(line)
         lesson, student = job["lesson"], job["student"]
         answer: dict = {"student": student, "lesson": lesson}
-        if manager is not None:  # the copy the kernel finds in its scratch folder
-            manager.notebook = autograder / "submitted" / student / lesson / f"{lesson}.ipynb"
-        harness.source_notebook = _source(course, lesson)
         try:
+            if api is None:
+                if HARNESS:
+                    from .warm_up import finish_warm_up
+
+                    finish_warm_up()  # waiting here, not in a test, keeps this thread off the import's lock
+                api, manager, harness = _setup(course, json.loads(options_path.read_text(encoding="utf-8")))
+            if manager is not None:  # the copy the kernel finds in its scratch folder
+                manager.notebook = autograder / "submitted" / student / lesson / f"{lesson}.ipynb"
+            if harness is not None:
+                harness.source_notebook = _source(course, lesson)
             result = api.autograde(lesson, student, force=True, create=True)
             answer.update(
                 success=bool(result.get("success")),
