@@ -147,7 +147,10 @@ def _new_process(local: Path, scratch_parent: str | None, memory_limit_gb: float
     # so that the grader removes them even when this worker is killed.
     parent = scratch_parent if scratch_parent and Path(scratch_parent).is_dir() else None
     scratch = Path(tempfile.mkdtemp(prefix="w", dir=parent))
-    return NbgraderProcess(root, root / "worker-options.json", root / "nbgrader.log", scratch, memory_limit_gb, timeout)
+    lock = Path(parent) / "warm-up.lock" if parent else None  # the grader's machine: its workers import in turn
+    return NbgraderProcess(
+        root, root / "worker-options.json", root / "nbgrader.log", scratch, memory_limit_gb, timeout, lock
+    )
 
 
 @dataclass

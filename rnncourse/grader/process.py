@@ -19,6 +19,7 @@ from typing import Any
 
 from ..config import child_env
 from .sandbox import SCRATCH_ROOT_ENV
+from .warm_up import WARM_UP_LOCK_ENV
 
 #: Variables of the instructor's that the worker and its kernels keep: the data cache folder, and
 #: PYTHONPATH, so that a checkout run without installing it (``make bench --compare-with``) grades
@@ -67,9 +68,11 @@ class NbgraderProcess:
         scratch_root: Path,
         memory_limit_gb: float,
         notebook_timeout: float,
+        warm_up_lock: Path | None = None,
     ) -> None:
         self.course, self.options, self.log_path, self.scratch_root = course, options, log_path, scratch_root
         self.memory_limit_gb, self.notebook_timeout = memory_limit_gb, notebook_timeout
+        self.warm_up_lock = warm_up_lock  # shared by the run's workers on this machine (.warm_up)
         self.proc: subprocess.Popen[str] | None = None
 
     def _limit(self) -> None:  # runs in the child before exec
@@ -87,7 +90,11 @@ class NbgraderProcess:
                 stderr=log,
                 text=True,
                 cwd=self.course,
-                env={**worker_env(home), SCRATCH_ROOT_ENV: str(self.scratch_root)},
+                env={
+                    **worker_env(home),
+                    SCRATCH_ROOT_ENV: str(self.scratch_root),
+                    **({WARM_UP_LOCK_ENV: str(self.warm_up_lock)} if self.warm_up_lock else {}),
+                },
                 preexec_fn=self._limit,
                 start_new_session=True,
             )
