@@ -116,11 +116,14 @@ def test_the_grader_environments_are_small_and_explicit(tmp_path, monkeypatch):
         "PYTHONDONTWRITEBYTECODE": "1",
         "TF_NUM_INTRAOP_THREADS": "2",  # the instructor's setting wins
         "TF_NUM_INTEROP_THREADS": config.TF_THREADS_ENV["TF_NUM_INTEROP_THREADS"],
+        "OPENBLAS_NUM_THREADS": "1",  # one BLAS thread per grading process (sandbox.GRADING_BLAS_ENV)
         **quiet,
     }
     kept = sandbox.kernel_env(tmp_path, {"RNNCOURSE_FAST": "0", "MPLBACKEND": "agg"})
     assert kept["RNNCOURSE_FAST"] == "0" and kept["MPLBACKEND"] == "agg"
+    assert sandbox.kernel_env(tmp_path, {"OPENBLAS_NUM_THREADS": "2"})["OPENBLAS_NUM_THREADS"] == "2"
     monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     monkeypatch.setenv("RNNCOURSE_DATA_DIR", "/data")
     monkeypatch.setenv("MPLBACKEND", "agg")
     assert process.worker_env(tmp_path) == {
@@ -136,10 +139,13 @@ def test_the_grader_environments_are_small_and_explicit(tmp_path, monkeypatch):
         "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
         "MALLOC_TRIM_THRESHOLD_": str(512 * 1024 * 1024),
         "MALLOC_TOP_PAD_": str(64 * 1024 * 1024),
+        "OPENBLAS_NUM_THREADS": "1",
         **config.TF_THREADS_ENV,
         **quiet,
     }
     assert not any(name.startswith("MALLOC_") for name in sandbox.kernel_env(tmp_path, process.worker_env(tmp_path)))
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")  # the instructor's setting wins, in the kernel too
+    assert sandbox.kernel_env(tmp_path, process.worker_env(tmp_path))["OPENBLAS_NUM_THREADS"] == "4"
 
 
 def test_recorded_bench_reads_a_section_with_its_date_and_fails_clearly(tmp_path):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import child_env
-from .sandbox import SCRATCH_ROOT_ENV
+from .sandbox import GRADING_BLAS_ENV, SCRATCH_ROOT_ENV
 from .warm_up import WARM_UP_LOCK_ENV
 
 #: Variables of the instructor's that the worker and its kernels keep: the data cache folder, and
@@ -50,6 +50,7 @@ def worker_env(home: Path) -> dict[str, str]:
         "JUPYTER_PLATFORM_DIRS": "1",
         "IPYTHONDIR": str(home / ".ipython"),
         **WORKER_MALLOC_ENV,
+        **{name: os.environ.get(name, value) for name, value in GRADING_BLAS_ENV.items()},
     }
     for name in PASSED_ON:
         if os.environ.get(name):
