@@ -164,10 +164,14 @@ def _resolve_source(source: str | os.PathLike[str] | None) -> _Source:
 
 
 @lru_cache(maxsize=2)
-def _reviews(source: _Source) -> dict[str, Split]:
-    """Both splits of a text source, memoised per process (keyed by the content fingerprint)."""
+def _reviews(source: _Source, cache: bool = True) -> dict[str, Split]:
+    """Both splits of a text source, memoised per process (keyed by the content fingerprint).
+
+    The packaged reviews also go through the texts cache (``cache=False``: neither read nor
+    written): a cached file is read in about 0.1 s, against about 1 s to read and clean the CSV.
+    """
     if source.kind == "package":
-        return _imdb_reviews.read_packaged(source.path)
+        return _cached_texts(source) if cache else _imdb_reviews.read_packaged(source.path)
     if source.kind == "aclimdb":
         return _imdb_reviews.read_acl(source.path)
     raise DataSourceError(
@@ -175,6 +179,24 @@ def _reviews(source: _Source) -> dict[str, Split]:
         f"return reviews from it. Use load_imdb(source=...) for the index arrays, or pass an "
         f"aclImdb folder (or no source, for the packaged reviews) to get texts."
     )
+
+
+def _cached_texts(source: _Source) -> dict[str, Split]:
+    """The packaged reviews from the texts cache, or read, cleaned and then cached."""
+    path = _imdb_cache.texts_cache_path(source.kind, source.fingerprint)
+    if path.exists():
+        try:
+            return _imdb_cache.read_texts_cache(path)
+        except Exception as exc:  # noqa: BLE001 - a damaged cache is never trusted
+            warnings.warn(
+                f"The data cache {path} is damaged ({type(exc).__name__}: {exc}); rebuilding it.",
+                UserWarning,
+                stacklevel=2,
+            )
+    splits = _imdb_reviews.read_packaged(source.path)
+    meta = {"cache_version": CACHE_VERSION, "source": source.describe(), "texts": True}
+    _imdb_cache.write_texts_cache(path, splits, meta)
+    return splits
 
 
 def _check_split(split: str) -> None:
@@ -260,12 +282,15 @@ def _build_from_texts(
 
 
 def _build_arrays(
-    source: _Source, num_words: int | None, maxlen: int, padding: str, truncating: str
+    source: _Source, num_words: int | None, maxlen: int, padding: str, truncating: str, cache: bool = True
 ) -> dict[str, np.ndarray]:
-    """Full-size arrays for ``source`` (no caching, no num_train/num_test selection)."""
+    """Full-size arrays for ``source`` (no array cache, no num_train/num_test selection).
+
+    ``cache=False``: the texts cache is neither read nor written either.
+    """
     if source.kind == "npz":
         return _imdb_npz.build_from_npz(source.path, num_words, maxlen, padding, truncating)
-    return _build_from_texts(_reviews(source), num_words, maxlen, padding, truncating)
+    return _build_from_texts(_reviews(source, cache), num_words, maxlen, padding, truncating)
 
 
 # --------------------------------------------------------------------------------------
@@ -386,7 +411,9 @@ def load_imdb(
                 stacklevel=2,
             )
     if arrays is None:
-        arrays = _build_arrays(src, None if num_words is None else int(num_words), int(maxlen), padding, truncating)
+        arrays = _build_arrays(
+            src, None if num_words is None else int(num_words), int(maxlen), padding, truncating, cache=cache
+        )
         if path is not None:
             meta = {**params, "cache_version": CACHE_VERSION, "source": src.describe()}
             _imdb_cache.write_cache(path, arrays, meta)

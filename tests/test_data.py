@@ -11,12 +11,13 @@ import os
 import re
 import warnings
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rnncourse import data, sources, tokenizer
+from rnncourse import _imdb_cache, data, sources, tokenizer
 from rnncourse.data import (
     DataSourceError,
     clean_text,
@@ -566,14 +567,79 @@ def test_real_split_follows_the_digest_rule(real_reviews: dict) -> None:
 
 
 def test_real_split_is_deterministic_and_pinned(real_reviews: dict, real_env: None) -> None:
-    data._reviews.cache_clear()  # read and split the CSV again, not the split memoised by real_reviews
-    fresh = {split: load_imdb_reviews(split) for split in ("train", "test")}
-    assert data._reviews.cache_info().misses == 1
+    # Read and split the CSV again: neither the split memoised by real_reviews nor the texts cache.
+    splits = data._reviews.__wrapped__(data._resolve_source(None), False)
+    fresh = {split: (list(part.texts), part.labels) for split, part in splits.items()}
     for split, (texts, labels) in fresh.items():
         assert texts == real_reviews[split][0] and np.array_equal(labels, real_reviews[split][1]), split
     test = fresh["test"][0]
     fingerprint = hashlib.sha256("".join(sha(t) for t in test[:5]).encode()).hexdigest()
     assert fingerprint == TEST_SPLIT_FINGERPRINT
+
+
+def _no_csv(*args: object) -> None:
+    raise AssertionError("the reviews CSV was read instead of the texts cache")
+
+
+@pytest.fixture
+def texts_cache(real_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty cache folder, and no split memoised in this process before or after the test."""
+    monkeypatch.setenv("RNNCOURSE_DATA_DIR", str(tmp_path / "cache"))
+    data._reviews.cache_clear()
+    yield tmp_path / "cache"
+    data._reviews.cache_clear()
+
+
+def test_real_texts_are_cached_and_read_back_instead_of_the_csv(
+    real_reviews: dict, texts_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cleaned reviews are written once; a later process reads them (0.1 s) instead of the CSV (1 s)."""
+    load_imdb_reviews("test")
+    (path,) = texts_cache.iterdir()  # one file, no temporary one left
+    assert path.name.startswith("imdb-package-texts-") and path.suffix == ".npz"
+    data._reviews.cache_clear()  # as a new process
+    monkeypatch.setattr(data._imdb_reviews, "read_packaged", _no_csv)
+    for split in ("train", "test"):
+        texts, labels = load_imdb_reviews(split)
+        assert texts == real_reviews[split][0] and np.array_equal(labels, real_reviews[split][1]), split
+    part = data._reviews(data._resolve_source(None))["test"]
+    assert part.digests[:3] == tuple(sha(t) for t in part.texts[:3]) and not part.labels.flags.writeable
+
+
+def test_real_texts_cache_off_neither_reads_nor_writes(texts_cache: Path) -> None:
+    data._reviews(data._resolve_source(None), False)
+    assert not texts_cache.exists()
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        ("byte", r"payload checksum mismatch"),  # a text changed, the stored checksum disagrees
+        ("ends", r"the train text ends are out of order"),  # a bad layout under a matching checksum
+    ],
+)
+def test_real_damaged_texts_cache_is_rebuilt_with_a_warning(
+    real_reviews: dict, texts_cache: Path, damage: str, why: str
+) -> None:
+    load_imdb_reviews("train")
+    (path,) = texts_cache.iterdir()
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    if damage == "byte":
+        arrays["test_utf8"][5] ^= 1
+    else:
+        arrays["train_ends"][0] = 10**12
+        arrays["payload_sha256"] = np.array(_imdb_cache._payload_sha256(arrays, _imdb_cache._TEXT_KEYS))
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    data._reviews.cache_clear()
+    with pytest.warns(UserWarning, match=rf"data cache {re.escape(str(path))} is damaged \(ValueError: {why}\)"):
+        texts, _ = load_imdb_reviews("test")
+    assert texts == real_reviews["test"][0]
+    data._reviews.cache_clear()  # the rebuilt file is good again
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_imdb_reviews("test")[0] == real_reviews["test"][0]
 
 
 def test_real_texts_are_clean(real_reviews: dict) -> None:

@@ -67,3 +67,18 @@ def test_the_release_stamps_new_gradebooks_without_the_alembic_command(tmp_path,
     with sqlite3.connect(root / "autograder" / "gradebook.db") as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(release.alembic_head(),)]
         assert db.execute("SELECT name FROM assignment").fetchall() == [(LESSON,)]
+
+
+def test_the_cleaned_reviews_are_cached_before_a_sandboxed_kernel_needs_them(tmp_path, monkeypatch):
+    """Lesson 04's kernels and the harness's checks read the reviews; a sandboxed kernel cannot write the cache."""
+    from rnncourse import data
+    from rnncourse.grader.courses import warm_data_cache
+
+    monkeypatch.setenv("RNNCOURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("RNNCOURSE_IMDB_PATH", raising=False)
+    data._reviews.cache_clear()
+    try:
+        warm_data_cache([])  # no lesson's arrays: only what every run needs
+    finally:
+        data._reviews.cache_clear()
+    assert [path.name.startswith("imdb-package-texts-") for path in tmp_path.iterdir()] == [True]

@@ -84,10 +84,15 @@ def write_course(root: Path, files: dict[str, bytes]) -> None:
 
 
 def warm_data_cache(lessons: Iterable[str]) -> None:
-    """Build the IMDB arrays the lessons load in fast mode: a sandboxed kernel cannot write data/cache."""
+    """Build the IMDB data the lessons and checks load in fast mode: a sandboxed kernel cannot write data/cache.
+
+    The cleaned review texts (lesson 04's kernels and the harness's checks read them) and the
+    arrays of each lesson's sizes.
+    """
     from .. import data
     from ..config import sizes
 
+    data.load_imdb_reviews("train")  # writes the texts cache if it is missing
     for lesson in lessons:
         s = sizes(lesson, "fast")
         if {"num_words", "maxlen", "num_train", "num_test"} <= set(s):
