@@ -336,3 +336,30 @@ def test_the_kernels_snapshot_of_a_large_argument_reuses_its_buffer_and_sees_eve
     assert not unchanged()
     release()
     free.clear()
+
+
+def test_the_kernels_change_test_on_lists_and_dicts_compares_items_by_identity():
+    """kernel_side._unchanged_test: a list or dict of plain items is unchanged only if every item is
+    the very object it was (an equal copy counts as a change); one holding anything else always goes back."""
+    from rnncourse.grader import kernel_side
+
+    words = [f"w{i}" for i in range(1000)]
+    unchanged, _ = kernel_side._unchanged_test(words)
+    assert unchanged()
+    words[500] = "".join(["w", "500"])  # equal, but not the same object
+    assert not unchanged()
+    unchanged, _ = kernel_side._unchanged_test(words)
+    words.append("more")
+    assert not unchanged()
+    unchanged, _ = kernel_side._unchanged_test(words)
+    words.pop()
+    words.pop()
+    words.append("w999")  # same length again, another object at the end
+    assert not unchanged()
+    table = {"a": 1, "b": "x"}
+    unchanged, _ = kernel_side._unchanged_test(table)
+    assert unchanged()
+    table["b"] = "y"
+    assert not unchanged()
+    assert kernel_side._unchanged_test([1, [2]])[0] is None  # nested: always sent back
+    assert kernel_side._unchanged_test({"a": [1]})[0] is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import operator
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -59,7 +60,7 @@ def _mutable(value: Any) -> bool:
     )
 
 
-_IMMUTABLE = (str, int, float, bool, type(None), bytes)
+_IMMUTABLE = frozenset((str, int, float, bool, type(None), bytes))
 
 # Snapshots of large array arguments are copied into buffers kept for the kernel's life, one free
 # list per shape and dtype: a fresh 80 MB copy (lesson 03's GloVe matrix) cost about 140 ms, most
@@ -92,10 +93,12 @@ def _unchanged_test(value: Any) -> tuple[Callable[[], bool] | None, Callable[[],
     """
     import numpy as np
 
-    if type(value) is list and all(type(item) in _IMMUTABLE for item in value):
+    # The item loops run in C (map over types and operator.is_): lesson 03 passes GloVe's 400,000
+    # words, and a generator over them cost about 40 ms a call against 15 ms.
+    if type(value) is list and _IMMUTABLE.issuperset(map(type, value)):
         items_before = list(value)
-        return lambda: len(value) == len(items_before) and all(a is b for a, b in zip(value, items_before)), _nothing
-    if type(value) is dict and all(type(item) in _IMMUTABLE for item in value.values()):
+        return lambda: len(value) == len(items_before) and all(map(operator.is_, value, items_before)), _nothing
+    if type(value) is dict and _IMMUTABLE.issuperset(map(type, value.values())):
         items = list(value.items())
         return lambda: len(value) == len(items) and all(k in value and value[k] is v for k, v in items), _nothing
     if type(value) is np.ndarray and not value.flags.writeable:
